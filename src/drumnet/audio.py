@@ -1,0 +1,188 @@
+"""Decode any audio file into a fixed, onset-aligned mono window at the model's sample rate.
+
+Decoding goes through libsndfile (WAV incl. 24-bit and WAVE_FORMAT_EXTENSIBLE, AIFF, FLAC, OGG,
+MP3) and resampling through soxr. Every way a file can be bad becomes one `AudioError` whose
+message a person understands; callers processing batches catch it per file and go on.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from drumnet.config import FeatureConfig
+
+AUDIO_EXTENSIONS = frozenset(
+    {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus", ".mp3"}
+)
+
+
+class AudioError(Exception):
+    """A file that cannot be turned into audio. `str(err)` is a one-line reason."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A decoded, onset-aligned window of a file.
+
+    samples: float32 array of shape (config.n_samples,), mono, at config.sample_rate.
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    source_rate: int
+    source_channels: int
+    source_seconds: float  # duration of the whole file, from its header
+    peak_dbfs: float  # peak level of the window, dB relative to full scale
+    silent: bool  # peak below config.silence_dbfs: valid audio, but nothing to hear
+
+
+def _open_error(path: Path, exc: Exception) -> AudioError:
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        return AudioError(path, "is a directory, not an audio file")
+    if isinstance(exc, PermissionError):
+        return AudioError(path, "permission denied")
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+        return AudioError(path, "symbolic link loop")
+    text = str(exc).lower()
+    if "format not recognised" in text or "unknown format" in text:
+        return AudioError(path, "not an audio file (format not recognised)")
+    if "unsupported" in text or "not supported" in text:
+        return AudioError(path, f"unsupported audio encoding ({exc})")
+    return AudioError(path, f"corrupt or truncated audio ({exc})")
+
+
+def _check_file(path: Path) -> None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise AudioError(path, "broken symbolic link") from None
+        raise AudioError(path, "no such file") from None
+    except OSError as exc:
+        raise _open_error(path, exc) from None
+    if path.is_dir():
+        raise AudioError(path, "is a directory, not an audio file")
+    if st.st_size == 0:
+        raise AudioError(path, "empty file (0 bytes)")
+
+
+def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int, int, float]:
+    """Read at most `seconds` from the start of a file, never the whole of a long one.
+
+    Returns (frames, rate, channels, file_seconds) with frames float32 of shape (n, channels).
+    """
+    path = Path(path)
+    _check_file(path)
+    try:
+        with sf.SoundFile(str(path)) as f:
+            rate, channels, total = f.samplerate, f.channels, f.frames
+            if rate <= 0 or channels <= 0:
+                raise AudioError(path, "header declares no sample rate or channels")
+            want = int(seconds * rate) + 1
+            # MP3/OGG may report an unknown or huge length; read() stops at the real end.
+            n = want if total <= 0 or total > 2**62 else min(want, total)
+            frames = f.read(n, dtype="float32", always_2d=True)
+    except AudioError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
+        raise _open_error(path, exc) from None
+    if frames.shape[0] == 0:
+        raise AudioError(path, "no audio frames (0-length audio)")
+    if not np.isfinite(frames).all():
+        raise AudioError(path, "contains NaN or infinite samples")
+    file_seconds = total / rate if 0 < total < 2**62 else frames.shape[0] / rate
+    return frames, rate, channels, file_seconds
+
+
+def to_mono(frames: np.ndarray) -> np.ndarray:
+    """(n, channels) -> (n,) by averaging channels."""
+    return frames.mean(axis=1, dtype=np.float32) if frames.ndim == 2 else frames
+
+
+def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Resample a mono signal with soxr (high quality); no-op when rates match."""
+    if rate == target:
+        return np.ascontiguousarray(x, dtype=np.float32)
+    return soxr.resample(x, rate, target, quality="HQ").astype(np.float32, copy=False)
+
+
+def onset_index(x: np.ndarray, config: FeatureConfig) -> int:
+    """Index where the sound starts: first sample above peak + onset_db, minus a short preroll."""
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if peak <= 0.0:
+        return 0
+    threshold = peak * 10 ** (config.onset_db / 20)
+    first = int(np.argmax(np.abs(x) >= threshold))
+    return max(0, first - int(config.preroll_seconds * config.sample_rate))
+
+
+def fit_window(x: np.ndarray, n: int) -> np.ndarray:
+    """Pad with zeros or cut to exactly n samples."""
+    if x.shape[0] >= n:
+        return np.ascontiguousarray(x[:n], dtype=np.float32)
+    return np.pad(x, (0, n - x.shape[0])).astype(np.float32, copy=False)
+
+
+def peak_dbfs(x: np.ndarray) -> float:
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    return 20 * np.log10(peak) if peak > 0 else -np.inf
+
+
+def prepare_waveform(x: np.ndarray, rate: int, config: FeatureConfig) -> np.ndarray:
+    """Mono signal at any rate -> onset-aligned window of config.n_samples at config's rate."""
+    x = resample(x, rate, config.sample_rate)
+    return fit_window(x[onset_index(x, config) :], config.n_samples)
+
+
+def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> Sound:
+    """Decode a file into an onset-aligned window (see `Sound`). Raises `AudioError`."""
+    config = config or FeatureConfig()
+    frames, rate, channels, seconds = read_head(
+        path, config.max_onset_seconds + config.window_seconds
+    )
+    x = to_mono(frames)
+    window = prepare_waveform(x, rate, config)
+    level = peak_dbfs(window)
+    return Sound(
+        samples=window,
+        sample_rate=config.sample_rate,
+        source_rate=rate,
+        source_channels=channels,
+        source_seconds=seconds,
+        peak_dbfs=level,
+        silent=level < config.silence_dbfs,
+    )
+
+
+def load_audio(path: str | os.PathLike, config: FeatureConfig | None = None) -> np.ndarray:
+    """Decode a file into a float32 window of shape (config.n_samples,). Raises `AudioError`."""
+    return load_sound(path, config).samples
+
+
+def save_audio(
+    path: str | os.PathLike, x: np.ndarray, sample_rate: int, subtype: str = "PCM_16"
+) -> Path:
+    """Write a mono float signal as WAV, clipped to [-1, 1]. Refuses non-finite audio."""
+    x = np.asarray(x, dtype=np.float32).reshape(-1)
+    if not np.isfinite(x).all():
+        raise ValueError("refusing to write audio with NaN or infinite samples")
+    path = Path(path)
+    sf.write(str(path), np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype)
+    return path
+
+
+def is_audio_path(path: str | os.PathLike) -> bool:
+    """True when the file name has an extension libsndfile decodes."""
+    return Path(path).suffix.lower() in AUDIO_EXTENSIONS

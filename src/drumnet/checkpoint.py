@@ -1,0 +1,112 @@
+"""Model files: safetensors weights with drumnet's JSON metadata in the same file's header.
+
+A model file carries everything needed to rebuild the model (format version, model name and
+config, feature config, class names) plus what it was trained on and how well it did. Loading
+never unpickles anything and refuses files it does not understand with a clear message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from drumnet import __version__
+from drumnet.config import FeatureConfig
+from drumnet.nets import MODELS, DrumNet, build_model
+
+FORMAT = "drumnet-model"
+FORMAT_VERSION = 1
+METADATA_KEY = "drumnet"
+
+
+class ModelFileError(Exception):
+    """A model file that cannot be used; the message says why."""
+
+
+def save_model(model: DrumNet, path: str | os.PathLike, info: dict[str, Any] | None = None) -> Path:
+    """Write weights + metadata to `path` (.safetensors). `info`: data summary, metrics..."""
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "drumnet_version": __version__,
+        "model": model.name,
+        "model_config": dataclasses.asdict(model.config),
+        "feature_config": model.features.to_dict(),
+        "classes": list(model.classes),
+        **(info or {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(state, str(tmp), metadata={METADATA_KEY: json.dumps(meta)})
+    os.replace(tmp, path)
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON metadata of a model file, without loading its weights."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with open(path, "rb") as f:
+            n = int.from_bytes(f.read(8), "little")
+            if not 2 <= n <= 100_000_000:
+                raise ValueError("bad header length")
+            header = json.loads(f.read(n))
+        meta = json.loads(header["__metadata__"][METADATA_KEY])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ModelFileError(
+            f"{path}: not a drumnet model file (no drumnet metadata in a safetensors header)"
+        ) from None
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a drumnet model file (format {meta.get('format')!r})")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: model file format version {meta.get('format_version')} is not supported "
+            f"by drumnet {__version__} (it reads version {FORMAT_VERSION})"
+        )
+    return meta
+
+
+def load_checkpoint(path: str | os.PathLike, device: str = "cpu") -> tuple[DrumNet, dict]:
+    """Rebuild the model from the file alone. Returns (model in eval mode, metadata)."""
+    meta = read_metadata(path)
+    if meta.get("model") not in MODELS:
+        raise ModelFileError(f"{path}: unknown model type {meta.get('model')!r}")
+    try:
+        features = FeatureConfig.from_dict(meta["feature_config"])
+        model = build_model(meta["model"], tuple(meta["classes"]), features, meta["model_config"])
+        state = load_file(str(path), device=device)
+        model.load_state_dict(state, strict=True)
+    except (SafetensorError, RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ModelFileError(f"{path}: damaged or incompatible model file ({exc})") from None
+    return model.to(device).eval(), meta
+
+
+def default_model_path() -> Path:
+    """The model shipped inside the package."""
+    return Path(__file__).resolve().parent / "models" / "default.safetensors"
+
+
+def resolve_model_path(name_or_path: str | os.PathLike | None) -> Path:
+    """'default' / None -> the shipped model; a name -> drumnet/models/<name>.safetensors; else a path."""
+    if name_or_path in (None, "default"):
+        return default_model_path()
+    candidate = Path(name_or_path)
+    if candidate.suffix or candidate.exists() or os.sep in str(name_or_path):
+        return candidate
+    return default_model_path().parent / f"{name_or_path}.safetensors"
+
+
+def load_state(model: DrumNet) -> dict[str, torch.Tensor]:
+    """A detached copy of the weights (for early stopping's best-so-far)."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}

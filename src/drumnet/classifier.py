@@ -1,0 +1,112 @@
+"""A trained model behind a scikit-learn style interface: predict, predict_proba, classes_."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from drumnet.audio import load_audio
+from drumnet.checkpoint import load_checkpoint, resolve_model_path
+from drumnet.config import FeatureConfig
+from drumnet.nets import DrumNet
+
+
+def default_device() -> str:
+    """'cuda' when a GPU is there, else 'cpu'; nothing ever requires a GPU."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class DrumClassifier:
+    """Classify drum sounds with a trained DrumNet.
+
+    classes_: the class names, in the order of predict_proba's columns.
+    """
+
+    def __init__(
+        self,
+        model: DrumNet,
+        metadata: dict | None = None,
+        device: str | None = None,
+        batch_size: int = 128,
+    ):
+        self.device = device or default_device()
+        self.model_ = model.to(self.device).eval()
+        self.metadata = dict(metadata or {})
+        self.batch_size = batch_size
+        self.classes_ = tuple(model.classes)
+
+    @property
+    def feature_config(self) -> FeatureConfig:
+        return self.model_.features
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the weights (for caches of past results)."""
+        return str(self.metadata.get("model_id") or self.metadata.get("name") or self.model_.name)
+
+    def class_indices(self, classes: Sequence[str] | None) -> list[int]:
+        """Column indices of `classes` (all columns when None); unknown names raise ValueError."""
+        if classes is None:
+            return list(range(len(self.classes_)))
+        missing = [c for c in classes if c not in self.classes_]
+        if missing:
+            raise ValueError(
+                f"model has no class {', '.join(missing)}; it knows {', '.join(self.classes_)}"
+            )
+        return [self.classes_.index(c) for c in classes]
+
+    @torch.inference_mode()
+    def predict_proba_waves(
+        self, waves: np.ndarray, classes: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """Prepared windows (B, n_samples) -> probabilities (B, len(classes or classes_)).
+
+        With `classes`, the softmax runs over those classes' logits only, so the decision is
+        restricted to them (e.g. the study's four) and each row still sums to 1.
+        """
+        cols = self.class_indices(classes)
+        waves = np.asarray(waves, dtype=np.float32)
+        if waves.ndim != 2 or waves.shape[1] != self.feature_config.n_samples:
+            raise ValueError(
+                f"expected waves of shape (batch, {self.feature_config.n_samples}), "
+                f"got {waves.shape}"
+            )
+        out = []
+        for start in range(0, len(waves), self.batch_size):
+            batch = torch.from_numpy(waves[start : start + self.batch_size]).to(self.device)
+            logits = self.model_(batch)[:, cols]
+            out.append(torch.softmax(logits, dim=1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(cols)), np.float32)
+
+    def load(self, paths: Iterable[str | os.PathLike]) -> np.ndarray:
+        """Decode files into windows (B, n_samples). A bad file raises AudioError."""
+        waves = [load_audio(p, self.feature_config) for p in paths]
+        if not waves:
+            return np.zeros((0, self.feature_config.n_samples), np.float32)
+        return np.stack(waves)
+
+    def predict_proba(
+        self, paths: Iterable[str | os.PathLike], classes: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """Files -> probabilities (n_files, n_classes). For big folders use drumnet.classify."""
+        return self.predict_proba_waves(self.load(paths), classes)
+
+    def predict(
+        self, paths: Iterable[str | os.PathLike], classes: Sequence[str] | None = None
+    ) -> list[str]:
+        """Files -> the most probable class name of each."""
+        names = list(classes) if classes is not None else list(self.classes_)
+        return [names[i] for i in self.predict_proba(paths, classes).argmax(axis=1)]
+
+
+def load_model(
+    name_or_path: str | os.PathLike | None = None, device: str | None = None
+) -> DrumClassifier:
+    """Load a model by name ('default', the shipped one) or by file path."""
+    path = resolve_model_path(name_or_path)
+    model, meta = load_checkpoint(path, device="cpu")
+    meta.setdefault("path", str(path))
+    return DrumClassifier(model, meta, device=device)

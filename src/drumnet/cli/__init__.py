@@ -1,0 +1,46 @@
+"""The `drumnet` command: a thin layer that parses arguments and calls the library.
+
+Each sub-module owns a group of sub-commands and exposes `register(subparsers)`; every
+handler returns the process exit status (0 ok, 1 some inputs failed, 2 usage error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from drumnet import __version__
+
+COMMAND_MODULES = (
+    "drumnet.cli.data",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="drumnet", description="Listen to drum samples and know what they are."
+    )
+    parser.add_argument("--version", action="version", version=f"drumnet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("drumnet: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError) as exc:
+        # Bad settings or a missing input named on the command line: a usage error.
+        print(f"drumnet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

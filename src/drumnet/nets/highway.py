@@ -1,0 +1,70 @@
+"""The study's convolutional highway network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from drumnet.config import FeatureConfig
+from drumnet.nets.layers import HighwayConv, InputRepresentation
+
+
+@dataclass(frozen=True)
+class HighwayConfig:
+    channels: tuple[int, ...] = (16, 32, 64)  # width of each stage; pooling halves T and F between
+    blocks_per_stage: int = 2  # gated highway convs per stage
+    kernel: int = 3  # conv kernel (time x frequency)
+    gate_bias: float = -2.0  # T(x) starts near sigmoid(-2) = 0.12: blocks mostly carry x
+    dropout: float = 0.3  # before the dense classifier
+    dense: int = 64  # width of the dense layer before the output
+    representation: str = "logmel"  # complex | logmag | logmel
+    n_mels: int = 64
+
+
+class ConvHighwayNet(nn.Module):
+    """(B, T, F, 2) complex tensor -> logits (B, n_classes).
+
+    Input layer -> [1x1 conv to the stage width, highway blocks, 2x2 max pool] per stage ->
+    global mean + max pool over time and frequency -> dense, BN, ELU -> logits.
+    """
+
+    def __init__(self, config: HighwayConfig, features: FeatureConfig, n_classes: int):
+        super().__init__()
+        self.config = config
+        self.input = InputRepresentation(features, config.representation, config.n_mels)
+        stages: list[nn.Module] = []
+        width = self.input.channels
+        for i, out in enumerate(config.channels):
+            blocks = [HighwayConv(out, config.kernel, config.gate_bias)]
+            blocks += [
+                HighwayConv(out, config.kernel, config.gate_bias)
+                for _ in range(config.blocks_per_stage - 1)
+            ]
+            stem = [nn.Conv2d(width, out, 1, bias=False), nn.BatchNorm2d(out), nn.ELU()]
+            pool = [nn.MaxPool2d(2)] if i < len(config.channels) - 1 else []
+            stages.append(nn.Sequential(*stem, *blocks, *pool))
+            width = out
+        self.stages_ = nn.ModuleList(stages)
+        self.classifier = nn.Sequential(
+            nn.Dropout(config.dropout),
+            nn.Linear(2 * width, config.dense),
+            nn.BatchNorm1d(config.dense),
+            nn.ELU(),
+            nn.Linear(config.dense, n_classes),
+        )
+
+    def stages(self, spec: torch.Tensor) -> list[torch.Tensor]:
+        """Activations of the input layer and of every stage, each (B, C, T', F')."""
+        x = self.input(spec)
+        outs = [x]
+        for stage in self.stages_:
+            x = stage(x)
+            outs.append(x)
+        return outs
+
+    def forward(self, spec: torch.Tensor) -> torch.Tensor:
+        x = self.stages(spec)[-1]  # (B, C, T', F')
+        pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)  # (B, 2C)
+        return self.classifier(pooled)  # (B, n_classes)

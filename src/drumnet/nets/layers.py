@@ -1,0 +1,69 @@
+"""Building blocks shared by the networks: the input representation and the highway conv."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from drumnet.config import FeatureConfig
+from drumnet.features import mel_filterbank, power_db
+
+REPRESENTATIONS = ("complex", "logmag", "logmel")
+DB_RANGE = 80.0  # dB below a sound's own peak that still count; quieter is floored
+
+
+class InputRepresentation(nn.Module):
+    """The network's first, fixed layer: complex STFT (B, T, F, 2) -> image (B, C, T, F').
+
+    - "complex": the study's input as it is, real and imaginary parts as 2 channels, scaled by
+      the sound's own RMS so that level does not matter.
+    - "logmag": 1 channel of power in dB relative to the sound's peak (phase-invariant).
+    - "logmel": like logmag, projected onto n_mels mel bands first.
+    Relative dB makes the network deaf to the overall level, which varies across libraries.
+    """
+
+    def __init__(self, config: FeatureConfig, kind: str = "logmel", n_mels: int = 64):
+        super().__init__()
+        if kind not in REPRESENTATIONS:
+            raise ValueError(f"unknown representation {kind!r}; choose from {REPRESENTATIONS}")
+        self.kind = kind
+        self.channels = 2 if kind == "complex" else 1
+        self.n_bins = n_mels if kind == "logmel" else config.n_freqs
+        fb = mel_filterbank(config, n_mels) if kind == "logmel" else torch.empty(0)
+        self.register_buffer("mel", fb, persistent=False)  # (F, n_mels)
+
+    def forward(self, spec: torch.Tensor) -> torch.Tensor:
+        if self.kind == "complex":
+            rms = spec.pow(2).mean(dim=(1, 2, 3), keepdim=True).sqrt().clamp_min(1e-6)
+            return (spec / rms).permute(0, 3, 1, 2)  # (B, 2, T, F)
+        if self.kind == "logmel":
+            power = spec.pow(2).sum(-1) @ self.mel  # (B, T, n_mels)
+            db = 10.0 * torch.log10(power.clamp_min(1e-10))
+        else:
+            db = power_db(spec)  # (B, T, F)
+        peak = db.amax(dim=(1, 2), keepdim=True)
+        rel = (db - peak).clamp_min(-DB_RANGE)  # (B, T, F') in [-80, 0]
+        return (rel / (DB_RANGE / 4) + 2.0).unsqueeze(1)  # (B, 1, T, F') in [-2, 2]
+
+
+class HighwayConv(nn.Module):
+    """Gated highway convolution: y = H(x) * T(x) + x * (1 - T(x)).
+
+    H is conv -> batch norm -> ELU; T a sigmoid gate whose bias starts negative so the block
+    begins by carrying x through (Srivastava et al., 2015). Shape-preserving: (B, C, T, F).
+    """
+
+    def __init__(self, channels: int, kernel: int = 3, gate_bias: float = -2.0):
+        super().__init__()
+        pad = kernel // 2
+        self.transform = nn.Sequential(
+            nn.Conv2d(channels, channels, kernel, padding=pad, bias=False),
+            nn.BatchNorm2d(channels),
+            nn.ELU(),
+        )
+        self.gate = nn.Conv2d(channels, channels, kernel, padding=pad)
+        nn.init.constant_(self.gate.bias, gate_bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = torch.sigmoid(self.gate(x))  # (B, C, T, F) in (0, 1)
+        return self.transform(x) * t + x * (1.0 - t)

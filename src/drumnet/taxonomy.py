@@ -1,0 +1,102 @@
+"""Drum classes, and the table that maps instrument and file names onto them.
+
+A name maps to a class only when the evidence is one-sided: names that point at two classes
+(`snare_rim`), at none, or at things that are not one-shot hits (`Snare Roll`, `Zap`) map to
+UNKNOWN and are left out of training rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+
+DRUM_CLASSES = ("kick", "snare", "tom", "hihat", "cymbal", "clap", "rim", "perc")
+OTHER = "other"  # sounds that are not drum hits: speech, tones, instruments, effects
+CLASSES = DRUM_CLASSES + (OTHER,)
+UNKNOWN = "unknown"  # the name does not say; never used as a training label
+UNSURE = "unsure"  # a classifier's answer below its confidence threshold
+STUDY_TWO = ("kick", "snare")
+STUDY_FOUR = ("kick", "snare", "tom", "hihat")
+
+# Phrases checked first, in order; the first that matches decides.
+PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\broll\b", UNKNOWN),  # a roll is not a one-shot
+    (r"\brim ?shot\b", "snare"),  # a rimshot is a loud snare hit
+    (r"\b(side ?stick|cross ?stick|rim ?click|x ?stick)\b", "rim"),
+    (r"\bbass ?drum\b|\bkick ?drum\b", "kick"),
+    (r"\bhi ?-?hat\b|\bhigh ?hat\b", "hihat"),
+    (r"\bfloor ?tom\b|\btom ?(hi|lo|low|mid|high|floor)\b", "tom"),
+    (r"\b(hand ?clap|finger ?snaps?)\b", "clap"),
+    (r"\bride ?(bell|cup|bow)\b", "cymbal"),
+    (r"\bcow ?bell\b|\bwood ?block\b|\bwater ?glass\b", "perc"),
+)
+
+# Single words (after splitting camelCase, digits and punctuation); all that match must agree.
+WORDS: dict[str, tuple[str, ...]] = {
+    "kick": ("kick", "kik", "kck", "kd", "bd", "bassdrum", "bdrum", "kickdrum"),
+    "snare": ("snare", "snr", "sd", "sn", "snar", "snares"),
+    "tom": ("tom", "toms", "tomhi", "tomlo", "tommid", "lt", "mt", "ht", "ft", "floortom"),
+    "hihat": ("hihat", "hh", "chh", "ohh", "phh", "hat", "hats", "ch", "oh", "hihats"),
+    "cymbal": ("cymbal", "cym", "cy", "crash", "ride", "splash", "china", "cr", "rd"),
+    "clap": ("clap", "claps", "clp", "cp", "handclap", "snap", "snaps"),
+    "rim": ("rim", "rimclick", "sidestick", "stick", "rs"),
+    "perc": (
+        "perc", "percussion", "conga", "congas", "bongo", "bongos", "cowbell", "cb", "clave",
+        "claves", "clav", "tambourine", "tamb", "tambo", "shaker", "maraca", "maracas",
+        "agogo", "djembe", "cajon", "woodblock", "wood", "triangle", "guiro", "cabasa",
+        "timbale", "timbales", "sangban", "dununba", "kenkeni", "dunun", "waterglass",
+        "tabla", "udu", "cuica", "vibraslap", "block", "shake",
+    ),
+}  # fmt: skip
+# Words that make a name UNKNOWN whatever else it says (effects, generic or non-hit names).
+VETO = frozenset({"zap", "fx", "whistle", "click", "beats", "beat", "loop", "brush", "noise"})
+
+_WORD_TO_CLASS = {w: c for c, words in WORDS.items() for w in words}
+
+
+def normalise_name(name: str) -> str:
+    """'Snare2_RimShot.wav' -> 'snare 2 rim shot': lower case, words split, extension gone."""
+    name = re.sub(r"\.(wav|wave|aiff?|flac|ogg|mp3)$", "", name.strip(), flags=re.I)
+    name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
+    name = re.sub(r"([A-Za-z])(\d)|(\d)([A-Za-z])", r"\1\3 \2\4", name)  # digits apart
+    name = re.sub(r"[^A-Za-z0-9]+", " ", name).lower()
+    return " ".join(name.split())
+
+
+def class_for_name(name: str) -> str:
+    """Map an instrument or file name to one of CLASSES, or UNKNOWN when the name does not say.
+
+    >>> class_for_name("Hi-Hat Closed (Paiste 14\\")"), class_for_name("BD_808_long")
+    ('hihat', 'kick')
+    """
+    text = normalise_name(name)
+    words = text.split()
+    if VETO.intersection(words):
+        return UNKNOWN
+    for pattern, label in PHRASES:
+        if re.search(pattern, text):
+            return label
+    found = {_WORD_TO_CLASS[w] for w in words if w in _WORD_TO_CLASS}
+    return found.pop() if len(found) == 1 else UNKNOWN
+
+
+def class_for_path(path_parts: list[str] | tuple[str, ...]) -> str:
+    """Class from a file name, falling back to its folders (innermost first)."""
+    for part in reversed(path_parts):
+        label = class_for_name(part)
+        if label != UNKNOWN:
+            return label
+    return UNKNOWN
+
+
+def parse_classes(text: str | None, allowed: tuple[str, ...] = CLASSES) -> tuple[str, ...] | None:
+    """'kick,snare' -> ('kick', 'snare'); 'four'/'two'/'all' are shorthands. None -> None."""
+    if text is None:
+        return None
+    shorthand = {"two": STUDY_TWO, "four": STUDY_FOUR, "all": CLASSES, "drums": DRUM_CLASSES}
+    if text in shorthand:
+        return shorthand[text]
+    names = tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
+    bad = [n for n in names if n not in allowed]
+    if bad or not names:
+        raise ValueError(f"unknown classes {bad or text!r}; choose from {', '.join(allowed)}")
+    return names
