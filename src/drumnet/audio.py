@@ -55,12 +55,15 @@ def _open_error(path: Path, exc: Exception) -> AudioError:
         return AudioError(path, "permission denied")
     if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
         return AudioError(path, "symbolic link loop")
-    text = str(exc).lower()
+    # libsndfile's own text, without soundfile's "Error opening '<path>': " prefix: the path
+    # is already the first thing AudioError prints.
+    detail = exc.error_string if isinstance(exc, sf.LibsndfileError) else str(exc)
+    text = detail.lower()
     if "format not recognised" in text or "unknown format" in text:
         return AudioError(path, "not an audio file (format not recognised)")
     if "unsupported" in text or "not supported" in text:
-        return AudioError(path, f"unsupported audio encoding ({exc})")
-    return AudioError(path, f"corrupt or truncated audio ({exc})")
+        return AudioError(path, f"unsupported audio encoding ({detail})")
+    return AudioError(path, f"corrupt or truncated audio ({detail})")
 
 
 def _check_file(path: Path) -> None:

@@ -95,5 +95,12 @@ def mel_filterbank(config: FeatureConfig, n_mels: int, fmin: float = 20.0) -> to
     up = (freqs[:, None] - lower) / (centre - lower)  # (F, n_mels)
     down = (upper - freqs[:, None]) / (upper - centre)
     fb = torch.clamp(torch.minimum(up, down), min=0.0)
+    empty = int((fb.sum(0) == 0).sum())
+    if empty:
+        # Low filters narrower than one bin fall between bins and would be all-zero bands.
+        raise ValueError(
+            f"{n_mels} mel bands is too many for {config.n_freqs} frequency bins: "
+            f"{empty} filters would be empty; use fewer bands or a larger n_fft"
+        )
     fb = fb * (2.0 / (upper - lower))  # equal area per filter
     return fb / fb.sum(0).clamp_min(1e-8).max()

@@ -32,16 +32,19 @@ PHRASES: tuple[tuple[str, str], ...] = (
 
 # Single words (after splitting camelCase, digits and punctuation); all that match must agree.
 WORDS: dict[str, tuple[str, ...]] = {
-    "kick": ("kick", "kik", "kck", "kd", "bd", "bassdrum", "bdrum", "kickdrum"),
+    "kick": ("kick", "kicks", "kik", "kck", "kd", "bd", "bassdrum", "bdrum", "kickdrum"),
     "snare": ("snare", "snr", "sd", "sn", "snar", "snares"),
     "tom": ("tom", "toms", "tomhi", "tomlo", "tommid", "lt", "mt", "ht", "ft", "floortom"),
     "hihat": ("hihat", "hh", "chh", "ohh", "phh", "hat", "hats", "ch", "oh", "hihats"),
-    "cymbal": ("cymbal", "cym", "cy", "crash", "ride", "splash", "china", "cr", "rd"),
+    "cymbal": (
+        "cymbal", "cymbals", "cym", "cy", "crash", "crashes", "ride", "rides", "splash", "china",
+        "cr", "rd",
+    ),
     "clap": ("clap", "claps", "clp", "cp", "handclap", "snap", "snaps"),
-    "rim": ("rim", "rimclick", "sidestick", "stick", "rs"),
+    "rim": ("rim", "rims", "rimclick", "sidestick", "stick", "rs"),
     "perc": (
-        "perc", "percussion", "conga", "congas", "bongo", "bongos", "cowbell", "cb", "clave",
-        "claves", "clav", "tambourine", "tamb", "tambo", "shaker", "maraca", "maracas",
+        "perc", "percs", "percussion", "conga", "congas", "bongo", "bongos", "cowbell", "cb",
+        "clave", "claves", "clav", "tambourine", "tamb", "tambo", "shaker", "maraca", "maracas",
         "agogo", "djembe", "cajon", "woodblock", "wood", "triangle", "guiro", "cabasa",
         "timbale", "timbales", "sangban", "dununba", "kenkeni", "dunun", "waterglass",
         "tabla", "udu", "cuica", "vibraslap", "block", "shake",
@@ -55,7 +58,7 @@ _WORD_TO_CLASS = {w: c for c, words in WORDS.items() for w in words}
 
 def normalise_name(name: str) -> str:
     """'Snare2_RimShot.wav' -> 'snare 2 rim shot': lower case, words split, extension gone."""
-    name = re.sub(r"\.(wav|wave|aiff?|flac|ogg|mp3)$", "", name.strip(), flags=re.I)
+    name = re.sub(r"\.(wav|wave|aiff?|flac|ogg|mp3)$", "", name.strip(), flags=re.IGNORECASE)
     name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
     name = re.sub(r"([A-Za-z])(\d)|(\d)([A-Za-z])", r"\1\3 \2\4", name)  # digits apart
     name = re.sub(r"[^A-Za-z0-9]+", " ", name).lower()
@@ -69,7 +72,8 @@ def class_for_name(name: str) -> str:
     ('hihat', 'kick')
     """
     text = normalise_name(name)
-    words = text.split()
+    # "Rim Click" is a rim sound, not the veto word "click" (Hydrogen's ForzeeStereo kit).
+    words = re.sub(r"\brim ?click\b", "rimclick", text).split()
     if VETO.intersection(words):
         return UNKNOWN
     for pattern, label in PHRASES:

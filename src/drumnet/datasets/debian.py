@@ -37,8 +37,7 @@ def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess
 
 def _have_package_lists() -> bool:
     lists = Path("/var/lib/apt/lists")
-    return any(p.name.endswith(tuple(("Packages", "Packages.lz4", "Packages.gz", "Packages.xz")))
-               for p in lists.glob("*Packages*")) if lists.is_dir() else False  # fmt: skip
+    return lists.is_dir() and any(lists.glob("*_Packages*"))
 
 
 def _download(names: list[str], dest: Path) -> None:
@@ -47,17 +46,19 @@ def _download(names: list[str], dest: Path) -> None:
     result = _run([apt, "download", *names], cwd=dest)
     if result.returncode == 0:
         return
-    if not _have_package_lists() or "Unable to locate package" in result.stderr:
-        if os.geteuid() == 0 and not _have_package_lists():
-            update = _run([apt, "update"])
-            if update.returncode != 0:
-                raise FetchError(f"`apt-get update` failed: {update.stderr.strip()}")
-            result = _run([apt, "download", *names], cwd=dest)
-            if result.returncode == 0:
-                return
-        elif not _have_package_lists():
+    if not _have_package_lists():
+        if os.geteuid() != 0:
             raise FetchError(f"apt has no package lists, so {names} cannot be found; {WAY_OUT}")
-    raise FetchError(f"`apt-get download {' '.join(names)}` failed: {result.stderr.strip()}")
+        update = _run([apt, "update"])
+        if update.returncode != 0:
+            raise FetchError(f"`apt-get update` failed: {update.stderr.strip()}; {WAY_OUT}")
+        result = _run([apt, "download", *names], cwd=dest)
+        if result.returncode == 0:
+            return
+    errors = " ".join(line for line in result.stderr.splitlines() if line.startswith("E:"))
+    raise FetchError(
+        f"`apt-get download {' '.join(names)}` failed: {errors or result.stderr.strip()}; {WAY_OUT}"
+    )
 
 
 def _deb_field(deb: Path, field: str) -> str:
@@ -83,9 +84,7 @@ def installed_version(name: str, root: Path | None = None) -> str | None:
     return marker.read_text().strip() if marker.is_file() else None
 
 
-def fetch_packages(
-    names: list[str], force: bool = False, with_dependencies: bool = False
-) -> Path:
+def fetch_packages(names: list[str], force: bool = False, with_dependencies: bool = False) -> Path:
     """Download and extract Debian packages into the cache; returns the extraction root.
 
     Packages already extracted are skipped unless `force`. With `with_dependencies`, the
@@ -96,6 +95,8 @@ def fetch_packages(
     debs = cache_dir("debs")
     (root / _MARKERS).mkdir(exist_ok=True)
     with _locked(root / ".lock"):
+        if not force and all(installed_version(n, root) for n in names):
+            return root  # dependencies, if asked for, came with them
         wanted = missing_dependencies(names) if with_dependencies else list(dict.fromkeys(names))
         todo = [n for n in wanted if force or installed_version(n, root) is None]
         if not todo:

@@ -56,18 +56,19 @@ def iir_filter(x: np.ndarray, b: np.ndarray, a: np.ndarray, keep_tail: bool = Fa
     return y[: x.size + tail] if keep_tail else y[: x.size]
 
 
-def varying_filter(x: np.ndarray, coeffs: list[Coeffs], block: int) -> np.ndarray:
-    """Time-varying IIR: block i of `block` samples is filtered by coeffs[i] (overlap-add).
+def varying_filter(x: np.ndarray, starts: list[int], coeffs: list[Coeffs]) -> np.ndarray:
+    """Time-varying IIR: x[starts[i]:starts[i+1]] is filtered by coeffs[i] (overlap-add).
 
-    x: (n,) float; coeffs: one (b, a) per block, len >= ceil(n / block). Returns (n,) float64.
+    x: (n,) float; starts: increasing segment starts, starts[0] == 0. Returns (n,) float64.
+    Each segment's ringing tail is added on, so state carries over as the old filter's decay.
     """
     x = np.asarray(x, dtype=np.float64)
     out = np.zeros(x.size, dtype=np.float64)
-    for i, start in enumerate(range(0, x.size, block)):
-        seg = x[start : start + block]
+    ends = list(starts[1:]) + [x.size]
+    for start, end, (b, a) in zip(starts, ends, coeffs):
+        seg = x[start:end]
         if not np.any(seg):
             continue
-        b, a = coeffs[i]
         y = iir_filter(seg, b, a, keep_tail=True)[: x.size - start]
         out[start : start + y.size] += y
     return out
@@ -110,7 +111,9 @@ def one_pole_lowpass(x: np.ndarray, freq: float, sample_rate: int) -> np.ndarray
     return iir_filter(x, np.array([1 - p]), np.array([1.0, -p]))
 
 
-def tilt(x: np.ndarray, db_per_octave: float, sample_rate: int, pivot: float = 1000.0):
+def tilt(
+    x: np.ndarray, db_per_octave: float, sample_rate: int, pivot: float = 1000.0
+) -> np.ndarray:
     """Spectral tilt EQ: gain of db_per_octave * log2(f / pivot) dB, capped at +-18 dB."""
     x = np.asarray(x, dtype=np.float64)
     n_fft = _next_fast_len(x.size)

@@ -9,7 +9,7 @@ WAVES = ("sine", "triangle", "square", "saw")
 
 def times(seconds: float, sample_rate: int) -> np.ndarray:
     """Time axis in seconds, shape (round(seconds * sample_rate),)."""
-    return np.arange(max(1, int(round(seconds * sample_rate)))) / sample_rate
+    return np.arange(max(1, round(seconds * sample_rate))) / sample_rate
 
 
 def exp_decay(t: np.ndarray, decay: float, attack: float = 0.0) -> np.ndarray:
@@ -91,7 +91,7 @@ def karplus_strong(
     freq in Hz, damping 0..1 (per-period loss factor near 0.99..0.9999). Computed one period at
     a time, so the Python loop runs seconds * freq times, not once per sample.
     """
-    period = max(2, int(round(sample_rate / freq)))
+    period = max(2, round(sample_rate / freq))
     n = int(seconds * sample_rate)
     buf = rng.uniform(-1, 1, period)
     out = np.empty(((n + period - 1) // period) * period)

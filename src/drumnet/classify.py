@@ -1,0 +1,322 @@
+"""Classify files and folders as a stream: parallel decoding, batched inference, an index.
+
+    for r in classify_paths(["~/Samples"], classes=("kick", "snare")):
+        print(r.path, r.label, r.confidence)
+
+Files are found lazily (`drumnet.scan`), cut into chunks of `batch_size` paths, and each chunk
+is decoded (and hashed) by a worker process; the main process runs the model on each decoded
+chunk as one batch. At most `workers * IN_FLIGHT_PER_WORKER` chunks are in flight, so memory
+stays flat whatever the library size. Results come out in discovery order. With an `Index`,
+files unchanged since the last run with the same model are answered from it without decoding,
+and corrections people made (`drumnet label`) override the model.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from drumnet.audio import AudioError, load_sound
+from drumnet.classifier import DrumClassifier, load_model
+from drumnet.config import FeatureConfig
+from drumnet.index import Entry, Index, file_hash
+from drumnet.scan import ScanError, iter_audio_files
+from drumnet.taxonomy import UNSURE
+
+IN_FLIGHT_PER_WORKER = 4  # chunks queued per worker: keeps workers busy, memory bounded
+DEFAULT_BATCH_SIZE = 32  # files per worker task and per inference batch (fastest on CPU)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The answer for one file: a label, or an error saying why there is none.
+
+    scores: probabilities over the classes the decision was restricted to (sum 1).
+    confidence: the label's probability (1.0 for a person's correction); for `unsure`, the
+    best class's probability, i.e. how far below the threshold it was.
+    """
+
+    path: str
+    label: str | None = None
+    confidence: float | None = None
+    scores: dict[str, float] | None = None
+    error: str | None = None
+    warning: str | None = None  # "silent": valid audio with nothing to hear
+    corrected: bool = False  # the label is a person's correction
+    cached: bool = False  # answered from the index, without decoding
+    hash: str | None = None  # blake2b-128 of the file's bytes
+    size: int | None = None  # bytes
+    duplicate_of: str | None = None  # an earlier file of this run with identical bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_record(self) -> dict:
+        """The JSON-lines record: {path, label, confidence, scores[, warning, corrected,
+        duplicate_of]} or {path, error}."""
+        if self.error is not None:
+            return {"path": self.path, "error": self.error}
+        record = {
+            "path": self.path,
+            "label": self.label,
+            "confidence": round(self.confidence, 6),
+            "scores": {k: round(v, 6) for k, v in self.scores.items()},
+        }
+        if self.warning:
+            record["warning"] = self.warning
+        if self.corrected:
+            record["corrected"] = True
+        if self.duplicate_of:
+            record["duplicate_of"] = self.duplicate_of
+        return record
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How scores become a label: restricted to `classes`, `unsure` below `min_confidence`."""
+
+    classes: tuple[str, ...]
+    min_confidence: float = 0.0
+
+    def decide(self, scores: dict[str, float], silent: bool, correction: str | None):
+        """Full-model scores -> (label, confidence, restricted scores, corrected)."""
+        # Renormalising a subset of softmax outputs equals a softmax over those logits.
+        sub = np.array([scores[c] for c in self.classes], dtype=np.float64)
+        sub = sub / sub.sum() if sub.sum() > 0 else np.full(len(sub), 1.0 / len(sub))
+        restricted = dict(zip(self.classes, sub.tolist()))
+        best = int(sub.argmax())
+        if correction is not None:
+            return correction, 1.0, restricted, True
+        label = self.classes[best]
+        if silent or sub[best] < self.min_confidence:
+            label = UNSURE
+        return label, float(sub[best]), restricted, False
+
+
+@dataclass(frozen=True)
+class _FileInfo:
+    """What a worker learns about one file (the window itself travels in a stacked array)."""
+
+    path: str
+    size: int = 0
+    mtime_ns: int = 0
+    hash: str = ""
+    silent: bool = False
+    error: str | None = None
+
+
+def decode_one(path: str, config: FeatureConfig) -> tuple[_FileInfo, np.ndarray | None]:
+    """Decode and hash one file; never raises (the reason goes into _FileInfo.error)."""
+    try:
+        sound = load_sound(path, config)
+        st = os.stat(path)
+        digest = file_hash(path)  # after decoding: the bytes are in the page cache by now
+    except AudioError as exc:
+        return _FileInfo(path, error=exc.reason), None
+    except OSError as exc:
+        return _FileInfo(path, error=f"cannot read file ({exc.strerror or exc})"), None
+    except Exception as exc:  # a decoder bug must not stop a 50,000-file batch
+        return _FileInfo(path, error=f"unexpected error ({type(exc).__name__}: {exc})"), None
+    return _FileInfo(path, st.st_size, st.st_mtime_ns, digest, sound.silent), sound.samples
+
+
+def decode_chunk(paths: list[str], config: FeatureConfig) -> tuple[list[_FileInfo], np.ndarray]:
+    """Worker task: paths -> (infos, windows (n_ok, n_samples)) for the files that decoded."""
+    infos, waves = [], []
+    for path in paths:
+        info, wave = decode_one(path, config)
+        infos.append(info)
+        if wave is not None:
+            waves.append(wave)
+    stacked = np.stack(waves) if waves else np.zeros((0, config.n_samples), np.float32)
+    return infos, stacked
+
+
+class _Immediate:
+    """A finished 'future' for running without worker processes (workers=0)."""
+
+    def __init__(self, fn, *args):
+        self._value = fn(*args)
+
+    def done(self) -> bool:
+        return True
+
+    def result(self):
+        return self._value
+
+
+@contextmanager
+def _decoder(workers: int):
+    """Yields submit(fn, *args) -> future: a process pool, or inline when workers == 0."""
+    if workers <= 0:
+        yield _Immediate
+        return
+    # fork starts workers in milliseconds; they only decode (numpy/soxr), never touch torch.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        yield pool.submit
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _torch_threads(n: int | None):
+    """Temporarily set torch's intra-op threads (restored afterwards)."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def default_threads(workers: int) -> int:
+    """Inference threads: the cores the decode workers leave free, at least one.
+
+    On a busy or small machine an oversubscribed OpenMP pool is many times slower than one
+    thread (its threads spin waiting for each other), so this never counts a core twice.
+    """
+    return max(1, (os.cpu_count() or 1) - max(0, workers))
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _lookup(index: Index | None, path: str, model_id: str) -> Entry | None:
+    if index is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # let the decoder say what is wrong with it
+    return index.lookup(os.path.abspath(path), st.st_size, st.st_mtime_ns, model_id)
+
+
+def classify_paths(
+    paths: Iterable[str | os.PathLike] | str | os.PathLike,
+    model: DrumClassifier | str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+    min_confidence: float = 0.0,
+    workers: int = 2,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    index: Index | None = None,
+    threads: int | None = None,
+) -> Iterator[Result]:
+    """Classify every audio file under `paths` (files and folders, recursive), streaming.
+
+    model: a DrumClassifier, a model name or file (None: the shipped default model).
+    classes: restrict the decision to these classes (default: all the model's classes).
+    min_confidence: answers whose probability is below this become `unsure`.
+    workers: decoding processes (0: decode in this process). threads: torch threads for
+    inference (default `default_threads(workers)`). index: an `Index` to reuse and store
+    results in, and whose corrections to honour (None: no index).
+    Settings are checked now (ValueError); files are processed as the iterator is consumed.
+    A file that cannot be decoded gives a Result with `error`, never an exception.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    clf = model if isinstance(model, DrumClassifier) else load_model(model)
+    clf.class_indices(classes)  # unknown class names raise ValueError here, not mid-stream
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    decision = Decision(tuple(classes or clf.classes_), min_confidence)
+    return _stream(paths, clf, decision, workers, batch_size, index, threads)
+
+
+def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
+    config = clf.feature_config
+    first_of_hash: dict[str, str] = {}  # content hash -> first path (duplicates); ~100 B/file
+    pending: deque = deque()
+    limit = max(1, workers) * IN_FLIGHT_PER_WORKER
+    with _decoder(workers) as submit, _torch_threads(threads or default_threads(workers)):
+        try:
+            for chunk in _chunks(iter_audio_files(paths), batch_size):
+                planned = [
+                    item if isinstance(item, ScanError) else (item, _lookup(index, item, clf.model_id))
+                    for item in chunk
+                ]
+                todo = [p[0] for p in planned if isinstance(p, tuple) and p[1] is None]
+                pending.append((planned, submit(decode_chunk, todo, config) if todo else None))
+                while pending and (len(pending) > limit or _ready(pending[0][1])):
+                    yield from _finish(*pending.popleft(), clf, decision, index, first_of_hash)
+            while pending:
+                yield from _finish(*pending.popleft(), clf, decision, index, first_of_hash)
+        finally:
+            if index is not None:
+                index.commit()  # Ctrl-C or a closed generator keeps every finished result
+
+
+def _ready(future: Future | _Immediate | None) -> bool:
+    return future is None or future.done()
+
+
+def _finish(planned, future, clf, decision, index, first_of_hash) -> Iterator[Result]:
+    """Run the model on one decoded chunk and merge with the cached answers, in order."""
+    decoded: dict[str, tuple[_FileInfo, dict | None]] = {}
+    if future is not None:
+        infos, waves = future.result()
+        probs = clf.predict_proba_waves(waves) if len(waves) else np.zeros((0, 0))
+        rows = iter(probs.tolist())
+        for info in infos:
+            scores = None if info.error else dict(zip(clf.classes_, next(rows)))
+            decoded[info.path] = (info, scores)
+    now = time.time()
+    for item in planned:
+        if isinstance(item, ScanError):
+            yield Result(item.path, error=item.reason)
+            continue
+        path, entry = item
+        cached = entry is not None
+        if entry is None:
+            info, scores = decoded[path]
+            if info.error:
+                yield Result(path, error=info.error)
+                continue
+            entry = Entry(
+                os.path.abspath(path), clf.model_id, info.size, info.mtime_ns, info.hash,
+                {k: float(f"{v:.7g}") for k, v in scores.items()}, info.silent, now,
+            )  # fmt: skip
+            if index is not None:
+                index.put(entry)
+        yield _result(path, entry, decision, index, first_of_hash, cached)
+
+
+def _result(path, entry: Entry, decision, index, first_of_hash, cached: bool) -> Result:
+    correction = index.correction(entry.hash) if index is not None else None
+    label, confidence, scores, corrected = decision.decide(entry.scores, entry.silent, correction)
+    duplicate_of = first_of_hash.setdefault(entry.hash, path)
+    return Result(
+        path=path,
+        label=label,
+        confidence=confidence,
+        scores=scores,
+        warning="silent" if entry.silent else None,
+        corrected=corrected,
+        cached=cached,
+        hash=entry.hash,
+        size=entry.size,
+        duplicate_of=duplicate_of if duplicate_of != path else None,
+    )

@@ -1,0 +1,103 @@
+"""`drumnet data fetch|build|info`: get the default library, cache its tensors, describe it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from drumnet.cache import cache_dir
+from drumnet.config import FeatureConfig
+from drumnet.datasets.debian import FetchError
+from drumnet.datasets.default import SOURCES, Gathered, gather, load_data, parse_sources
+from drumnet.datasets.manifest import count_table, write_manifest
+from drumnet.datasets.tensors import build_tensors
+from drumnet.taxonomy import CLASSES
+
+
+def _gather(args: argparse.Namespace) -> Gathered:
+    if getattr(args, "data", None):
+        return load_data(args.data)
+    return gather(parse_sources(args.sources))
+
+
+def _print_summary(found: Gathered, show_skipped: int = 0) -> None:
+    labels = {s.label for s in found.samples}
+    classes = tuple(c for c in CLASSES if c in labels) + tuple(sorted(labels - set(CLASSES)))
+    print(count_table(found.samples, classes) if found.samples else "no labelled samples")
+    if found.skipped:
+        print(f"\nleft out ({len(found.skipped)}):")
+        for reason, n in found.skip_counts().most_common():
+            print(f"  {n:5d}  {reason}")
+            examples = [what for r, what in found.skipped if r == reason][:show_skipped]
+            for what in examples:
+                print(f"         e.g. {what}")
+
+
+def _run(handler, args: argparse.Namespace) -> int:
+    try:
+        return handler(args)
+    except FetchError as exc:
+        print(f"drumnet data: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def fetch(args: argparse.Namespace) -> int:
+    names = parse_sources(args.sources)
+    status = 0
+    for name in names:
+        found = gather((name,))
+        print(f"{name}: {len(found.samples)} samples, {len(found.skipped)} left out")
+        if not found.samples:
+            status = 1
+            for reason, what in found.skipped[:3]:
+                print(f"  {reason}: {what}", file=sys.stderr)
+    return status
+
+
+def build(args: argparse.Namespace) -> int:
+    found = _gather(args)
+    if not found.samples:
+        print("drumnet data build: no labelled samples found", file=sys.stderr)
+        return 1
+    manifest = write_manifest(found.samples, args.manifest or cache_dir() / "manifest.csv")
+    tensors = build_tensors(
+        found.samples, FeatureConfig(), workers=args.workers, progress=not args.quiet
+    )
+    _print_summary(found)
+    state = "reused" if tensors.from_cache else "built"
+    print(f"\nmanifest: {manifest} ({len(found.samples)} rows)")
+    print(f"tensors:  {tensors.folder} ({state}; {len(tensors)} decoded)")
+    for line in tensors.errors:
+        print(f"  failed: {line}", file=sys.stderr)
+    return 1 if tensors.errors else 0
+
+
+def info(args: argparse.Namespace) -> int:
+    _print_summary(_gather(args), show_skipped=args.examples)
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("data", help="fetch, build and describe training data")
+    sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    sources_help = f"comma-separated data sources ({', '.join(SOURCES)}); default hydrogen"
+    data_help = "a folder of samples or a manifest CSV, instead of the default sources"
+
+    p = sub.add_parser("fetch", help="download the default data sources into the cache")
+    p.add_argument("--sources", default=None, help=sources_help)
+    p.set_defaults(func=lambda a: _run(fetch, a))
+
+    p = sub.add_parser("build", help="write the manifest and the tensor cache")
+    p.add_argument("--data", type=Path, default=None, help=data_help)
+    p.add_argument("--sources", default=None, help=sources_help)
+    p.add_argument("--manifest", type=Path, default=None, help="where to write the manifest CSV")
+    p.add_argument("--workers", type=int, default=2, help="parallel decoders (default 2)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=lambda a: _run(build, a))
+
+    p = sub.add_parser("info", help="samples per library and class, and what was left out")
+    p.add_argument("--data", type=Path, default=None, help=data_help)
+    p.add_argument("--sources", default=None, help=sources_help)
+    p.add_argument("--examples", type=int, default=2, help="examples per left-out reason")
+    p.set_defaults(func=lambda a: _run(info, a))

@@ -1,0 +1,81 @@
+"""The default library: a registry of named data sources, gathered into one sample list.
+
+Each source is a callable returning (samples, skipped) where skipped holds (reason, what)
+pairs; more sources (synthesised drums, DrumSynth renders) register here under a new name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drumnet.datasets.folders import folder_samples
+from drumnet.datasets.hydrogen import hydrogen_samples
+from drumnet.datasets.lmms import lmms_samples
+from drumnet.datasets.manifest import Sample, read_manifest
+from drumnet.datasets.speech import speech_samples
+
+Skip = tuple[str, str]
+Source = Callable[[], tuple[list[Sample], list[Skip]]]
+
+SOURCES: dict[str, Source] = {
+    "hydrogen": hydrogen_samples,
+    "lmms": lmms_samples,
+    "speech": speech_samples,
+}
+DEFAULT_SOURCES = ("hydrogen",)
+
+
+@dataclass
+class Gathered:
+    """Samples from one or more sources, and what each left out and why."""
+
+    samples: list[Sample] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+    def skip_counts(self) -> Counter:
+        """How many items were left out for each reason."""
+        return Counter(reason for reason, _ in self.skipped)
+
+
+def parse_sources(text: str | None) -> tuple[str, ...]:
+    """'hydrogen,lmms' -> ('hydrogen', 'lmms'); None -> the defaults. Raises ValueError."""
+    if not text:
+        return DEFAULT_SOURCES
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    bad = [n for n in names if n not in SOURCES]
+    if bad or not names:
+        raise ValueError(f"unknown data sources {bad}; choose from {', '.join(SOURCES)}")
+    return names
+
+
+def gather(include: tuple[str, ...] = DEFAULT_SOURCES) -> Gathered:
+    """Run the named sources in order; a path seen twice is kept once (first source wins)."""
+    result, seen = Gathered(), set()
+    for name in include:
+        if name not in SOURCES:
+            raise ValueError(f"unknown data source {name!r}; choose from {', '.join(SOURCES)}")
+        samples, skipped = SOURCES[name]()
+        result.skipped.extend(skipped)
+        for sample in samples:
+            if sample.path not in seen:
+                seen.add(sample.path)
+                result.samples.append(sample)
+    return result
+
+
+def default_samples(include: tuple[str, ...] = DEFAULT_SOURCES) -> list[Sample]:
+    """The labelled samples of the named sources (Hydrogen kits unless told otherwise)."""
+    return gather(include).samples
+
+
+def load_data(data: str | Path) -> Gathered:
+    """A user's data: a folder (see folders.py) or a manifest CSV written by `data build`."""
+    path = Path(data).expanduser()
+    if path.is_dir():
+        return Gathered(*folder_samples(path))
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return Gathered(read_manifest(path), [])
+    raise FileNotFoundError(f"{data} is neither a folder of samples nor a manifest .csv")

@@ -1,0 +1,75 @@
+"""A user's folder of samples as a data set: a `labels.csv`, or classes read from the tree.
+
+With `labels.csv` at the root (columns path,label[,library]; paths relative to the root) the
+labels are taken as given. Otherwise each audio file's class comes from its file name, then its
+folders, innermost first (`808/BD/x.wav` -> kick), and its library is the top folder under the
+root, so splitting by library never puts one pack on both sides.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from drumnet.audio import is_audio_path
+from drumnet.datasets.manifest import Sample
+from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_path
+
+LABELS_FILE = "labels.csv"
+
+Skip = tuple[str, str]
+
+
+def _library_for(root: Path, relative: Path) -> str:
+    return relative.parts[0] if len(relative.parts) > 1 else root.name
+
+
+def _from_labels_csv(root: Path) -> tuple[list[Sample], list[Skip]]:
+    samples: list[Sample] = []
+    skipped: list[Skip] = []
+    with open(root / LABELS_FILE, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if not {"path", "label"} <= set(reader.fieldnames or ()):
+            raise ValueError(f"{root / LABELS_FILE} needs the columns path,label[,library]")
+        for line, row in enumerate(reader, start=2):
+            relative, label = Path(row["path"].strip()), row["label"].strip().lower()
+            where = f"{LABELS_FILE} line {line}: {relative}"
+            if label not in CLASSES:
+                skipped.append((f"label not one of {', '.join(CLASSES)}", f"{where} ({label!r})"))
+                continue
+            path = (root / relative).resolve()
+            if not path.is_file():
+                skipped.append(("file missing", where))
+                continue
+            library = (row.get("library") or "").strip() or _library_for(root, relative)
+            samples.append(Sample(str(path), label, library, relative.stem, 0, "folder"))
+    return samples, skipped
+
+
+def _from_tree(root: Path) -> tuple[list[Sample], list[Skip]]:
+    samples: list[Sample] = []
+    skipped: list[Skip] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root)
+        if not is_audio_path(path):
+            continue
+        label = class_for_path(relative.parts)
+        if label == UNKNOWN:
+            skipped.append(("neither file nor folder names say a class", str(relative)))
+            continue
+        library = _library_for(root, relative)
+        samples.append(Sample(str(path.resolve()), label, library, path.stem, 0, "folder"))
+    return samples, skipped
+
+
+def folder_samples(root: str | Path) -> tuple[list[Sample], list[Skip]]:
+    """Labelled samples under `root`, and (reason, file) for each audio file left out.
+
+    Raises FileNotFoundError when root is not a folder, ValueError for a malformed labels.csv.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder")
+    if (root / LABELS_FILE).is_file():
+        return _from_labels_csv(root)
+    return _from_tree(root)

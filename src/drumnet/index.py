@@ -1,0 +1,237 @@
+"""The library index: past classifications and people's corrections, in one SQLite file.
+
+It lives in `cache_dir()/index.sqlite`, never inside a user's library. A file whose path, size,
+mtime and model id match a stored row is not decoded again. Rows are written in batches in WAL
+mode, so a run that is interrupted (Ctrl-C, kill -9, power cut) leaves a consistent database
+holding every batch committed before it stopped; running again resumes from there.
+
+Corrections are keyed by content hash, so a corrected sound stays corrected when it is moved,
+renamed or copied (e.g. into an organised kit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from drumnet.cache import cache_dir
+
+SCHEMA_VERSION = 1
+COMMIT_EVERY = 256  # rows per transaction: at most this much work is lost to a kill -9
+COMMIT_SECONDS = 2.0  # ... or this many seconds of it, whichever comes first
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    path TEXT NOT NULL,          -- absolute path as found (symlinks not resolved)
+    model_id TEXT NOT NULL,
+    size INTEGER NOT NULL,       -- bytes
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,          -- blake2b-128 of the file's bytes, hex
+    label TEXT NOT NULL,         -- most probable of all the model's classes
+    scores TEXT NOT NULL,        -- JSON {class: probability} over all the model's classes
+    silent INTEGER NOT NULL,
+    classified_at REAL NOT NULL, -- unix seconds
+    PRIMARY KEY (path, model_id)
+);
+CREATE INDEX IF NOT EXISTS results_hash ON results (hash);
+CREATE TABLE IF NOT EXISTS corrections (
+    hash TEXT PRIMARY KEY,
+    path TEXT NOT NULL,          -- where the corrected file was when it was labelled
+    size INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    labelled_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def file_hash(path: str | os.PathLike) -> str:
+    """blake2b-128 of a file's bytes as 32 hex digits, read in chunks (any file size)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def default_index_path() -> Path:
+    return cache_dir() / "index.sqlite"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored classification of one file by one model."""
+
+    path: str
+    model_id: str
+    size: int
+    mtime_ns: int
+    hash: str
+    scores: dict[str, float]  # over all the model's classes
+    silent: bool
+    classified_at: float
+
+    @property
+    def label(self) -> str:
+        return max(self.scores, key=self.scores.__getitem__)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A person's label for a sound, by content hash."""
+
+    hash: str
+    path: str
+    size: int
+    label: str
+    labelled_at: float
+
+
+class Index:
+    """The SQLite index. Use as a context manager, or call `close()` (which commits)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path else default_index_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
+        self._db.executescript(_SCHEMA)
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        self._db.commit()
+        self._pending: list[tuple] = []
+        self._last_commit = time.monotonic()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
+
+    def lookup(self, path: str, size: int, mtime_ns: int, model_id: str) -> Entry | None:
+        """The stored result for an unchanged file (same path, size, mtime, model), else None."""
+        row = self._db.execute(
+            "SELECT path, model_id, size, mtime_ns, hash, scores, silent, classified_at "
+            "FROM results WHERE path = ? AND model_id = ? AND size = ? AND mtime_ns = ?",
+            (path, model_id, size, mtime_ns),
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def known_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The content hash stored for an unchanged file by any model, else None."""
+        row = self._db.execute(
+            "SELECT hash FROM results WHERE path = ? AND size = ? AND mtime_ns = ? LIMIT 1",
+            (path, size, mtime_ns),
+        ).fetchone()
+        return row[0] if row else None
+
+    def put(self, entry: Entry) -> None:
+        """Store a result; written in batches (see COMMIT_EVERY, COMMIT_SECONDS)."""
+        self._pending.append(
+            (
+                entry.path,
+                entry.model_id,
+                entry.size,
+                entry.mtime_ns,
+                entry.hash,
+                entry.label,
+                json.dumps(entry.scores),
+                int(entry.silent),
+                entry.classified_at,
+            )
+        )
+        due = time.monotonic() - self._last_commit > COMMIT_SECONDS
+        if len(self._pending) >= COMMIT_EVERY or due:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write pending results in one transaction."""
+        if self._pending:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    self._pending,
+                )
+            self._pending.clear()
+        self._last_commit = time.monotonic()
+
+    def entries(self, model_id: str | None = None) -> Iterator[Entry]:
+        """Every stored result (of one model when given), ordered by path."""
+        sql = "SELECT path, model_id, size, mtime_ns, hash, scores, silent, classified_at "
+        sql += "FROM results" + (" WHERE model_id = ?" if model_id else "") + " ORDER BY path"
+        yield from map(_entry, self._db.execute(sql, (model_id,) if model_id else ()))
+
+    def count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+
+    def correct(self, path: str | os.PathLike, label: str) -> Correction:
+        """Record that the file at `path` is a `label` (by its content hash). Replaces any earlier."""
+        path = os.path.abspath(path)
+        correction = Correction(file_hash(path), path, os.path.getsize(path), label, time.time())
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO corrections VALUES (?, ?, ?, ?, ?)",
+                (
+                    correction.hash,
+                    correction.path,
+                    correction.size,
+                    correction.label,
+                    correction.labelled_at,
+                ),
+            )
+        return correction
+
+    def correction(self, content_hash: str) -> str | None:
+        """The corrected label of a sound with this content hash, if a person gave one."""
+        row = self._db.execute(
+            "SELECT label FROM corrections WHERE hash = ?", (content_hash,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def corrections(self) -> list[Correction]:
+        rows = self._db.execute(
+            "SELECT hash, path, size, label, labelled_at FROM corrections ORDER BY label, path"
+        )
+        return [Correction(*row) for row in rows]
+
+    def integrity_ok(self) -> bool:
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def duplicate_groups(
+    paths: Iterable[str | os.PathLike], index: Index | None = None
+) -> list[list[str]]:
+    """Groups of files under `paths` with identical bytes (2+ files each), largest first.
+
+    Hashes stored in the index for unchanged files are reused, so after a `classify` run
+    this reads no audio at all. Unreadable files are skipped.
+    """
+    from drumnet.scan import iter_audio_files  # scan depends on audio, not on the index
+
+    by_hash: dict[str, list[str]] = {}
+    for path in iter_audio_files(paths):
+        if not isinstance(path, str):
+            continue
+        try:
+            st = os.stat(path)
+            known = index and index.known_hash(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+            digest = known or file_hash(path)
+        except OSError:
+            continue
+        by_hash.setdefault(digest, []).append(path)
+    groups = [group for group in by_hash.values() if len(group) > 1]
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+def _entry(row: Iterable) -> Entry:
+    path, model_id, size, mtime_ns, digest, scores, silent, at = row
+    return Entry(path, model_id, size, mtime_ns, digest, json.loads(scores), bool(silent), at)

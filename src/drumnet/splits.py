@@ -1,0 +1,138 @@
+"""Train / validation / test splits: the study's random one, and honest ones by library.
+
+A random split leaks each kit's sound (same drums, same room, same microphones) into the test
+set; splitting by library asks the real question: does the model work on a library it has
+never heard? Every split returns index arrays into the data set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Split:
+    """Indices of each part, and how the split was made (named in every report)."""
+
+    kind: str  # "random" | "library" | "loo:<library>"
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    test_libraries: tuple[str, ...] = ()
+    val_libraries: tuple[str, ...] = ()
+
+    def summary(self) -> dict:
+        return {
+            "kind": self.kind,
+            "n_train": int(len(self.train)),
+            "n_val": int(len(self.val)),
+            "n_test": int(len(self.test)),
+            "test_libraries": list(self.test_libraries),
+            "val_libraries": list(self.val_libraries),
+        }
+
+
+def random_split(
+    labels: Sequence[str], val: float = 0.15, test: float = 0.15, seed: int = 0
+) -> Split:
+    """The study's split: shuffled, stratified by class."""
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels)
+    parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
+    for label in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == label))
+        n_test = int(round(test * len(idx)))
+        n_val = int(round(val * len(idx)))
+        parts["test"] += idx[:n_test].tolist()
+        parts["val"] += idx[n_test : n_test + n_val].tolist()
+        parts["train"] += idx[n_test + n_val :].tolist()
+    return Split("random", *(np.sort(np.array(parts[k], dtype=int)) for k in parts))
+
+
+def _coverage(labels: np.ndarray, libraries: np.ndarray, chosen: list[str]) -> int:
+    return len(np.unique(labels[np.isin(libraries, chosen)])) if chosen else 0
+
+
+def _take_libraries(
+    order: list[str], sizes: dict[str, int], target: int
+) -> tuple[list[str], list[str]]:
+    taken, n = [], 0
+    for lib in order:
+        if n >= target:
+            break
+        taken.append(lib)
+        n += sizes[lib]
+    return taken, [lib for lib in order if lib not in taken]
+
+
+def library_split(
+    labels: Sequence[str],
+    libraries: Sequence[str],
+    val: float = 0.15,
+    test: float = 0.15,
+    seed: int = 0,
+    train_only: Sequence[str] = (),
+    tries: int = 200,
+) -> Split:
+    """Whole libraries go to test and validation; none of their sounds is seen in training.
+
+    Libraries in `train_only` (extra sources such as synthesised sounds) always train. Among
+    `tries` seeded shuffles, the one whose test and validation sets cover the most classes wins,
+    so that no class is missing from the evaluation by accident.
+    """
+    labels, libraries = np.asarray(labels), np.asarray(libraries)
+    eligible = ~np.isin(libraries, list(train_only))
+    names, counts = np.unique(libraries[eligible], return_counts=True)
+    if len(names) < 3:
+        raise ValueError(f"a split by library needs at least 3 libraries, got {len(names)}")
+    sizes = dict(zip(names.tolist(), counts.tolist()))
+    total = int(eligible.sum())
+    rng = np.random.default_rng(seed)
+    best, best_score = None, None
+    for _ in range(tries):
+        order = rng.permutation(names).tolist()
+        test_libs, rest = _take_libraries(order, sizes, int(test * total))
+        val_libs, _ = _take_libraries(rest, sizes, int(val * total))
+        if len(val_libs) == len(rest):
+            val_libs = val_libs[:-1]  # keep at least one library for training
+        score = (
+            _coverage(labels, libraries, test_libs) + _coverage(labels, libraries, val_libs),
+            -abs(sum(sizes[x] for x in test_libs) - test * total),
+        )
+        if best_score is None or score > best_score:
+            best, best_score = (test_libs, val_libs), score
+    test_libs, val_libs = best
+    test_idx = np.flatnonzero(np.isin(libraries, test_libs))
+    val_idx = np.flatnonzero(np.isin(libraries, val_libs))
+    train_idx = np.flatnonzero(~np.isin(libraries, test_libs + val_libs))
+    return Split("library", train_idx, val_idx, test_idx, tuple(test_libs), tuple(val_libs))
+
+
+def leave_one_library_out(
+    labels: Sequence[str],
+    libraries: Sequence[str],
+    train_only: Sequence[str] = (),
+    val: float = 0.1,
+    seed: int = 0,
+    min_samples: int = 10,
+) -> list[Split]:
+    """One fold per library (with at least `min_samples` sounds): that library is the test set,
+    a few other libraries validate, the rest train."""
+    labels, libraries = np.asarray(labels), np.asarray(libraries)
+    eligible = ~np.isin(libraries, list(train_only))
+    names, counts = np.unique(libraries[eligible], return_counts=True)
+    sizes = dict(zip(names.tolist(), counts.tolist()))
+    total = int(eligible.sum())
+    folds = []
+    for i, lib in enumerate(n for n in names.tolist() if sizes[n] >= min_samples):
+        rng = np.random.default_rng(seed + i)
+        others = rng.permutation([n for n in names.tolist() if n != lib]).tolist()
+        val_libs, _ = _take_libraries(others, sizes, int(val * total))
+        test_idx = np.flatnonzero(libraries == lib)
+        val_idx = np.flatnonzero(np.isin(libraries, val_libs))
+        train_idx = np.flatnonzero(~np.isin(libraries, [lib] + val_libs))
+        folds.append(Split(f"loo:{lib}", train_idx, val_idx, test_idx, (lib,), tuple(val_libs)))
+    return folds

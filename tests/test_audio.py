@@ -1,0 +1,254 @@
+"""audio.py: every format decodes to the same onset-aligned window; every bad file says why."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from drumnet.audio import AudioError, fit_window, load_audio, load_sound, onset_index
+from drumnet.config import FeatureConfig
+
+CONFIG = FeatureConfig()
+SR = CONFIG.sample_rate  # 11,025 Hz
+N = CONFIG.n_samples  # 11,025 samples
+
+
+def tone(rate: int, seconds: float, freq: float = 440.0, amp: float = 0.5) -> np.ndarray:
+    """A sine starting at phase 0, float32 of shape (round(seconds * rate),)."""
+    t = np.arange(round(seconds * rate)) / rate
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def burst(rate: int, seconds: float = 0.4) -> np.ndarray:
+    """A drum-like hit: 200 Hz sine with a sharp attack and a 60 ms exponential decay."""
+    t = np.arange(round(seconds * rate)) / rate
+    return (0.8 * np.exp(-t / 0.06) * np.sin(2 * np.pi * 200 * t + 0.5)).astype(np.float32)
+
+
+def dominant_hz(x: np.ndarray, rate: int) -> float:
+    """Frequency of the largest spectral peak, resolved to 0.25 Hz by zero padding."""
+    n = 4 * rate
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)), n))
+    return float(np.argmax(spec) * rate / n)
+
+
+# (file name, soundfile format, subtype, source rate, peak tolerance in dB, lossless)
+FORMATS = [
+    ("pcm8.wav", "WAV", "PCM_U8", 44100, 0.3, True),
+    ("pcm16.wav", "WAV", "PCM_16", 44100, 0.05, True),
+    ("pcm24.wav", "WAV", "PCM_24", 48000, 0.05, True),
+    ("pcm32.wav", "WAV", "PCM_32", 96000, 0.05, True),
+    ("float32.wav", "WAV", "FLOAT", 22050, 0.05, True),
+    ("extensible.wav", "WAVEX", "PCM_24", 44100, 0.05, True),
+    ("pcm16.aiff", "AIFF", "PCM_16", 44100, 0.05, True),
+    ("pcm24.flac", "FLAC", "PCM_24", 48000, 0.05, True),
+    ("vorbis.ogg", "OGG", "VORBIS", 44100, 0.5, False),
+    ("layer3.mp3", "MP3", "MPEG_LAYER_III", 44100, 0.5, False),
+]
+
+
+@pytest.mark.parametrize(("name", "fmt", "subtype", "rate", "peak_tol_db", "lossless"), FORMATS)
+def test_every_format_decodes_to_the_same_tone(
+    tmp_path: Path, name: str, fmt: str, subtype: str, rate: int, peak_tol_db: float, lossless: bool
+) -> None:
+    if fmt not in sf.available_formats():
+        pytest.skip(f"this libsndfile ({sf.__libsndfile_version__}) cannot write {fmt}")
+    path = tmp_path / name
+    sf.write(str(path), tone(rate, 1.5), rate, format=fmt, subtype=subtype)
+    if fmt == "WAVEX":  # the format tag really is WAVE_FORMAT_EXTENSIBLE (0xFFFE)
+        assert path.read_bytes()[20:22] == b"\xfe\xff"
+
+    sound = load_sound(path)
+
+    assert sound.samples.shape == (N,) and sound.samples.dtype == np.float32
+    assert (sound.sample_rate, sound.source_rate, sound.source_channels) == (SR, rate, 1)
+    assert sound.source_seconds == pytest.approx(1.5, abs=0.06)  # MP3 adds encoder padding
+    assert not sound.silent
+    assert dominant_hz(sound.samples, SR) == pytest.approx(440.0, abs=1.0)
+    assert sound.peak_dbfs == pytest.approx(20 * np.log10(0.5), abs=peak_tol_db)
+    if lossless:
+        # Sample for sample the analytic tone at 11,025 Hz, away from the resampler's edges.
+        ref = tone(SR, 1.0)
+        err = np.abs(sound.samples - ref)[200:-200].max()
+        assert err < (0.01 if subtype == "PCM_U8" else 1e-3)
+
+
+def test_stereo_is_mixed_down_to_the_mean_of_the_channels(tmp_path: Path) -> None:
+    left, right = tone(44100, 1.2, amp=0.6), tone(44100, 1.2, freq=1000.0, amp=0.2)
+    sf.write(str(tmp_path / "stereo.wav"), np.stack([left, right], 1), 44100, subtype="FLOAT")
+
+    sound = load_sound(tmp_path / "stereo.wav")
+
+    assert sound.source_channels == 2
+    ref = 0.5 * (tone(SR, 1.0, amp=0.6) + tone(SR, 1.0, freq=1000.0, amp=0.2))
+    assert np.abs(sound.samples - ref)[200:-200].max() < 1e-3
+
+
+def test_a_hit_after_half_a_second_of_silence_starts_at_the_window_start(tmp_path: Path) -> None:
+    rate = 44100
+    hit = burst(rate)
+    # 0.5 s (a whole number of output samples) of -80 dB hiss before the hit
+    quiet = np.random.default_rng(0).normal(0, 1e-4, 22048).astype(np.float32)
+    sf.write(str(tmp_path / "late.wav"), np.concatenate([quiet, hit]), rate, subtype="FLOAT")
+    sf.write(str(tmp_path / "early.wav"), hit, rate, subtype="FLOAT")
+
+    late, early = load_audio(tmp_path / "late.wav"), load_audio(tmp_path / "early.wav")
+
+    start = int(np.argmax(np.abs(late) > 0.1))  # first sample of the attack
+    preroll = int(CONFIG.preroll_seconds * SR)  # 55 samples = 5 ms kept before the onset
+    assert abs(start - preroll) <= 0.002 * SR  # within 2 ms of where the onset should sit
+    # Same hit, same content: the early file has no silence to keep as preroll. Its first few
+    # samples differ only by the resampler's ringing at the file's abrupt start.
+    lag = start - int(np.argmax(np.abs(early) > 0.1))
+    assert np.abs(late[lag + 8 : lag + 4000] - early[8:4000]).max() < 0.01
+
+
+def test_onset_index_keeps_the_preroll_and_never_goes_negative() -> None:
+    x = np.zeros(SR, dtype=np.float32)
+    x[3000:3100] = 0.5
+    assert onset_index(x, CONFIG) == 3000 - int(CONFIG.preroll_seconds * SR)
+    x[:] = 0.0
+    x[10] = 1.0
+    assert onset_index(x, CONFIG) == 0
+    assert onset_index(np.zeros(100, np.float32), CONFIG) == 0
+
+
+def test_short_sounds_are_padded_and_long_ones_cut(tmp_path: Path) -> None:
+    sf.write(str(tmp_path / "short.wav"), tone(SR, 0.2), SR, subtype="FLOAT")
+    sf.write(str(tmp_path / "long.wav"), tone(SR, 4.0), SR, subtype="FLOAT")
+
+    short, long = load_audio(tmp_path / "short.wav"), load_audio(tmp_path / "long.wav")
+
+    assert short.shape == long.shape == (N,)
+    np.testing.assert_allclose(short[: int(0.2 * SR)], tone(SR, 0.2), atol=1e-6)
+    assert not short[int(0.2 * SR) :].any()  # zeros after the sound
+    np.testing.assert_allclose(long, tone(SR, 1.0), atol=1e-6)  # the first second
+    assert fit_window(np.ones(5, np.float32), 8).tolist() == [1, 1, 1, 1, 1, 0, 0, 0]
+    assert fit_window(np.arange(10, dtype=np.float32), 3).tolist() == [0, 1, 2]
+
+
+def _write_long(path: Path, minutes: float, rate: int = 11025) -> None:
+    """A long PCM file written in blocks, so the test never holds it in memory."""
+    block = tone(rate, 10.0, freq=330.0, amp=0.3)
+    with sf.SoundFile(str(path), "w", rate, 1, subtype="PCM_16") as f:
+        for _ in range(int(minutes * 6)):
+            f.write(block)
+
+
+def test_only_the_head_of_a_long_file_is_read(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "ten_minutes.wav"
+    _write_long(path, 10.0)
+    frames_read: list[int] = []
+    real_read = sf.SoundFile.read
+
+    def spy(self, frames=-1, *args, **kwargs):
+        out = real_read(self, frames, *args, **kwargs)
+        frames_read.append(len(out))
+        return out
+
+    monkeypatch.setattr(sf.SoundFile, "read", spy)
+
+    sound = load_sound(path)
+
+    assert sound.source_seconds == pytest.approx(600.0)
+    budget = (CONFIG.max_onset_seconds + CONFIG.window_seconds) * 11025 + 1  # 3 s of 600
+    assert 0 < sum(frames_read) <= budget
+    assert dominant_hz(sound.samples, SR) == pytest.approx(330.0, abs=1.0)
+
+
+# --- a folder of deliberately broken files, next to valid but unusual ones ----------------
+
+# name -> words the AudioError reason must contain; None for files that must decode.
+CASES: dict[str, str | None] = {
+    "zero_bytes.wav": "empty",
+    "truncated_header.wav": "truncated",
+    "random_bytes.wav": "not an audio file",
+    "text.wav": "not an audio file",
+    "readme.txt": "not an audio file",
+    "no_frames.wav": "no audio frames",
+    "nan.wav": "NaN",
+    "infinity.wav": "infinite",
+    "x.wav": "directory",
+    "missing.wav": "no such file",
+    "broken_link.wav": "broken symbolic link",
+    "eight_channels_192k.wav": None,
+    "ten_minutes.wav": None,
+    "crash_ĉinelo_シンバル.wav": None,
+    "silence.wav": None,
+}
+
+
+def _make_folder(folder: Path) -> None:
+    rate = 44100
+    good = tone(rate, 1.0)
+    sf.write(str(folder / "reference.wav"), good, rate, subtype="PCM_16")
+    (folder / "zero_bytes.wav").write_bytes(b"")
+    (folder / "truncated_header.wav").write_bytes((folder / "reference.wav").read_bytes()[:20])
+    (folder / "reference.wav").unlink()
+    (folder / "random_bytes.wav").write_bytes(np.random.default_rng(0).bytes(4096))
+    (folder / "text.wav").write_text("kick: 1 . . . 1 . . .\n" * 40)
+    (folder / "readme.txt").write_text("These are not drums.\n" * 40)
+    sf.write(str(folder / "no_frames.wav"), np.zeros((0, 1), np.float32), rate)
+    for name, bad in (("nan.wav", np.nan), ("infinity.wav", np.inf)):
+        x = good.copy()
+        x[1000] = bad
+        sf.write(str(folder / name), x, rate, subtype="FLOAT")
+    (folder / "x.wav").mkdir()
+    os.symlink(folder / "gone.wav", folder / "broken_link.wav")
+    eight = np.tile(tone(192000, 1.0)[:, None], (1, 8)) * np.linspace(0.2, 1.0, 8)
+    sf.write(str(folder / "eight_channels_192k.wav"), eight, 192000, subtype="FLOAT")
+    _write_long(folder / "ten_minutes.wav", 10.0)
+    sf.write(str(folder / "crash_ĉinelo_シンバル.wav"), good, rate, subtype="PCM_24")
+    sf.write(str(folder / "silence.wav"), np.zeros(rate, np.float32), rate)
+
+
+@pytest.fixture(scope="module")
+def broken_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("broken")
+    _make_folder(folder)
+    return folder
+
+
+def test_a_folder_of_bad_files_gives_one_specific_error_per_bad_file(broken_folder: Path) -> None:
+    paths = sorted(broken_folder.iterdir()) + [broken_folder / "missing.wav"]
+    assert {p.name for p in paths} == set(CASES)
+    errors: dict[str, list[str]] = {}
+    decoded = {}
+    for path in paths:  # the batch goes on past every bad file
+        try:
+            decoded[path.name] = load_sound(path)
+        except AudioError as err:
+            assert err.path == str(path) and str(err) == f"{path}: {err.reason}"
+            assert str(path) not in err.reason  # the path is said once, not twice
+            errors.setdefault(path.name, []).append(err.reason)
+
+    assert set(errors) == {name for name, why in CASES.items() if why is not None}
+    for name, reasons in errors.items():
+        assert len(reasons) == 1 and CASES[name] in reasons[0], (name, reasons)
+    assert set(decoded) == {name for name, why in CASES.items() if why is None}
+
+
+def test_unusual_but_valid_files_decode_correctly(broken_folder: Path) -> None:
+    eight = load_sound(broken_folder / "eight_channels_192k.wav")
+    assert (eight.source_rate, eight.source_channels) == (192000, 8)
+    assert eight.peak_dbfs == pytest.approx(20 * np.log10(0.5 * 0.6), abs=0.05)  # channel mean
+    assert dominant_hz(eight.samples, SR) == pytest.approx(440.0, abs=1.0)
+
+    named = load_sound(broken_folder / "crash_ĉinelo_シンバル.wav")
+    np.testing.assert_allclose(named.samples[200:-200], tone(SR, 1.0)[200:-200], atol=1e-3)
+
+    long = load_sound(broken_folder / "ten_minutes.wav")
+    assert long.source_seconds == pytest.approx(600.0) and not long.silent
+
+
+def test_silence_is_valid_and_reported_as_silent(broken_folder: Path) -> None:
+    sound = load_sound(broken_folder / "silence.wav")
+    assert sound.silent and sound.peak_dbfs == -np.inf
+    assert sound.samples.shape == (N,) and not sound.samples.any()
+    sf.write(str(broken_folder / "hiss.wav"), tone(SR, 1.0, amp=1e-4), SR, subtype="FLOAT")
+    assert load_sound(broken_folder / "hiss.wav").silent  # -80 dBFS is below -70 dBFS
+    (broken_folder / "hiss.wav").unlink()

@@ -1,0 +1,57 @@
+"""User folders: classes from the tree, or from a labels.csv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drumnet.datasets.folders import folder_samples
+
+
+def test_tree_labels_from_folders_and_file_names(tmp_path, write_drum):
+    write_drum(tmp_path / "Pack A" / "Kicks" / "deep.wav", "kick")
+    write_drum(tmp_path / "Pack A" / "Snare" / "crack.wav", "snare")
+    write_drum(tmp_path / "808" / "BD" / "x.wav", "kick")
+    write_drum(tmp_path / "808" / "HH" / "closed.wav", "hat")
+    write_drum(tmp_path / "808" / "misc" / "take1.wav", "tom")
+    write_drum(tmp_path / "tom_low.wav", "tom")
+    (tmp_path / "808" / "HH" / "notes.txt").write_text("not audio")
+    samples, skipped = folder_samples(tmp_path)
+    got = {Path(s.path).relative_to(tmp_path).as_posix(): (s.label, s.library) for s in samples}
+    assert got == {
+        "Pack A/Kicks/deep.wav": ("kick", "Pack A"),
+        "Pack A/Snare/crack.wav": ("snare", "Pack A"),
+        "808/BD/x.wav": ("kick", "808"),
+        "808/HH/closed.wav": ("hihat", "808"),
+        "tom_low.wav": ("tom", tmp_path.name),
+    }
+    assert skipped == [("neither file nor folder names say a class", "808/misc/take1.wav")]
+    assert all(s.source == "folder" for s in samples)
+
+
+def test_labels_csv_overrides_names(tmp_path, write_drum):
+    write_drum(tmp_path / "a" / "one.wav", "kick")
+    write_drum(tmp_path / "b" / "kick.wav", "snare")  # the CSV, not the name, decides
+    (tmp_path / "labels.csv").write_text(
+        "path,label,library\n"
+        "a/one.wav,kick,\n"
+        "b/kick.wav,Snare,my-pack\n"
+        "b/missing.wav,tom,\n"
+        "a/one.wav,cowbell,\n"
+    )
+    samples, skipped = folder_samples(tmp_path)
+    assert [(Path(s.path).name, s.label, s.library) for s in samples] == [
+        ("one.wav", "kick", "a"),
+        ("kick.wav", "snare", "my-pack"),
+    ]
+    assert skipped[0] == ("file missing", "labels.csv line 4: b/missing.wav")
+    assert skipped[1][0].startswith("label not one of") and "cowbell" in skipped[1][1]
+
+
+def test_bad_inputs_raise_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        folder_samples(tmp_path / "nope")
+    (tmp_path / "labels.csv").write_text("file,class\nx.wav,kick\n")
+    with pytest.raises(ValueError, match="path,label"):
+        folder_samples(tmp_path)
