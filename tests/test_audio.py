@@ -172,6 +172,7 @@ CASES: dict[str, str | None] = {
     "no_frames.wav": "no audio frames",
     "nan.wav": "NaN",
     "infinity.wav": "infinite",
+    "overflow.wav": "too large",
     "x.wav": "directory",
     "missing.wav": "no such file",
     "broken_link.wav": "broken symbolic link",
@@ -197,6 +198,9 @@ def _make_folder(folder: Path) -> None:
         x = good.copy()
         x[1000] = bad
         sf.write(str(folder / name), x, rate, subtype="FLOAT")
+    huge = np.zeros(rate, np.float32)
+    huge[100:200], huge[200:300] = 3e38, -3e38  # finite, but not once resampled
+    sf.write(str(folder / "overflow.wav"), huge, rate, subtype="FLOAT")
     (folder / "x.wav").mkdir()
     os.symlink(folder / "gone.wav", folder / "broken_link.wav")
     eight = np.tile(tone(192000, 1.0)[:, None], (1, 8)) * np.linspace(0.2, 1.0, 8)

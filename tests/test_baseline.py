@@ -36,7 +36,7 @@ def snare(rng: np.random.Generator) -> np.ndarray:
 
 
 def hat(rng: np.random.Generator) -> np.ndarray:
-    """Short noise, high-passed above ~5 kHz... of an 11 kHz signal: mostly the top octave."""
+    """Short noise, high-passed (FFT mask) above 3-4.5 kHz."""
     spec = np.fft.rfft(rng.standard_normal(N))
     spec[np.fft.rfftfreq(N, 1 / SR) < rng.uniform(3000, 4500)] = 0
     return np.fft.irfft(spec, N) * np.exp(-T / rng.uniform(0.02, 0.08))
@@ -92,13 +92,16 @@ def test_descriptors_measure_what_they_say() -> None:
     low = 0.5 * np.sin(2 * np.pi * 200 * T)
     high = 0.5 * np.sin(2 * np.pi * 3000 * T)
     noise = np.random.default_rng(0).uniform(-0.5, 0.5, N)
-    d = descriptors(np.stack([decaying, low, high, noise]).astype(np.float32))
+    ramp = np.minimum(T / 0.05, 1.0) * np.sin(2 * np.pi * 1000 * T)  # 50 ms linear fade-in
+    d = descriptors(np.stack([decaying, low, high, noise, ramp]).astype(np.float32))
 
     assert column(d, "decay_20db_s")[0] == pytest.approx(tau * np.log(10), abs=0.01)
     assert column(d, "decay_40db_s")[0] == pytest.approx(2 * tau * np.log(10), abs=0.01)
     assert column(d, "attack_s")[0] < 0.005
     assert column(d, "temporal_centroid_s")[0] == pytest.approx(tau / 2, abs=0.01)
     assert column(d, "temporal_centroid_s")[1] == pytest.approx(0.5, abs=0.01)  # steady tone
+    assert column(d, "attack_s")[1] < 0.005 and column(d, "decay_20db_s")[1] > 0.95  # sustained
+    assert column(d, "attack_s")[4] == pytest.approx(0.8 * 0.05, abs=0.006)  # 10 % -> 90 %
     assert column(d, "centroid_hz_mean")[1:3] == pytest.approx([200, 3000], rel=0.05)
     assert column(d, "zcr_mean")[1:3] == pytest.approx([400 / SR, 6000 / SR], rel=0.05)
     flat = column(d, "flatness_mean")

@@ -157,6 +157,8 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
     )
     x = to_mono(frames)
     window = prepare_waveform(x, rate, config)
+    if not np.isfinite(window).all():  # finite float samples near 3e38 overflow when resampled
+        raise AudioError(path, "sample values too large to process (overflow to NaN or infinity)")
     level = peak_dbfs(window)
     return Sound(
         samples=window,

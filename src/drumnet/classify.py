@@ -125,7 +125,7 @@ def decode_one(path: str, config: FeatureConfig) -> tuple[_FileInfo, np.ndarray 
         return _FileInfo(path, error=exc.reason), None
     except OSError as exc:
         return _FileInfo(path, error=f"cannot read file ({exc.strerror or exc})"), None
-    except Exception as exc:  # a decoder bug must not stop a 50,000-file batch
+    except Exception as exc:  # noqa: BLE001 -- a decoder bug must not stop a 50,000-file batch
         return _FileInfo(path, error=f"unexpected error ({type(exc).__name__}: {exc})"), None
     return _FileInfo(path, st.st_size, st.st_mtime_ns, digest, sound.silent), sound.samples
 
@@ -255,7 +255,9 @@ def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterat
         try:
             for chunk in _chunks(iter_audio_files(paths), batch_size):
                 planned = [
-                    item if isinstance(item, ScanError) else (item, _lookup(index, item, clf.model_id))
+                    item
+                    if isinstance(item, ScanError)
+                    else (item, _lookup(index, item, clf.model_id))
                     for item in chunk
                 ]
                 todo = [p[0] for p in planned if isinstance(p, tuple) and p[1] is None]

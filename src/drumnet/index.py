@@ -19,8 +19,10 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from drumnet.cache import cache_dir
+from drumnet.scan import iter_audio_files
 
 SCHEMA_VERSION = 1
 COMMIT_EVERY = 256  # rows per transaction: at most this much work is lost to a kill -9
@@ -105,17 +107,21 @@ class Index:
         )
         self._db.commit()
         self._pending: list[tuple] = []
+        self._closed = False
         self._last_commit = time.monotonic()
 
-    def __enter__(self) -> Index:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def close(self) -> None:
-        self.commit()
-        self._db.close()
+        """Commit and close; later commits are no-ops (a generator may finish after us)."""
+        if not self._closed:
+            self.commit()
+            self._db.close()
+            self._closed = True
 
     def lookup(self, path: str, size: int, mtime_ns: int, model_id: str) -> Entry | None:
         """The stored result for an unchanged file (same path, size, mtime, model), else None."""
@@ -155,7 +161,7 @@ class Index:
 
     def commit(self) -> None:
         """Write pending results in one transaction."""
-        if self._pending:
+        if self._pending and not self._closed:
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -215,8 +221,6 @@ def duplicate_groups(
     Hashes stored in the index for unchanged files are reused, so after a `classify` run
     this reads no audio at all. Unreadable files are skipped.
     """
-    from drumnet.scan import iter_audio_files  # scan depends on audio, not on the index
-
     by_hash: dict[str, list[str]] = {}
     for path in iter_audio_files(paths):
         if not isinstance(path, str):

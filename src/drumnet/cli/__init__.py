@@ -14,6 +14,10 @@ from drumnet import __version__
 
 COMMAND_MODULES = (
     "drumnet.cli.data",
+    "drumnet.cli.train",
+    "drumnet.cli.demo",
+    "drumnet.cli.classify",
+    "drumnet.cli.organize",
 )
 
 

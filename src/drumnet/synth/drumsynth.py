@@ -188,14 +188,17 @@ def _cymbal_808(ot_level: np.ndarray, env2: np.ndarray, of1: float, of2: float, 
     fires = np.zeros(n, dtype=bool)
     for i in range(6):
         period = float(np.clip(p1 + (p2 - p1) * 0.2 * i, 1.0, n))
-        fires[np.floor(np.arange(0, n, period)).astype(int)] = True
+        fires[np.minimum(np.arange(0, n, period).astype(int), n - 1)] = True
     pulses = np.where(fires, ot_level, 0.0)
     starts, values = _segments(np.clip(env2, 0, 1))
     coeffs = []
     for v in values:
-        f = max(v * f_scale, 1e-4)
+        f = v * f_scale
+        if f < 1e-3:  # the band is closed: its gain f is ~0 and its ringing endless
+            coeffs.append((np.zeros(1), np.ones(1)))
+            continue
         a = np.array([1.0, f * f + f * q - 2, 1 - f * q])
-        while not _stable(a):
+        while not _stable(a) and f > 1e-3:  # DrumSynth would blow up and clip; we back off
             f *= 0.97
             a = np.array([1.0, f * f + f * q - 2, 1 - f * q])
         coeffs.append((np.array([f, 0.0, -f]), a))
@@ -329,4 +332,6 @@ def render_ds(path: str | os.PathLike, sample_rate: int = 44100, seed: int = 0) 
         y = render_ini(parse_ds(text), seed)
     except DrumSynthError as exc:
         raise DrumSynthError(f"{path}: {exc}") from None
+    except (ValueError, IndexError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        raise DrumSynthError(f"{path}: render failed ({type(exc).__name__}: {exc})") from exc
     return resample(y, DS_RATE, sample_rate)

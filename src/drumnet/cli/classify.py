@@ -1,0 +1,211 @@
+"""`drumnet classify`, `drumnet duplicates` and `drumnet label`: thin wrappers over the library.
+
+Output goes to stdout (results only); progress and one line per failed file go to stderr.
+Formats: `table` (default when stdout is a terminal), `jsonl` (default otherwise: one object
+per file, `{path, label, confidence, scores}` or `{path, error}`), `csv`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from drumnet.checkpoint import ModelFileError
+from drumnet.classifier import DrumClassifier, load_model
+from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
+from drumnet.datasets.manifest import Sample, write_manifest
+from drumnet.index import Index, duplicate_groups
+from drumnet.taxonomy import CLASSES, parse_classes
+
+FORMATS = ("table", "csv", "jsonl")
+
+
+def add_decision_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by classify and organize."""
+    parser.add_argument("--model", help="model name or .safetensors file (default: shipped)")
+    parser.add_argument("--classes", help="restrict the decision, e.g. kick,snare or 'four'")
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="answers below this probability become 'unsure' (default 0)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="decoding processes (default 2)")
+    parser.add_argument(
+        "--no-index", action="store_true", help="neither read nor write the library index"
+    )
+
+
+def open_index(args: argparse.Namespace) -> Index | None:
+    return None if args.no_index else Index()
+
+
+def progress(items: Iterable, what: str = "files") -> Iterator:
+    """A tqdm bar on stderr, only when stderr is a terminal."""
+    return tqdm(items, unit=f" {what}", file=sys.stderr, disable=not sys.stderr.isatty())
+
+
+def report_error(result: Result, command: str) -> None:
+    tqdm.write(f"drumnet {command}: {result.path}: {result.error}", file=sys.stderr)
+
+
+class _Writer:
+    """Writes results to stdout in one of FORMATS."""
+
+    def __init__(self, fmt: str, classes: tuple[str, ...]):
+        self.fmt, self.classes = fmt, classes
+        if fmt == "csv":
+            self.csv = csv.writer(sys.stdout, lineterminator="\n")
+            self.csv.writerow(["path", "label", "confidence", "warning", "error", *classes])
+
+    def write(self, r: Result) -> None:
+        if self.fmt == "jsonl":
+            print(json.dumps(r.to_record(), ensure_ascii=False))
+        elif self.fmt == "csv":
+            scores = [f"{r.scores[c]:.4f}" for c in self.classes] if r.ok else []
+            conf = f"{r.confidence:.4f}" if r.ok else ""
+            self.csv.writerow(
+                [r.path, r.label or "", conf, r.warning or "", r.error or ""] + scores
+            )
+        elif r.ok:
+            note = "  (corrected)" if r.corrected else f"  ({r.warning})" if r.warning else ""
+            print(f"{r.label:<8} {r.confidence:6.1%}  {r.path}{note}")
+        else:
+            print(f"{'ERROR':<8} {'':>6}  {r.path}: {r.error}")
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    classes = parse_classes(args.classes)
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    model = load_cli_model(args, "classify")
+    if model is None:
+        return 2
+    index = open_index(args)
+    failed, results = 0, None
+    try:
+        results = classify_paths(
+            args.paths, model, classes, args.min_confidence, args.workers, args.batch_size, index
+        )
+        writer = _Writer(fmt, classes or model.classes_)
+        for result in progress(results):
+            writer.write(result)
+            if not result.ok:
+                failed += 1
+                report_error(result, "classify")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `drumnet classify . | head`: the reader left, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    finally:
+        if results is not None:
+            results.close()  # stops the workers and commits finished results first
+        if index is not None:
+            index.close()
+    return 1 if failed else 0
+
+
+def load_cli_model(args: argparse.Namespace, command: str) -> DrumClassifier | None:
+    """The --model (or shipped) model; None after printing why it cannot be loaded."""
+    try:
+        return load_model(args.model)
+    except ModelFileError as exc:
+        print(f"drumnet {command}: error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    index = open_index(args)
+    try:
+        groups = duplicate_groups(args.paths, index)
+    finally:
+        if index is not None:
+            index.close()
+    for group in groups:
+        if args.format == "jsonl":
+            print(json.dumps({"paths": group}, ensure_ascii=False))
+        else:
+            print("\n".join([f"{len(group)} identical files:", *(f"  {p}" for p in group)]))
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    with Index() as index:
+        if args.export:
+            return export_corrections(index, Path(args.export))
+        if args.list:
+            for c in index.corrections():
+                print(json.dumps({"path": c.path, "label": c.label, "hash": c.hash}))
+            return 0
+        if len(args.items) < 2:
+            raise ValueError("give one or more files and then a class: drumnet label PATH CLASS")
+        *paths, label = args.items
+        if label.lower() not in CLASSES:
+            raise ValueError(f"unknown class {label!r}; choose from {', '.join(CLASSES)}")
+        for path in paths:
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"{path}: no such file")
+            c = index.correct(path, label.lower())
+            print(f"{c.label:<8} {c.path}")
+    return 0
+
+
+def export_corrections(index: Index, out: Path) -> int:
+    """Copy every corrected file that still exists to out/<class>/<name> + labels.csv."""
+    samples, missing = [], 0
+    for c in index.corrections():
+        if not os.path.isfile(c.path):
+            missing += 1
+            print(f"drumnet label: {c.path}: gone, not exported", file=sys.stderr)
+            continue
+        target = out / c.label / f"{c.hash[:8]}-{Path(c.path).name}"  # unique per sound
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(c.path, target)
+        library = Path(c.path).parent.name  # the pack folder the sound came from
+        samples.append(Sample(str(target.relative_to(out)), c.label, library, source="label"))
+    write_manifest(samples, out / "labels.csv")
+    print(f"exported {len(samples)} corrected files to {out}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "classify",
+        help="classify audio files and folders",
+        description="Classify drum one-shots. Exit status: 0 all classified, 1 some files "
+        "failed (each reported on stderr and as an error record), 2 usage error.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files and folders (recursive)")
+    p.add_argument("--format", choices=FORMATS, help="table on a terminal, else jsonl")
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=argparse.SUPPRESS)
+    add_decision_options(p)
+    p.set_defaults(func=cmd_classify)
+
+    p = subparsers.add_parser(
+        "duplicates",
+        help="list files with identical contents",
+        description="Group audio files with identical bytes (reuses hashes from the index).",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=("table", "jsonl"), default="table")
+    p.add_argument("--no-index", action="store_true", help="hash every file afresh")
+    p.set_defaults(func=cmd_duplicates)
+
+    p = subparsers.add_parser(
+        "label",
+        help="correct the class of files (kept in the index)",
+        description="drumnet label PATH... CLASS records corrections that classify and "
+        "organize then honour; --export DIR writes them as a labelled data set.",
+    )
+    p.add_argument("items", nargs="*", metavar="PATH... CLASS")
+    p.add_argument("--export", metavar="DIR", help="write DIR/<class>/<file> and labels.csv")
+    p.add_argument("--list", action="store_true", help="print the corrections as JSON lines")
+    p.set_defaults(func=cmd_label)

@@ -1,0 +1,94 @@
+"""`drumnet organize SRC DEST` and `drumnet organize --undo MANIFEST`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+
+from drumnet.classify import classify_paths
+from drumnet.cli.classify import (
+    add_decision_options,
+    load_cli_model,
+    open_index,
+    progress,
+    report_error,
+)
+from drumnet.organize import MODES, Organizer, undo
+from drumnet.taxonomy import parse_classes
+
+
+def cmd_organize(args: argparse.Namespace) -> int:
+    if args.undo:
+        if args.src or args.dest:
+            raise ValueError("--undo takes only the manifest: drumnet organize --undo MANIFEST")
+        return cmd_undo(args.undo)
+    if not (args.src and args.dest):
+        raise ValueError("give SRC and DEST (or --undo MANIFEST)")
+    classes = parse_classes(args.classes)
+    organizer = Organizer(args.src, args.dest, args.mode, args.dry_run, args.flat)
+    model = load_cli_model(args, "organize")
+    if model is None:
+        return 2
+    index = open_index(args)
+    counts: Counter = Counter()
+    failed, placements = 0, None
+    try:
+        placements = organizer.run(
+            classify_paths(
+                [args.src], model, classes, args.min_confidence, args.workers, index=index
+            )
+        )
+        for placement in progress(placements):
+            r = placement.result
+            if placement.dest is None:
+                failed += 1
+                report_error(r, "organize")
+                continue
+            counts[r.label] += 1
+            if args.verbose or args.dry_run:
+                print(f"{r.label:<8} {r.path} -> {placement.dest}")
+    finally:
+        if placements is not None:
+            placements.close()  # closes the manifest, stops the workers, commits results
+        if index is not None:
+            index.close()
+    verb = "would place" if args.dry_run else f"placed ({args.mode})"
+    summary = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
+    print(f"{verb} {sum(counts.values())} files in {args.dest}: {summary or 'none'}")
+    if failed:
+        print(f"{failed} files could not be classified and were not placed", file=sys.stderr)
+    if organizer.manifest_path:
+        print(f"manifest (for --undo): {organizer.manifest_path}")
+    return 1 if failed else 0
+
+
+def cmd_undo(manifest: str) -> int:
+    report = undo(manifest)
+    for path in report.kept:
+        print(f"drumnet organize: kept {path}: changed since it was placed", file=sys.stderr)
+    print(
+        f"removed {len(report.removed)} files and {len(report.removed_dirs)} folders; "
+        f"kept {len(report.kept)} changed files; {len(report.missing)} already gone"
+    )
+    return 1 if report.kept else 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "organize",
+        help="sort a library into DEST/<class>/ (never changes SRC; undoable)",
+        description="Classify SRC and place its files under DEST/<class>/<path in SRC>. "
+        "Nothing is overwritten (taken names get ' (2)'); files that fail to decode are "
+        "reported and not placed. Every action goes to DEST/drumnet-manifest-<time>.jsonl; "
+        "--undo MANIFEST removes what is still unchanged.",
+    )
+    p.add_argument("src", nargs="?", metavar="SRC")
+    p.add_argument("dest", nargs="?", metavar="DEST")
+    p.add_argument("--mode", choices=MODES, default="copy", help="default: copy")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, create nothing")
+    p.add_argument("--flat", action="store_true", help="DEST/<class>/<name>, no sub-folders")
+    p.add_argument("--undo", metavar="MANIFEST", help="undo an earlier organize run")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every placement")
+    add_decision_options(p)
+    p.set_defaults(func=cmd_organize)

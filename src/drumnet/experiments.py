@@ -1,0 +1,157 @@
+"""One experiment = data pool + split + training + evaluation; used by train, demo and bench.
+
+The pool keeps track of where every sound came from. Sounds from *evaluation* sources (the
+Hydrogen kits by default, or a user's folder) are split into train / validation / test; sounds
+from *extra* sources (LMMS, DrumSynth renders, the procedural synthesiser, speech) only ever
+train, so every test figure is measured on real kits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from drumnet.config import FeatureConfig
+from drumnet.datasets.default import Gathered, gather, load_data
+from drumnet.datasets.tensors import build_tensors
+from drumnet.evaluate import Report, make_report
+from drumnet.nets import DrumNet
+from drumnet.splits import Split, leave_one_library_out, library_split, random_split
+from drumnet.train import Data, TrainConfig, fit, predict_logits
+
+SPLITS = ("library", "random", "loo", "none")
+
+
+@dataclass
+class Pool:
+    """Decoded sounds with their labels, libraries and a flag for extra (train-only) sources."""
+
+    waves: np.ndarray  # (N, n_samples) float32
+    labels: np.ndarray  # (N,) str
+    libraries: np.ndarray  # (N,) str
+    extra: np.ndarray  # (N,) bool: from a train-only source
+    errors: list[str] = field(default_factory=list)
+
+    def select(self, classes: tuple[str, ...]) -> "Pool":
+        keep = np.isin(self.labels, classes)
+        return Pool(
+            self.waves[keep], self.labels[keep], self.libraries[keep], self.extra[keep], self.errors
+        )
+
+    def y(self, classes: tuple[str, ...]) -> np.ndarray:
+        index = {c: i for i, c in enumerate(classes)}
+        return np.array([index[c] for c in self.labels], dtype=np.int64)
+
+
+def _decode(found: Gathered, features: FeatureConfig, extra: bool, progress: bool) -> Pool:
+    ts = build_tensors(found.samples, features, progress=progress)
+    n = len(ts)
+    return Pool(
+        ts.waves,
+        np.array(ts.labels, dtype=object).astype(str),
+        np.array(ts.libraries, dtype=object).astype(str),
+        np.full(n, extra),
+        list(ts.errors),
+    )
+
+
+def load_pool(
+    eval_sources: tuple[str, ...] = ("hydrogen",),
+    extra_sources: tuple[str, ...] = (),
+    data: str | None = None,
+    features: FeatureConfig = FeatureConfig(),
+    progress: bool = False,
+) -> Pool:
+    """Decode (or load from the tensor cache) the evaluation data and the extra sources."""
+    parts = [_decode(load_data(data) if data else gather(eval_sources), features, False, progress)]
+    parts += [_decode(gather((name,)), features, True, progress) for name in extra_sources]
+    return Pool(
+        np.concatenate([p.waves for p in parts]),
+        np.concatenate([p.labels for p in parts]),
+        np.concatenate([p.libraries for p in parts]),
+        np.concatenate([p.extra for p in parts]),
+        [e for p in parts for e in p.errors],
+    )
+
+
+def make_splits(pool: Pool, kind: str, seed: int = 0) -> list[Split]:
+    """Splits of the pool's evaluation sounds; extra sounds are always added to training."""
+    extra_libs = np.unique(pool.libraries[pool.extra]).tolist()
+    real = np.flatnonzero(~pool.extra)
+    if kind == "random":
+        s = random_split(pool.labels[real], seed=seed)
+        splits = [Split("random", real[s.train], real[s.val], real[s.test])]
+    elif kind == "library":
+        splits = [library_split(pool.labels, pool.libraries, seed=seed, train_only=extra_libs)]
+    elif kind == "loo":
+        splits = leave_one_library_out(pool.labels, pool.libraries, train_only=extra_libs, seed=seed)
+    elif kind == "none":
+        empty = np.zeros(0, dtype=int)
+        return [Split("none", np.arange(len(pool.labels)), empty, empty)]
+    else:
+        raise ValueError(f"unknown split {kind!r}; choose from {', '.join(SPLITS)}")
+    extra_idx = np.flatnonzero(pool.extra)
+    return [replace(s, train=np.union1d(s.train, extra_idx)) for s in splits]
+
+
+@dataclass
+class Outcome:
+    """A trained model and how it did on its split's test set."""
+
+    model: DrumNet
+    split: Split
+    report: Report | None
+    history: list[dict]
+    seconds: float
+
+    def summary(self) -> dict:
+        return {
+            "split": self.split.summary(),
+            "test": self.report.to_dict() if self.report else None,
+            "train_seconds": round(self.seconds, 1),
+            "epochs": len(self.history),
+        }
+
+
+def run_split(
+    pool: Pool,
+    classes: tuple[str, ...],
+    split: Split,
+    config: TrainConfig,
+    features: FeatureConfig = FeatureConfig(),
+    extra_weight: float = 1.0,
+    history_path: str | Path | None = None,
+    progress: bool | None = None,
+) -> Outcome:
+    """Train on split.train (validating on split.val) and evaluate on split.test."""
+    y = pool.y(classes)
+    weights = np.where(pool.extra, extra_weight, 1.0).astype(np.float32)
+
+    def part(idx):
+        return Data(pool.waves[idx], y[idx], weights[idx] if extra_weight != 1.0 else None)
+
+    start = time.monotonic()
+    val = part(split.val) if len(split.val) else None
+    model, history = fit(part(split.train), val, classes, config, features, history_path, progress)
+    seconds = time.monotonic() - start
+    report = None
+    if len(split.test):
+        pred = predict_logits(model, pool.waves[split.test]).argmax(1)
+        report = make_report(y[split.test], pred, classes, split=split.kind)
+    return Outcome(model, split, report, history, seconds)
+
+
+def write_outcome(outcome: Outcome, folder: str | Path) -> Path:
+    """summary.json (+ the history CSV) of one outcome in `folder`."""
+    from drumnet.train import write_history_csv
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_history_csv(outcome.history, folder / "history.csv")
+    path = folder / "summary.json"
+    path.write_text(json.dumps(outcome.summary(), indent=2))
+    return path

@@ -1,0 +1,262 @@
+"""Sort a sample library into DEST/<class>/... without ever touching the source, and undo it.
+
+`organize` classifies SRC (through `classify_paths`, so the index and people's corrections
+apply) and places each file at DEST/<label>/<its path relative to SRC> (or DEST/<label>/<name>
+with flat=True) by copying, hard-linking or symlinking. Nothing in DEST is overwritten: a
+taken name gets a suffix, `kick (2).wav`. Every folder and file created is appended to
+DEST/drumnet-manifest-<time>.jsonl as it happens (flushed per line), so even a killed run can
+be undone: `undo(manifest)` removes exactly what was created and is still unchanged (size and
+content hash), keeps and reports files someone changed since, then removes the folders it
+created if they are empty. Files that cannot be decoded are reported and not placed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from drumnet.classifier import DrumClassifier
+from drumnet.classify import Result, classify_paths
+from drumnet.index import Index, file_hash
+
+MODES = ("copy", "hardlink", "symlink")
+MANIFEST_FORMAT = "drumnet-organize"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One source file's outcome: placed at `dest` (None when it failed to decode)."""
+
+    result: Result
+    dest: str | None
+
+
+@dataclass(frozen=True)
+class UndoReport:
+    removed: tuple[str, ...]  # files deleted from DEST
+    kept: tuple[str, ...]  # files changed since organize: left in place
+    missing: tuple[str, ...]  # files already gone
+    removed_dirs: tuple[str, ...]  # empty folders organize had created
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child == parent or parent in child.parents
+
+
+def check_paths(src: str | os.PathLike, dest: str | os.PathLike) -> tuple[Path, Path]:
+    """Absolute (src, dest); ValueError when SRC is missing or DEST lies within SRC."""
+    src_path, dest_path = Path(src).absolute(), Path(dest).absolute()
+    if not src_path.exists():
+        raise ValueError(f"{src}: no such file or folder")
+    if _inside(dest_path.resolve(), src_path.resolve()):
+        raise ValueError("DEST must not lie inside SRC (SRC is never changed)")
+    return src_path, dest_path
+
+
+class Manifest:
+    """Append-only JSON-lines log of what one organize run created; each line is flushed."""
+
+    def __init__(self, dest: Path, header: dict):
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for n in range(1, 1000):
+            name = f"drumnet-manifest-{stamp}" + (f"-{n}" if n > 1 else "") + ".jsonl"
+            try:
+                # Kept open for the whole run (closed by close()): one line per action.
+                self.file = open(dest / name, "x", encoding="utf-8")  # noqa: SIM115
+                break
+            except FileExistsError:
+                continue
+        self.path = dest / name
+        self.write({"format": MANIFEST_FORMAT, "version": 1, **header})
+
+    def write(self, record: dict) -> None:
+        self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _candidates(target: Path) -> Iterator[Path]:
+    yield target
+    for n in range(2, 100_000):
+        yield target.with_name(f"{target.stem} ({n}){target.suffix}")
+
+
+def _place_one(src: Path, target: Path, mode: str) -> str:
+    """Create `target` from `src` exclusively (FileExistsError if taken); returns its hash."""
+    if mode == "symlink":
+        os.symlink(src, target)
+        return file_hash(src)
+    if mode == "hardlink":
+        os.link(src, target)
+        return file_hash(target)
+    with open(src, "rb") as fin, open(target, "xb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+    shutil.copystat(src, target)  # keep the mtime a producer sorts by
+    return file_hash(target)
+
+
+def _make_dirs(folder: Path, manifest: Manifest | None, made: set[Path]) -> None:
+    """mkdir -p, logging each folder created so undo can remove it again."""
+    missing = []
+    for parent in [folder, *folder.parents]:
+        if parent in made or parent.is_dir():
+            break
+        missing.append(parent)
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+        made.add(path)
+        if manifest:
+            manifest.write({"action": "mkdir", "dest": str(path)})
+
+
+def organize(
+    src: str | os.PathLike,
+    dest: str | os.PathLike,
+    mode: str = "copy",
+    dry_run: bool = False,
+    flat: bool = False,
+    model: DrumClassifier | str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+    min_confidence: float = 0.0,
+    workers: int = 2,
+    index: Index | None = None,
+) -> Iterator[Placement]:
+    """Classify SRC and place every file under DEST/<label>/; yields one Placement per file.
+
+    dry_run: decide every destination (collisions included) but create nothing, not even the
+    manifest. Use `Organizer` directly to learn the manifest's path.
+    """
+    return Organizer(src, dest, mode, dry_run, flat).run(
+        classify_paths([src], model, classes, min_confidence, workers, index=index)
+    )
+
+
+class Organizer:
+    """Places classified files under DEST; `manifest_path` is set once the run starts."""
+
+    def __init__(self, src, dest, mode: str = "copy", dry_run: bool = False, flat: bool = False):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+        self.src, self.dest = check_paths(src, dest)
+        self.mode, self.dry_run, self.flat = mode, dry_run, flat
+        self.manifest_path: Path | None = None
+        self._made: set[Path] = set()
+        self._planned: set[Path] = set()  # dry run: names already given out
+
+    def target_for(self, result: Result) -> Path:
+        path = Path(result.path).absolute()
+        rel = Path(path.name) if self.flat or path == self.src else path.relative_to(self.src)
+        return self.dest / result.label / rel
+
+    def run(self, results: Iterator[Result]) -> Iterator[Placement]:
+        manifest = None
+        if not self.dry_run:
+            _make_dirs(self.dest, None, self._made)
+            header = {"src": str(self.src), "dest": str(self.dest), "mode": self.mode}
+            manifest = Manifest(self.dest, {**header, "started": time.time()})
+            self.manifest_path = manifest.path
+            for folder in self._made:  # DEST itself, when organize created it
+                manifest.write({"action": "mkdir", "dest": str(folder)})
+        try:
+            for result in results:
+                if not result.ok:
+                    yield Placement(result, None)
+                    continue
+                try:
+                    yield Placement(result, str(self._place(result, manifest)))
+                except OSError as exc:  # e.g. DEST full or read-only: report, go on
+                    reason = f"not placed ({exc.strerror or exc})"
+                    yield Placement(dataclasses.replace(result, error=reason), None)
+        finally:
+            if hasattr(results, "close"):
+                results.close()  # stop the classifier's workers now, not at garbage collection
+            if manifest:
+                manifest.close()
+
+    def _place(self, result: Result, manifest: Manifest | None) -> Path:
+        target = self.target_for(result)
+        src = Path(result.path).absolute()
+        if self.dry_run:
+            free = next(
+                c for c in _candidates(target) if not (os.path.lexists(c) or c in self._planned)
+            )
+            self._planned.add(free)
+            return free
+        _make_dirs(target.parent, manifest, self._made)
+        for candidate in _candidates(target):
+            try:
+                digest = _place_one(src, candidate, self.mode)
+            except FileExistsError:
+                continue
+            manifest.write(
+                {
+                    "action": "place",
+                    "src": str(src),
+                    "dest": str(candidate),
+                    "mode": self.mode,
+                    "size": os.stat(candidate).st_size,
+                    "hash": digest,
+                    "label": result.label,
+                }
+            )
+            return candidate
+        raise OSError(f"no free name for {target}")
+
+
+def read_manifest(path: str | os.PathLike) -> list[dict]:
+    """The records of a manifest; a line cut short by a killed run is ignored."""
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    if not records or records[0].get("format") != MANIFEST_FORMAT:
+        raise ValueError(f"{path}: not a drumnet organize manifest")
+    return records
+
+
+def _unchanged(record: dict) -> bool:
+    dest = Path(record["dest"])
+    if record["mode"] == "symlink":
+        return dest.is_symlink() and os.readlink(dest) == record["src"]
+    if dest.is_symlink() or not dest.is_file():
+        return False
+    return dest.stat().st_size == record["size"] and file_hash(dest) == record["hash"]
+
+
+def undo(manifest: str | os.PathLike) -> UndoReport:
+    """Remove what an organize run created and is unchanged; see the module docstring."""
+    records = read_manifest(manifest)
+    removed, kept, missing = [], [], []
+    for record in records[1:]:
+        if record.get("action") != "place":
+            continue
+        dest = record["dest"]
+        if not os.path.lexists(dest):
+            missing.append(dest)
+        elif _unchanged(record):
+            os.unlink(dest)
+            removed.append(dest)
+        else:
+            kept.append(dest)
+    if not kept:
+        os.unlink(manifest)  # DEST goes back to exactly how it was
+    dirs = [r["dest"] for r in records[1:] if r.get("action") == "mkdir"]
+    removed_dirs = []
+    for folder in sorted(dirs, key=lambda d: d.count(os.sep), reverse=True):
+        try:
+            os.rmdir(folder)  # only succeeds when empty
+            removed_dirs.append(folder)
+        except OSError:
+            pass
+    return UndoReport(tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs))

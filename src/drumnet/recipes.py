@@ -1,0 +1,147 @@
+"""Named training recipes, and the full train-measure-save procedure behind `drumnet train`.
+
+A recipe fixes the model, the training-only extra sources and the training settings; the
+shipped default model is the "default" recipe, reproducible with `make model`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from drumnet.checkpoint import save_model
+from drumnet.evaluate import format_report, plot_confusion
+from drumnet.experiments import Outcome, Pool, make_splits, run_split, write_outcome
+from drumnet.taxonomy import CLASSES
+from drumnet.train import TrainConfig
+
+
+@dataclass(frozen=True)
+class Recipe:
+    classes: tuple[str, ...] = CLASSES
+    extra_sources: tuple[str, ...] = ()  # training-only sources
+    train: TrainConfig = TrainConfig()
+    extra_weight: float = 1.0  # loss weight of extra-source sounds relative to real kits
+
+
+RECIPES: dict[str, Recipe] = {
+    # The shipped model: highway net, full taxonomy, every allowed extra source.
+    "default": Recipe(
+        extra_sources=("lmms", "drumsynth", "synth", "speech"),
+        train=TrainConfig(model="highway", epochs=30, patience=8, threads=2),
+        extra_weight=0.5,
+    ),
+    # The study's two set-ups, on the default kits alone.
+    "study-mlp": Recipe(classes=("kick", "snare"), train=TrainConfig(model="mlp", epochs=30)),
+    "study-highway": Recipe(
+        classes=("kick", "snare", "tom", "hihat"), train=TrainConfig(model="highway", epochs=30)
+    ),
+}
+
+
+def data_summary(pool: Pool, classes: tuple[str, ...]) -> dict:
+    """What a model was trained on: counts per class and the libraries, for its metadata."""
+    return {
+        "n_sounds": int(len(pool.labels)),
+        "per_class": {c: int((pool.labels == c).sum()) for c in classes},
+        "libraries": sorted(set(pool.libraries[~pool.extra].tolist())),
+        "extra_libraries": sorted(set(pool.libraries[pool.extra].tolist())),
+    }
+
+
+def best_epoch(history: list[dict]) -> int:
+    """The epoch early stopping kept (highest validation balanced accuracy)."""
+    scored = [r for r in history if "val_bal_acc" in r]
+    if not scored:
+        return len(history)
+    return max(scored, key=lambda r: (r["val_bal_acc"], -r["loss"]))["epoch"]
+
+
+def save_outcome_model(
+    outcome: Outcome, path: Path, pool: Pool, recipe: Recipe, measured: Outcome | None = None
+) -> Path:
+    """Save a model with its metadata: recipe, data, split and the measured test metrics."""
+    source = measured or outcome
+    info = {
+        "name": path.stem,
+        "model_id": f"{path.stem}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}",
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "train_config": recipe.train.to_dict(),
+        "extra_sources": list(recipe.extra_sources),
+        "data": data_summary(pool, recipe.classes),
+        "split": source.split.summary(),
+        "metrics": source.report.to_dict() if source.report else None,
+        "train_seconds": round(outcome.seconds, 1),
+        "epochs": len(outcome.history),
+    }
+    return save_model(outcome.model, path, info)
+
+
+def train_and_report(
+    pool: Pool, recipe: Recipe, split: str, out: Path, final: bool = False, log=print
+) -> dict:
+    """Train per `split`, write model + report + history under out's folder; returns a summary.
+
+    With `final`, a second model is trained on every sound for as many epochs as early
+    stopping chose on the split, and that one is saved (its metadata carries the split's
+    figures): the recipe behind the shipped model.
+    """
+    pool = pool.select(recipe.classes)
+    folder = out.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    splits = make_splits(pool, split, seed=recipe.train.seed)
+    outcomes = []
+    for s in splits:
+        t0 = time.monotonic()
+        o = run_split(pool, recipe.classes, s, recipe.train, extra_weight=recipe.extra_weight)
+        outcomes.append(o)
+        if o.report:
+            log(f"[{s.kind}] acc {o.report.accuracy:.4f} macro-F1 {o.report.macro_f1:.4f} "
+                f"({time.monotonic() - t0:.0f} s, {len(o.history)} epochs)")
+    summary: dict = {"split": split, "classes": list(recipe.classes)}
+    if split == "loo":
+        summary.update(_loo_summary(outcomes))
+        (folder / "loo.json").write_text(json.dumps(summary, indent=2))
+        log(f"leave-one-library-out over {len(outcomes)} folds: accuracy "
+            f"{summary['accuracy_mean']:.4f} ± {summary['accuracy_std']:.4f}, macro-F1 "
+            f"{summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f}")
+        return summary
+    measured = outcomes[0]
+    write_outcome(measured, folder)
+    if measured.report:
+        log(format_report(measured.report))
+        plot_confusion(measured.report, folder / "confusion.png")
+        summary["test"] = measured.report.to_dict()
+    chosen = measured
+    if final and split != "none":
+        epochs = best_epoch(measured.history)
+        final_cfg = replace(recipe.train, epochs=epochs, patience=epochs + 1)
+        whole = make_splits(pool, "none")[0]
+        chosen = run_split(pool, recipe.classes, whole, final_cfg, extra_weight=recipe.extra_weight)
+        log(f"final model: {epochs} epochs on all {len(pool.labels)} sounds, "
+            f"{chosen.seconds:.0f} s")
+    save_outcome_model(chosen, out, pool, recipe, measured)
+    summary["train_seconds"] = round(chosen.seconds, 1)
+    summary["model"] = str(out)
+    return summary
+
+
+def _loo_summary(outcomes: list[Outcome]) -> dict:
+    acc = np.array([o.report.accuracy for o in outcomes if o.report])
+    f1 = np.array([o.report.macro_f1 for o in outcomes if o.report])
+    return {
+        "folds": {
+            o.split.test_libraries[0]: {"accuracy": o.report.accuracy, "macro_f1": o.report.macro_f1,
+                                        "n": int(sum(o.report.support))}
+            for o in outcomes if o.report
+        },
+        "accuracy_mean": float(acc.mean()),
+        "accuracy_std": float(acc.std()),
+        "macro_f1_mean": float(f1.mean()),
+        "macro_f1_std": float(f1.std()),
+    }

@@ -1,0 +1,193 @@
+"""classify_paths: labels, restriction, unsure, hostile folders, the index and corrections."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from conftest import RATE, synth_drum
+
+from drumnet.audio import prepare_waveform
+from drumnet.checkpoint import save_model
+from drumnet.classifier import DrumClassifier
+from drumnet.classify import Decision, classify_paths
+from drumnet.config import FeatureConfig
+from drumnet.index import Index
+from drumnet.nets import build_model
+from drumnet.taxonomy import CLASSES, UNSURE
+
+
+def random_model_file(folder: Path, name: str = "mlp") -> Path:
+    """A random-weight model over all CLASSES, saved as a model file (for mechanics tests)."""
+    torch.manual_seed(0)
+    return save_model(build_model(name, CLASSES), folder / f"{name}.safetensors")
+
+
+def train_kick_hat() -> DrumClassifier:
+    """An MLP that tells synthesised kicks from hats, trained in a few seconds."""
+    torch.manual_seed(0)
+    config = FeatureConfig()
+    waves, labels = [], []
+    for seed in range(16):
+        for label, kind in enumerate(("kick", "hat")):
+            waves.append(prepare_waveform(synth_drum(kind, seed), RATE, config))
+            labels.append(label)
+    x, y = torch.from_numpy(np.stack(waves)), torch.tensor(labels)
+    model = build_model("mlp", ("kick", "hihat"))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny batches: one thread is fastest on a shared machine
+    for _ in range(20):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    torch.set_num_threads(threads)
+    return DrumClassifier(model.eval(), {"model_id": "kick-hat-test"}, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def kick_hat() -> DrumClassifier:
+    return train_kick_hat()
+
+
+@pytest.fixture
+def library(tmp_path, write_drum) -> Path:
+    """tmp_path/lib with 3 kicks and 3 hats in a sub-folder."""
+    for i in range(3):
+        write_drum(tmp_path / "lib" / "pack" / f"k{i}.wav", "kick", seed=100 + i)
+        write_drum(tmp_path / "lib" / "pack" / f"h{i}.wav", "hat", seed=100 + i)
+    return tmp_path / "lib"
+
+
+def labels_by_name(results) -> dict[str, str]:
+    return {Path(r.path).name: r.label for r in results}
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_labels_are_right(kick_hat, library, workers):
+    results = list(classify_paths(library, kick_hat, workers=workers, batch_size=4))
+    assert len(results) == 6 and all(r.ok for r in results)
+    for r in results:
+        assert r.label == ("kick" if Path(r.path).name.startswith("k") else "hihat")
+        assert r.confidence == max(r.scores.values()) > 0.5
+        assert sum(r.scores.values()) == pytest.approx(1.0)
+    assert [r.path for r in results] == sorted(r.path for r in results)  # discovery order
+
+
+def test_classes_restrict_and_min_confidence(tmp_path, library):
+    model = DrumClassifier(build_model("mlp", CLASSES), device="cpu")
+    restricted = list(classify_paths(library, model, classes=("snare", "tom"), workers=0))
+    assert {r.label for r in restricted} <= {"snare", "tom"}
+    assert all(set(r.scores) == {"snare", "tom"} for r in restricted)
+    unsure = list(classify_paths(library, model, min_confidence=0.99, workers=0))
+    assert {r.label for r in unsure} == {UNSURE}
+    with pytest.raises(ValueError, match="no class"):
+        classify_paths(library, model, classes=("cowbell",))
+
+
+def test_decision_renormalises_like_a_restricted_softmax():
+    logits = np.array([2.0, 0.5, -1.0])
+    full = np.exp(logits) / np.exp(logits).sum()
+    scores = dict(zip(("kick", "snare", "hat"), full.tolist()))
+    label, conf, sub, corrected = Decision(("snare", "hat")).decide(scores, False, None)
+    expected = np.exp(logits[1:]) / np.exp(logits[1:]).sum()
+    assert label == "snare" and not corrected
+    assert [sub["snare"], sub["hat"]] == pytest.approx(expected.tolist())
+    assert conf == pytest.approx(expected[0])
+
+
+def test_silent_file_is_unsure_with_warning(tmp_path, kick_hat):
+    sf.write(str(tmp_path / "silence.wav"), np.zeros(RATE // 2), RATE, subtype="PCM_16")
+    (r,) = classify_paths(tmp_path / "silence.wav", kick_hat, workers=0)
+    assert r.ok and r.label == UNSURE and r.warning == "silent"
+    assert r.to_record()["warning"] == "silent"
+
+
+def hostile_folder(root: Path, write_drum) -> tuple[set[str], set[str]]:
+    """Build a folder of bad and good files; returns (names expected to fail, to succeed)."""
+    root.mkdir(parents=True)
+    good = {"kick.wav", "inner.wav", "long.wav", "Kïck ドラム.wav"}
+    write_drum(root / "kick.wav", "kick")
+    write_drum(root / "x.wav" / "inner.wav", "hat")  # a folder named like audio
+    write_drum(root / "Kïck ドラム.wav", "kick")
+    with sf.SoundFile(str(root / "long.wav"), "w", RATE, 1, "PCM_16") as f:
+        for _ in range(60):  # ten minutes, written ten seconds at a time
+            f.write(np.random.default_rng(0).uniform(-0.5, 0.5, 10 * RATE))
+    (root / "zero.wav").write_bytes(b"")
+    (root / "truncated.wav").write_bytes((root / "kick.wav").read_bytes()[:30])
+    (root / "random.wav").write_bytes(np.random.default_rng(1).bytes(5000))
+    (root / "text.wav").write_text("not audio, just words\n")
+    os.symlink(root / "loop_b.wav", root / "loop_a.wav")
+    os.symlink(root / "loop_a.wav", root / "loop_b.wav")
+    os.symlink(root, root / "x.wav" / "back_up")  # a folder loop
+    bad = {"zero.wav", "truncated.wav", "random.wav", "text.wav", "loop_a.wav", "loop_b.wav"}
+    locked = write_drum(root / "locked.wav", "kick")
+    locked.chmod(0)
+    try:
+        locked.open("rb").close()
+        good.add("locked.wav")  # running as root: permissions do not stop us
+    except PermissionError:
+        bad.add("locked.wav")
+    return bad, good
+
+
+def test_hostile_folder_completes(tmp_path, write_drum, kick_hat):
+    bad, good = hostile_folder(tmp_path / "hostile", write_drum)
+    results = list(classify_paths(tmp_path / "hostile", kick_hat, workers=2, batch_size=3))
+    names = [Path(r.path).name for r in results]
+    assert sorted(names) == sorted(bad | good)  # each file once, the folder loop walked once
+    for r in results:
+        assert (Path(r.path).name in bad) == (not r.ok), r
+        if not r.ok:
+            assert "\n" not in r.error and r.error
+    assert {Path(r.path).name: r.error for r in results}["zero.wav"] == "empty file (0 bytes)"
+
+
+def test_named_file_is_tried_whatever_its_extension(tmp_path, kick_hat, write_drum):
+    wav = write_drum(tmp_path / "kick.wav", "kick")
+    renamed = tmp_path / "kick.sample"
+    renamed.write_bytes(wav.read_bytes())
+    (r,) = classify_paths([renamed], kick_hat, workers=0)
+    assert r.ok and r.label == "kick"
+    in_folder = [r.path for r in classify_paths(tmp_path, kick_hat, workers=0)]
+    assert in_folder == [str(wav)]  # inside a folder only audio extensions count
+    (missing,) = classify_paths([tmp_path / "nope.wav"], kick_hat, workers=0)
+    assert missing.error == "no such file or folder"
+
+
+def test_rescan_skips_decoding_and_sees_changes(tmp_path, library, kick_hat, write_drum):
+    with Index(tmp_path / "index.sqlite") as index:
+        first = list(classify_paths(library, kick_hat, workers=0, index=index))
+        assert not any(r.cached for r in first)
+        second = list(classify_paths(library, kick_hat, workers=0, index=index))
+        assert all(r.cached for r in second)
+        assert [r.to_record() for r in second] == [r.to_record() for r in first]
+        changed = write_drum(library / "pack" / "k0.wav", "hat", seed=7)  # new content
+        os.utime(changed, ns=(1, 1))  # and an mtime that surely differs
+        third = {
+            Path(r.path).name: r for r in classify_paths(library, kick_hat, workers=0, index=index)
+        }
+        assert not third["k0.wav"].cached and third["k0.wav"].label == "hihat"
+        assert sum(r.cached for r in third.values()) == 5
+        assert index.count() == 6
+
+
+def test_corrections_and_duplicates(tmp_path, library, kick_hat):
+    copy = library / "copy-of-h1.wav"
+    copy.write_bytes((library / "pack" / "h1.wav").read_bytes())
+    with Index(tmp_path / "index.sqlite") as index:
+        index.correct(library / "pack" / "h1.wav", "perc")
+        results = {
+            Path(r.path).name: r for r in classify_paths(library, kick_hat, workers=0, index=index)
+        }
+    for name in ("h1.wav", "copy-of-h1.wav"):  # the correction follows the content
+        r = results[name]
+        assert (r.label, r.confidence, r.corrected) == ("perc", 1.0, True)
+        assert r.to_record()["corrected"] is True
+    assert results["h1.wav"].duplicate_of == str(copy)  # copy-of-h1 is found first
+    assert results["h0.wav"].duplicate_of is None and not results["h0.wav"].corrected

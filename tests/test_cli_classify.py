@@ -1,0 +1,135 @@
+"""The classify, duplicates, label and organize commands, run end to end on real files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from test_classify import random_model_file, train_kick_hat
+
+from drumnet.checkpoint import save_model
+from drumnet.cli import main
+
+
+@pytest.fixture
+def model_file(tmp_path) -> str:
+    return str(random_model_file(tmp_path))
+
+
+@pytest.fixture(scope="module")
+def kick_hat_file(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("model") / "kick-hat.safetensors"
+    return str(save_model(train_kick_hat().model_, path))
+
+
+@pytest.fixture
+def lib(tmp_path, write_drum) -> Path:
+    write_drum(tmp_path / "lib" / "kick.wav", "kick")
+    write_drum(tmp_path / "lib" / "sub" / "hat.wav", "hat", seed=3)
+    return tmp_path / "lib"
+
+
+def records(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_jsonl_schema_and_exit_0(lib, model_file, isolated_cache, capsys):
+    assert main(["classify", str(lib), "--model", model_file]) == 0
+    out, err = capsys.readouterr()
+    rows = records(out)
+    assert [Path(r["path"]).name for r in rows] == ["kick.wav", "hat.wav"]
+    for r in rows:
+        assert set(r) == {"path", "label", "confidence", "scores"}
+        assert r["label"] in r["scores"] and r["confidence"] == max(r["scores"].values())
+        assert sum(r["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert err == ""
+    assert (isolated_cache / "index.sqlite").exists() and not list(lib.glob("*.sqlite*"))
+
+
+def test_bad_file_gives_exit_1_error_record_and_one_stderr_line(
+    lib, model_file, isolated_cache, capsys
+):
+    (lib / "bad.wav").write_bytes(b"\x00" * 100)
+    assert main(["classify", str(lib), "--model", model_file]) == 1
+    out, err = capsys.readouterr()
+    bad = [r for r in records(out) if "error" in r]
+    assert len(bad) == 1 and set(bad[0]) == {"path", "error"}
+    assert len(records(out)) == 3
+    assert err.count("\n") == 1 and "bad.wav" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--min-confidence", "x"],
+        ["--classes", "kick,banjo"],
+        ["--format", "xml"],
+        ["--model", "/no/such.safetensors"],
+    ],
+)
+def test_usage_errors_exit_2(lib, model_file, isolated_cache, argv, capsys):
+    args = ["classify", str(lib), "--model", model_file, *argv]
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse rejects bad option values itself
+        code = exc.code
+    assert code == 2
+    assert capsys.readouterr().out == ""
+
+
+def test_labels_classes_and_min_confidence(lib, kick_hat_file, isolated_cache, capsys):
+    assert main(["classify", str(lib), "--model", kick_hat_file, "--no-index"]) == 0
+    assert [r["label"] for r in records(capsys.readouterr().out)] == ["kick", "hihat"]
+    main(["classify", str(lib), "--model", kick_hat_file, "--classes", "kick"])
+    assert [r["label"] for r in records(capsys.readouterr().out)] == ["kick", "kick"]
+    main(["classify", str(lib), "--model", kick_hat_file, "--min-confidence", "1.0"])
+    rows = records(capsys.readouterr().out)
+    assert all(r["label"] == "unsure" or r["confidence"] == 1.0 for r in rows)
+
+
+def test_csv_and_table_formats(lib, model_file, isolated_cache, capsys):
+    main(
+        ["classify", str(lib), "--model", model_file, "--format", "csv", "--classes", "kick,snare"]
+    )
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert [r["label"] in ("kick", "snare") for r in rows] == [True, True]
+    assert set(rows[0]) == {"path", "label", "confidence", "warning", "error", "kick", "snare"}
+    main(["classify", str(lib), "--model", model_file, "--format", "table"])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].endswith("kick.wav")
+
+
+def test_label_corrects_and_exports(lib, kick_hat_file, isolated_cache, tmp_path, capsys):
+    assert main(["label", str(lib / "sub" / "hat.wav"), "perc"]) == 0
+    capsys.readouterr()
+    main(["classify", str(lib), "--model", kick_hat_file])
+    hat = records(capsys.readouterr().out)[1]
+    assert (hat["label"], hat["confidence"], hat["corrected"]) == ("perc", 1.0, True)
+    assert main(["label", "--export", str(tmp_path / "ds")]) == 0
+    (row,) = csv.DictReader((tmp_path / "ds" / "labels.csv").open())
+    assert (row["label"], row["library"]) == ("perc", "sub")
+    exported = tmp_path / "ds" / row["path"]
+    assert exported.parent.name == "perc"
+    assert exported.read_bytes() == (lib / "sub" / "hat.wav").read_bytes()
+    assert main(["label", str(lib / "kick.wav"), "banjo"]) == 2
+
+
+def test_duplicates_command(lib, isolated_cache, capsys):
+    (lib / "again.wav").write_bytes((lib / "kick.wav").read_bytes())
+    assert main(["duplicates", str(lib), "--format", "jsonl"]) == 0
+    (group,) = records(capsys.readouterr().out)
+    assert sorted(Path(p).name for p in group["paths"]) == ["again.wav", "kick.wav"]
+
+
+def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path, capsys):
+    dest = tmp_path / "kit"
+    assert main(["organize", str(lib), str(dest), "--model", kick_hat_file]) == 0
+    out = capsys.readouterr().out
+    assert (dest / "kick" / "kick.wav").is_file() and (dest / "hihat" / "sub" / "hat.wav").is_file()
+    manifest = next(dest.glob("drumnet-manifest-*.jsonl"))
+    assert str(manifest) in out
+    assert main(["organize", "--undo", str(manifest)]) == 0
+    assert not dest.exists()
+    assert main(["organize", str(lib), str(lib / "inside"), "--model", kick_hat_file]) == 2

@@ -1,0 +1,98 @@
+"""The SQLite library index: storage, corrections, duplicates, surviving kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+from test_classify import random_model_file
+
+from drumnet.index import Entry, Index, duplicate_groups, file_hash
+
+
+def entry(path: str, digest: str = "ab" * 16) -> Entry:
+    return Entry(path, "m1", 10, 123, digest, {"kick": 0.75, "snare": 0.25}, False, time.time())
+
+
+def test_put_lookup_and_staleness(tmp_path):
+    with Index(tmp_path / "i.sqlite") as index:
+        index.put(entry("/lib/a.wav"))
+    with Index(tmp_path / "i.sqlite") as index:  # committed on close, read back
+        got = index.lookup("/lib/a.wav", 10, 123, "m1")
+        assert got.scores == {"kick": 0.75, "snare": 0.25} and got.label == "kick"
+        assert index.lookup("/lib/a.wav", 11, 123, "m1") is None  # size changed
+        assert index.lookup("/lib/a.wav", 10, 124, "m1") is None  # mtime changed
+        assert index.lookup("/lib/a.wav", 10, 123, "m2") is None  # other model
+        index.put(entry("/lib/a.wav", "cd" * 16))  # replaces, never duplicates
+        index.commit()
+        assert index.count() == 1 and index.integrity_ok()
+        mode = index._db.execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+
+
+def test_corrections_follow_content(tmp_path):
+    a = tmp_path / "a.wav"
+    a.write_bytes(b"RIFF some bytes")
+    with Index(tmp_path / "i.sqlite") as index:
+        index.correct(a, "snare")
+        index.correct(a, "clap")  # a later correction wins
+        moved = tmp_path / "moved.wav"
+        a.rename(moved)
+        assert index.correction(file_hash(moved)) == "clap"
+        assert [c.label for c in index.corrections()] == ["clap"]
+
+
+def test_duplicate_groups(tmp_path):
+    for name, content in [("a.wav", b"1"), ("b.wav", b"2"), ("sub/c.wav", b"1"), ("d.wav", b"1")]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(content)
+    groups = duplicate_groups([tmp_path])
+    assert groups == [
+        [str(tmp_path / "a.wav"), str(tmp_path / "d.wav"), str(tmp_path / "sub/c.wav")]
+    ]
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_without_loss_or_corruption(tmp_path):
+    """kill -9 a `drumnet classify` mid-run, run again: every file indexed once, DB intact."""
+    lib, n = tmp_path / "lib", 400
+    lib.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        sf.write(str(lib / f"{i:04d}.wav"), rng.uniform(-0.5, 0.5, 4410), 44100, "PCM_16")
+    model = random_model_file(tmp_path, "highway")  # slow enough to be caught mid-run
+    env = {**os.environ, "DRUMNET_CACHE": str(tmp_path / "cache")}
+    main = "import sys; from drumnet.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", main, "classify", str(lib), "--model", str(model)]
+    db = tmp_path / "cache" / "index.sqlite"
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = 0
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and rows == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as con:
+                    rows = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass  # table not created yet
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the run finished before it could be killed"
+    with Index(db) as index:
+        assert index.integrity_ok()
+        done = index.count()
+    assert 0 < done < n
+    rerun = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(rerun.stdout.splitlines()) == n
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        paths = [p for (p,) in con.execute("SELECT path FROM results")]
+    assert sorted(paths) == sorted(str(p) for p in lib.iterdir())  # every file, once
