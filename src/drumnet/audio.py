@@ -111,7 +111,12 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
 
 def to_mono(frames: np.ndarray) -> np.ndarray:
     """(n, channels) -> (n,) by averaging channels."""
-    return frames.mean(axis=1, dtype=np.float32) if frames.ndim == 2 else frames
+    if frames.ndim == 1:
+        return frames
+    if frames.shape[1] == 1:
+        return frames[:, 0]
+    # A matrix-vector product: same result as mean(axis=1), several times faster in numpy.
+    return frames @ np.full(frames.shape[1], 1.0 / frames.shape[1], dtype=np.float32)
 
 
 def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:

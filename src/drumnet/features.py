@@ -73,7 +73,7 @@ class StftFrontend(nn.Module):
 
 def power_db(spec: torch.Tensor, floor_db: float = -100.0) -> torch.Tensor:
     """Complex tensor (..., 2) -> power in dB (...), floored so silence stays finite."""
-    power = spec.pow(2).sum(-1)
+    power = spec[..., 0] ** 2 + spec[..., 1] ** 2  # faster on CPU than pow(2).sum(-1)
     return 10.0 * torch.log10(power.clamp_min(10 ** (floor_db / 10)))
 
 

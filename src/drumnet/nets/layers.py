@@ -37,7 +37,7 @@ class InputRepresentation(nn.Module):
             rms = spec.pow(2).mean(dim=(1, 2, 3), keepdim=True).sqrt().clamp_min(1e-6)
             return (spec / rms).permute(0, 3, 1, 2)  # (B, 2, T, F)
         if self.kind == "logmel":
-            power = spec.pow(2).sum(-1) @ self.mel  # (B, T, n_mels)
+            power = (spec[..., 0] ** 2 + spec[..., 1] ** 2) @ self.mel  # (B, T, n_mels)
             db = 10.0 * torch.log10(power.clamp_min(1e-10))
         else:
             db = power_db(spec)  # (B, T, F)

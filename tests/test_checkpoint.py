@@ -1,0 +1,71 @@
+"""Model files: exact round trips, and clear refusals of files drumnet cannot use."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import drumnet
+from drumnet.checkpoint import ModelFileError, load_checkpoint, read_metadata, save_model
+from drumnet.config import FeatureConfig
+from drumnet.nets import build_model
+
+
+@pytest.mark.parametrize("name", ["mlp", "highway"])
+def test_round_trip_gives_identical_logits(tmp_path, name):
+    torch.manual_seed(1)
+    model = build_model(name, ("kick", "snare", "other"), overrides={"dropout": 0.1}).eval()
+    # Move batch-norm statistics away from their defaults so they are checked too.
+    model.train()
+    model(torch.randn(8, FeatureConfig().n_samples))
+    model.eval()
+    path = save_model(model, tmp_path / "m.safetensors", {"metrics": {"accuracy": 0.5}})
+    loaded, meta = load_checkpoint(path)
+    wave = torch.randn(3, FeatureConfig().n_samples)
+    assert torch.equal(model(wave), loaded(wave))
+    assert meta["classes"] == ["kick", "snare", "other"]
+    assert meta["model_config"]["dropout"] == 0.1
+    assert meta["metrics"] == {"accuracy": 0.5}
+
+
+def test_load_model_gives_a_classifier(tmp_path):
+    model = build_model("mlp", ("kick", "hihat")).eval()
+    path = save_model(model, tmp_path / "m.safetensors")
+    clf = drumnet.load_model(path)
+    assert clf.classes_ == ("kick", "hihat")
+    probs = clf.predict_proba_waves(np.zeros((2, FeatureConfig().n_samples), np.float32))
+    assert probs.shape == (2, 2)
+    assert np.allclose(probs.sum(1), 1)
+
+
+def test_refuses_files_it_does_not_understand(tmp_path):
+    text = tmp_path / "notes.safetensors"
+    text.write_text("hello")
+    with pytest.raises(ModelFileError, match="not a drumnet model file"):
+        load_checkpoint(text)
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_checkpoint(tmp_path / "missing.safetensors")
+
+
+def test_refuses_newer_format_and_damaged_weights(tmp_path):
+    model = build_model("mlp", ("kick", "hihat"))
+    path = save_model(model, tmp_path / "m.safetensors")
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + n])
+    meta = json.loads(header["__metadata__"]["drumnet"])
+    meta["format_version"] = 99
+    header["__metadata__"]["drumnet"] = json.dumps(meta)
+    blob = json.dumps(header).encode()
+    blob += b" " * (n - len(blob)) if len(blob) <= n else b""
+    newer = tmp_path / "newer.safetensors"
+    newer.write_bytes(len(blob).to_bytes(8, "little") + blob + raw[8 + n :])
+    with pytest.raises(ModelFileError, match="version 99"):
+        read_metadata(newer)
+    truncated = tmp_path / "truncated.safetensors"
+    truncated.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ModelFileError, match="damaged"):
+        load_checkpoint(truncated)

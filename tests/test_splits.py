@@ -1,0 +1,50 @@
+"""Splits: stratified random, and by library with no library on two sides."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drumnet.splits import leave_one_library_out, library_split, random_split
+
+
+def _data(n_libs=8, per=20):
+    rng = np.random.default_rng(0)
+    libs = np.repeat([f"kit{i}" for i in range(n_libs)], per)
+    labels = rng.choice(["kick", "snare", "hihat"], size=len(libs))
+    return labels, libs
+
+
+def test_random_split_is_stratified_disjoint_and_complete():
+    labels, _ = _data()
+    s = random_split(labels, seed=3)
+    parts = [set(s.train), set(s.val), set(s.test)]
+    assert sum(map(len, parts)) == len(labels) and not (parts[0] & parts[1] | parts[1] & parts[2])
+    for c in ("kick", "snare", "hihat"):
+        share = (labels[s.test] == c).mean()
+        assert abs(share - (labels == c).mean()) < 0.1
+    assert np.array_equal(random_split(labels, seed=3).test, s.test)
+
+
+def test_library_split_never_shares_a_library():
+    labels, libs = _data()
+    s = library_split(labels, libs, seed=1, train_only=["kit7"])
+    train, val, test = (set(libs[i]) for i in (s.train, s.val, s.test))
+    assert not (train & test) and not (train & val) and not (val & test)
+    assert "kit7" in train and set(s.test_libraries) == test
+    assert len(s.train) + len(s.val) + len(s.test) == len(labels)
+
+
+def test_library_split_needs_libraries():
+    labels, libs = _data(n_libs=2)
+    with pytest.raises(ValueError, match="at least 3 libraries"):
+        library_split(labels, libs)
+
+
+def test_leave_one_library_out_has_a_fold_per_library():
+    labels, libs = _data(n_libs=5)
+    folds = leave_one_library_out(labels, libs)
+    assert [f.test_libraries[0] for f in folds] == [f"kit{i}" for i in range(5)]
+    for f in folds:
+        assert set(libs[f.test]) == {f.test_libraries[0]}
+        assert f.test_libraries[0] not in set(libs[f.train]) | set(libs[f.val])
