@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drumnet.splits import leave_one_library_out, library_split, random_split
+from drumnet.splits import leave_one_library_out, library_folds, library_split, random_split
 
 
 def _data(n_libs=8, per=20):
@@ -48,3 +48,12 @@ def test_leave_one_library_out_has_a_fold_per_library():
     for f in folds:
         assert set(libs[f.test]) == {f.test_libraries[0]}
         assert f.test_libraries[0] not in set(libs[f.train]) | set(libs[f.val])
+
+
+def test_library_folds_test_every_library_once():
+    labels, libs = _data(n_libs=9)
+    folds = library_folds(labels, libs, k=3)
+    tested = [lib for f in folds for lib in f.test_libraries]
+    assert sorted(tested) == sorted(set(libs)) and len(folds) == 3
+    for f in folds:
+        assert not set(libs[f.test]) & (set(libs[f.train]) | set(libs[f.val]))

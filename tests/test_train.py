@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import synth_drum
+
 from drumnet.audio import prepare_waveform
 from drumnet.config import FeatureConfig
 from drumnet.train import Data, TrainConfig, fit, predict_logits, score
@@ -32,8 +32,9 @@ def test_training_separates_kicks_from_hats(tmp_path):
 
 def test_training_is_reproducible():
     train = _set(16, 0)
-    config = TrainConfig(model="highway", epochs=1, batch_size=8, seed=3,
-                         model_overrides={"channels": [4, 8]})
+    config = TrainConfig(
+        model="highway", epochs=1, batch_size=8, seed=3, model_overrides={"channels": [4, 8]}
+    )
     a, _ = fit(train, None, ("kick", "hihat"), config, CFG)
     b, _ = fit(train, None, ("kick", "hihat"), config, CFG)
     assert np.array_equal(predict_logits(a, train.waves), predict_logits(b, train.waves))

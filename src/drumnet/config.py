@@ -27,7 +27,7 @@ class FeatureConfig:
     @property
     def n_samples(self) -> int:
         """Samples in the fixed analysis window."""
-        return int(round(self.window_seconds * self.sample_rate))
+        return round(self.window_seconds * self.sample_rate)
 
     @property
     def n_frames(self) -> int:
@@ -43,7 +43,7 @@ class FeatureConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "FeatureConfig":
+    def from_dict(cls, d: dict) -> FeatureConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names
         if unknown:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from drumnet.datasets.default import gather
@@ -39,8 +39,10 @@ def run_demo(out_dir: str | Path = "runs/demo", epochs: int | None = None, log=p
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     found = gather(("hydrogen",))
-    log(f"default library: {len(found.samples)} labelled samples from "
-        f"{len({s.library for s in found.samples})} Hydrogen kits\n")
+    log(
+        f"default library: {len(found.samples)} labelled samples from "
+        f"{len({s.library for s in found.samples})} Hydrogen kits\n"
+    )
     log(count_table(found.samples, CLASSES[:-1]) + "\n")
     pool = load_pool(("hydrogen",))
     rows, sections = [], []
@@ -53,15 +55,24 @@ def run_demo(out_dir: str | Path = "runs/demo", epochs: int | None = None, log=p
             split = make_splits(sub, kind, seed=train.seed)[0]
             outcome = run_split(sub, recipe.classes, split, train)
             report = outcome.report
-            png = plot_confusion(report, out / f"{study.recipe}-{kind}.png",
-                                 title=f"{study.title} ({kind} split)")
+            png = plot_confusion(
+                report, out / f"{study.recipe}-{kind}.png", title=f"{study.title} ({kind} split)"
+            )
             figures[kind] = report
-            log(f"{study.title}, {kind} split: accuracy {report.accuracy:.4f} "
-                f"(n={sum(report.support)}, {outcome.seconds:.0f} s)")
-            held = f"; held-out kits: {', '.join(split.test_libraries)}" if split.test_libraries else ""
-            sections.append(f"### {study.title} — {kind} split\n\nTrain {len(split.train)}, "
-                            f"validation {len(split.val)}, test {len(split.test)}{held}.\n\n"
-                            f"```\n{format_report(report)}\n```\n\n![confusion]({png.name})\n")
+            log(
+                f"{study.title}, {kind} split: accuracy {report.accuracy:.4f} "
+                f"(n={sum(report.support)}, {outcome.seconds:.0f} s)"
+            )
+            held = (
+                f"; held-out kits: {', '.join(split.test_libraries)}"
+                if split.test_libraries
+                else ""
+            )
+            sections.append(
+                f"### {study.title} — {kind} split\n\nTrain {len(split.train)}, "
+                f"validation {len(split.val)}, test {len(split.test)}{held}.\n\n"
+                f"```\n{format_report(report)}\n```\n\n![confusion]({png.name})\n"
+            )
         rows.append((study, figures))
     table = _table(rows)
     log("\n" + table)
@@ -72,16 +83,20 @@ def run_demo(out_dir: str | Path = "runs/demo", epochs: int | None = None, log=p
 
 
 def _table(rows) -> str:
-    head = "| experiment | study (random split) | drumnet, random split | drumnet, split by library |"
+    head = (
+        "| experiment | study (random split) | drumnet, random split | drumnet, split by library |"
+    )
     lines = [head, "|---|---|---|---|"]
     for study, fig in rows:
-        lines.append(f"| {study.title} | {study.study_figure} | {fig['random'].accuracy:.1%} "
-                     f"| {fig['library'].accuracy:.1%} |")
+        lines.append(
+            f"| {study.title} | {study.study_figure} | {fig['random'].accuracy:.1%} "
+            f"| {fig['library'].accuracy:.1%} |"
+        )
     return "\n".join(lines)
 
 
 def _markdown(table: str, sections: list[str], seconds: float) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"# drumnet demo: the 2016 study on the Hydrogen kits\n\n{when}, {seconds:.0f} s.\n\n"
         "Accuracy on the test part of each split. The random split shuffles every sample of "

@@ -157,7 +157,10 @@ class SpectralEdit(nn.Module):
         self.register_buffer("x", x)
         self.register_buffer("noise", noise)
         self.floor = float(2 * math.log(top) - 2 * 80 / 20 * math.log(10))  # ln power, -80 dB
-        grid = (max(2, math.ceil(n_t / config.coarse_time)), max(2, math.ceil(n_f / config.coarse_freq)))
+        grid = (
+            max(2, math.ceil(n_t / config.coarse_time)),
+            max(2, math.ceil(n_f / config.coarse_freq)),
+        )
         start = math.log(top) + config.noise_floor_db / 20 * math.log(10)
         self.gain = nn.Parameter(torch.zeros(1, 1, *grid))
         self.noise_level = nn.Parameter(torch.full((1, 1, *grid), start))
@@ -232,7 +235,7 @@ def run_edit(
         for p, g in zip(params, grads):
             p.grad = g
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     with torch.no_grad():
         audio = edit()[0].numpy().astype(np.float32)
     return normalise_peak(audio, config.peak), losses

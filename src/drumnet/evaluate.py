@@ -50,9 +50,7 @@ def make_report(
 ) -> Report:
     """Integer labels (N,) and predictions (N,) -> Report over all `classes`."""
     labels = list(range(len(classes)))
-    p, r, f, s = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     present = s > 0  # macro-F1 over classes that occur in this set
     return Report(
         classes=tuple(classes),
@@ -71,8 +69,10 @@ def format_report(report: Report) -> str:
     """The report as a text table: per-class precision/recall/F1 and the confusion matrix."""
     w = max(8, *(len(c) for c in report.classes))
     lines = [
-        f"split: {report.split or '-'}   n={sum(report.support)}   "
-        f"accuracy={report.accuracy:.4f}   macro-F1={report.macro_f1:.4f}",
+        (
+            f"split: {report.split or '-'}   n={sum(report.support)}   "
+            f"accuracy={report.accuracy:.4f}   macro-F1={report.macro_f1:.4f}"
+        ),
         "",
         f"{'class':<{w}} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>5}",
     ]

@@ -20,10 +20,11 @@ from drumnet.datasets.default import Gathered, gather, load_data
 from drumnet.datasets.tensors import build_tensors
 from drumnet.evaluate import Report, make_report
 from drumnet.nets import DrumNet
-from drumnet.splits import Split, leave_one_library_out, library_split, random_split
+from drumnet.splits import Split, library_folds, library_split, random_split
 from drumnet.train import Data, TrainConfig, fit, predict_logits
 
-SPLITS = ("library", "random", "loo", "none")
+SPLITS = ("library", "random", "loo", "folds", "none")
+CROSS_VALIDATION = ("loo", "folds")  # every library tested once, by a model that never heard it
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Pool:
     extra: np.ndarray  # (N,) bool: from a train-only source
     errors: list[str] = field(default_factory=list)
 
-    def select(self, classes: tuple[str, ...]) -> "Pool":
+    def select(self, classes: tuple[str, ...]) -> Pool:
         keep = np.isin(self.labels, classes)
         return Pool(
             self.waves[keep], self.labels[keep], self.libraries[keep], self.extra[keep], self.errors
@@ -63,10 +64,11 @@ def load_pool(
     eval_sources: tuple[str, ...] = ("hydrogen",),
     extra_sources: tuple[str, ...] = (),
     data: str | None = None,
-    features: FeatureConfig = FeatureConfig(),
+    features: FeatureConfig | None = None,
     progress: bool = False,
 ) -> Pool:
     """Decode (or load from the tensor cache) the evaluation data and the extra sources."""
+    features = features or FeatureConfig()
     parts = [_decode(load_data(data) if data else gather(eval_sources), features, False, progress)]
     parts += [_decode(gather((name,)), features, True, progress) for name in extra_sources]
     return Pool(
@@ -78,8 +80,12 @@ def load_pool(
     )
 
 
-def make_splits(pool: Pool, kind: str, seed: int = 0) -> list[Split]:
-    """Splits of the pool's evaluation sounds; extra sounds are always added to training."""
+def make_splits(pool: Pool, kind: str, seed: int = 0, folds: int = 4) -> list[Split]:
+    """Splits of the pool's evaluation sounds; extra sounds are always added to training.
+
+    "library": one split with whole kits held out; "random": the study's shuffled split;
+    "loo": one fold per kit; "folds": `folds` folds of kits; "none": everything trains.
+    """
     extra_libs = np.unique(pool.libraries[pool.extra]).tolist()
     real = np.flatnonzero(~pool.extra)
     if kind == "random":
@@ -87,8 +93,9 @@ def make_splits(pool: Pool, kind: str, seed: int = 0) -> list[Split]:
         splits = [Split("random", real[s.train], real[s.val], real[s.test])]
     elif kind == "library":
         splits = [library_split(pool.labels, pool.libraries, seed=seed, train_only=extra_libs)]
-    elif kind == "loo":
-        splits = leave_one_library_out(pool.labels, pool.libraries, train_only=extra_libs, seed=seed)
+    elif kind in CROSS_VALIDATION:
+        k = None if kind == "loo" else folds
+        splits = library_folds(pool.labels, pool.libraries, k, train_only=extra_libs, seed=seed)
     elif kind == "none":
         empty = np.zeros(0, dtype=int)
         return [Split("none", np.arange(len(pool.labels)), empty, empty)]
@@ -107,6 +114,7 @@ class Outcome:
     report: Report | None
     history: list[dict]
     seconds: float
+    report_pred: np.ndarray | None = None  # test predictions (class indices), aligned to split.test
 
     def summary(self) -> dict:
         return {
@@ -122,12 +130,13 @@ def run_split(
     classes: tuple[str, ...],
     split: Split,
     config: TrainConfig,
-    features: FeatureConfig = FeatureConfig(),
+    features: FeatureConfig | None = None,
     extra_weight: float = 1.0,
     history_path: str | Path | None = None,
     progress: bool | None = None,
 ) -> Outcome:
     """Train on split.train (validating on split.val) and evaluate on split.test."""
+    features = features or FeatureConfig()
     y = pool.y(classes)
     weights = np.where(pool.extra, extra_weight, 1.0).astype(np.float32)
 
@@ -138,11 +147,11 @@ def run_split(
     val = part(split.val) if len(split.val) else None
     model, history = fit(part(split.train), val, classes, config, features, history_path, progress)
     seconds = time.monotonic() - start
-    report = None
+    report, pred = None, None
     if len(split.test):
         pred = predict_logits(model, pool.waves[split.test]).argmax(1)
         report = make_report(y[split.test], pred, classes, split=split.kind)
-    return Outcome(model, split, report, history, seconds)
+    return Outcome(model, split, report, history, seconds, pred)
 
 
 def write_outcome(outcome: Outcome, folder: str | Path) -> Path:

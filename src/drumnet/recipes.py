@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from drumnet.checkpoint import save_model
-from drumnet.evaluate import format_report, plot_confusion
-from drumnet.experiments import Outcome, Pool, make_splits, run_split, write_outcome
+from drumnet.evaluate import format_report, make_report, plot_confusion
+from drumnet.experiments import (
+    CROSS_VALIDATION,
+    Outcome,
+    Pool,
+    make_splits,
+    run_split,
+    write_outcome,
+)
 from drumnet.taxonomy import CLASSES
 from drumnet.train import TrainConfig
 
@@ -25,7 +32,7 @@ from drumnet.train import TrainConfig
 class Recipe:
     classes: tuple[str, ...] = CLASSES
     extra_sources: tuple[str, ...] = ()  # training-only sources
-    train: TrainConfig = TrainConfig()
+    train: TrainConfig = field(default_factory=TrainConfig)
     extra_weight: float = 1.0  # loss weight of extra-source sounds relative to real kits
 
 
@@ -47,7 +54,7 @@ RECIPES: dict[str, Recipe] = {
 def data_summary(pool: Pool, classes: tuple[str, ...]) -> dict:
     """What a model was trained on: counts per class and the libraries, for its metadata."""
     return {
-        "n_sounds": int(len(pool.labels)),
+        "n_sounds": len(pool.labels),
         "per_class": {c: int((pool.labels == c).sum()) for c in classes},
         "libraries": sorted(set(pool.libraries[~pool.extra].tolist())),
         "extra_libraries": sorted(set(pool.libraries[pool.extra].tolist())),
@@ -69,8 +76,8 @@ def save_outcome_model(
     source = measured or outcome
     info = {
         "name": path.stem,
-        "model_id": f"{path.stem}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}",
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model_id": f"{path.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "train_config": recipe.train.to_dict(),
         "extra_sources": list(recipe.extra_sources),
         "data": data_summary(pool, recipe.classes),
@@ -101,15 +108,19 @@ def train_and_report(
         o = run_split(pool, recipe.classes, s, recipe.train, extra_weight=recipe.extra_weight)
         outcomes.append(o)
         if o.report:
-            log(f"[{s.kind}] acc {o.report.accuracy:.4f} macro-F1 {o.report.macro_f1:.4f} "
-                f"({time.monotonic() - t0:.0f} s, {len(o.history)} epochs)")
+            log(
+                f"[{s.kind}] acc {o.report.accuracy:.4f} macro-F1 {o.report.macro_f1:.4f} "
+                f"({time.monotonic() - t0:.0f} s, {len(o.history)} epochs)"
+            )
     summary: dict = {"split": split, "classes": list(recipe.classes)}
-    if split == "loo":
-        summary.update(_loo_summary(outcomes))
-        (folder / "loo.json").write_text(json.dumps(summary, indent=2))
-        log(f"leave-one-library-out over {len(outcomes)} folds: accuracy "
-            f"{summary['accuracy_mean']:.4f} ± {summary['accuracy_std']:.4f}, macro-F1 "
-            f"{summary['macro_f1_mean']:.4f} ± {summary['macro_f1_std']:.4f}")
+    if split in CROSS_VALIDATION:
+        summary.update(cross_validation_summary(outcomes, pool, recipe.classes))
+        (folder / f"{split}.json").write_text(json.dumps(summary, indent=2))
+        log(
+            f"{split} over {len(outcomes)} folds: pooled accuracy {summary['pooled']['accuracy']:.4f}"
+            f", macro-F1 {summary['pooled']['macro_f1']:.4f}; per fold accuracy "
+            f"{summary['accuracy_mean']:.4f} ± {summary['accuracy_std']:.4f}"
+        )
         return summary
     measured = outcomes[0]
     write_outcome(measured, folder)
@@ -123,25 +134,37 @@ def train_and_report(
         final_cfg = replace(recipe.train, epochs=epochs, patience=epochs + 1)
         whole = make_splits(pool, "none")[0]
         chosen = run_split(pool, recipe.classes, whole, final_cfg, extra_weight=recipe.extra_weight)
-        log(f"final model: {epochs} epochs on all {len(pool.labels)} sounds, "
-            f"{chosen.seconds:.0f} s")
+        log(
+            f"final model: {epochs} epochs on all {len(pool.labels)} sounds, {chosen.seconds:.0f} s"
+        )
     save_outcome_model(chosen, out, pool, recipe, measured)
     summary["train_seconds"] = round(chosen.seconds, 1)
     summary["model"] = str(out)
     return summary
 
 
-def _loo_summary(outcomes: list[Outcome]) -> dict:
-    acc = np.array([o.report.accuracy for o in outcomes if o.report])
-    f1 = np.array([o.report.macro_f1 for o in outcomes if o.report])
+def cross_validation_summary(outcomes: list[Outcome], pool: Pool, classes: tuple[str, ...]) -> dict:
+    """Per-fold figures, their mean and spread, and the pooled report over all folds' tests."""
+    scored = [o for o in outcomes if o.report]
+    acc = np.array([o.report.accuracy for o in scored])
+    f1 = np.array([o.report.macro_f1 for o in scored])
+    y = pool.y(classes)
+    truth = np.concatenate([y[o.split.test] for o in scored])
+    pred = np.concatenate([o.report_pred for o in scored])
+    pooled = make_report(truth, pred, classes, split=f"{len(scored)} library folds, pooled")
     return {
         "folds": {
-            o.split.test_libraries[0]: {"accuracy": o.report.accuracy, "macro_f1": o.report.macro_f1,
-                                        "n": int(sum(o.report.support))}
-            for o in outcomes if o.report
+            ",".join(o.split.test_libraries): {
+                "accuracy": round(o.report.accuracy, 4),
+                "macro_f1": round(o.report.macro_f1, 4),
+                "n": int(sum(o.report.support)),
+            }
+            for o in scored
         },
         "accuracy_mean": float(acc.mean()),
         "accuracy_std": float(acc.std()),
         "macro_f1_mean": float(f1.mean()),
         "macro_f1_std": float(f1.std()),
+        "pooled": pooled.to_dict(),
+        "train_seconds_mean": float(np.mean([o.seconds for o in scored])),
     }

@@ -27,9 +27,9 @@ class Split:
     def summary(self) -> dict:
         return {
             "kind": self.kind,
-            "n_train": int(len(self.train)),
-            "n_val": int(len(self.val)),
-            "n_test": int(len(self.test)),
+            "n_train": len(self.train),
+            "n_val": len(self.val),
+            "n_test": len(self.test),
             "test_libraries": list(self.test_libraries),
             "val_libraries": list(self.val_libraries),
         }
@@ -44,8 +44,8 @@ def random_split(
     parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
     for label in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels == label))
-        n_test = int(round(test * len(idx)))
-        n_val = int(round(val * len(idx)))
+        n_test = round(test * len(idx))
+        n_val = round(val * len(idx))
         parts["test"] += idx[:n_test].tolist()
         parts["val"] += idx[n_test : n_test + n_val].tolist()
         parts["train"] += idx[n_test + n_val :].tolist()
@@ -111,6 +111,47 @@ def library_split(
     return Split("library", train_idx, val_idx, test_idx, tuple(test_libs), tuple(val_libs))
 
 
+def library_folds(
+    labels: Sequence[str],
+    libraries: Sequence[str],
+    k: int | None = None,
+    train_only: Sequence[str] = (),
+    val: float = 0.1,
+    seed: int = 0,
+    min_samples: int = 10,
+) -> list[Split]:
+    """Cross-validation by library: every library is tested exactly once, by a model that
+    never heard it. k=None gives leave-one-library-out (libraries with fewer than
+    `min_samples` sounds are left out of testing but still train); otherwise libraries are
+    dealt into k folds of similar size. Each fold validates on a few other libraries."""
+    labels, libraries = np.asarray(labels), np.asarray(libraries)
+    eligible = ~np.isin(libraries, list(train_only))
+    names, counts = np.unique(libraries[eligible], return_counts=True)
+    sizes = dict(zip(names.tolist(), counts.tolist()))
+    total = int(eligible.sum())
+    rng = np.random.default_rng(seed)
+    if k is None:
+        groups = [[n] for n in names.tolist() if sizes[n] >= min_samples]
+    else:
+        groups = [[] for _ in range(k)]
+        for name in sorted(rng.permutation(names).tolist(), key=lambda n: -sizes[n]):
+            min(groups, key=lambda g: sum(sizes[x] for x in g)).append(name)
+    folds = []
+    for i, held in enumerate(groups):
+        others = (
+            np.random.default_rng(seed + i)
+            .permutation([n for n in names.tolist() if n not in held])
+            .tolist()
+        )
+        val_libs, _ = _take_libraries(others, sizes, int(val * total))
+        test_idx = np.flatnonzero(np.isin(libraries, held))
+        val_idx = np.flatnonzero(np.isin(libraries, val_libs))
+        train_idx = np.flatnonzero(~np.isin(libraries, held + val_libs))
+        kind = f"loo:{held[0]}" if k is None else f"fold{i + 1}/{k}"
+        folds.append(Split(kind, train_idx, val_idx, test_idx, tuple(held), tuple(val_libs)))
+    return folds
+
+
 def leave_one_library_out(
     labels: Sequence[str],
     libraries: Sequence[str],
@@ -119,20 +160,5 @@ def leave_one_library_out(
     seed: int = 0,
     min_samples: int = 10,
 ) -> list[Split]:
-    """One fold per library (with at least `min_samples` sounds): that library is the test set,
-    a few other libraries validate, the rest train."""
-    labels, libraries = np.asarray(labels), np.asarray(libraries)
-    eligible = ~np.isin(libraries, list(train_only))
-    names, counts = np.unique(libraries[eligible], return_counts=True)
-    sizes = dict(zip(names.tolist(), counts.tolist()))
-    total = int(eligible.sum())
-    folds = []
-    for i, lib in enumerate(n for n in names.tolist() if sizes[n] >= min_samples):
-        rng = np.random.default_rng(seed + i)
-        others = rng.permutation([n for n in names.tolist() if n != lib]).tolist()
-        val_libs, _ = _take_libraries(others, sizes, int(val * total))
-        test_idx = np.flatnonzero(libraries == lib)
-        val_idx = np.flatnonzero(np.isin(libraries, val_libs))
-        train_idx = np.flatnonzero(~np.isin(libraries, [lib] + val_libs))
-        folds.append(Split(f"loo:{lib}", train_idx, val_idx, test_idx, (lib,), tuple(val_libs)))
-    return folds
+    """One fold per library (with at least `min_samples` sounds): see `library_folds`."""
+    return library_folds(labels, libraries, None, train_only, val, seed, min_samples)

@@ -115,8 +115,8 @@ def fit(
     train: Data,
     val: Data | None,
     classes: tuple[str, ...],
-    config: TrainConfig = TrainConfig(),
-    features: FeatureConfig = FeatureConfig(),
+    config: TrainConfig | None = None,
+    features: FeatureConfig | None = None,
     history_path: str | os.PathLike | None = None,
     progress: bool | None = None,
 ) -> tuple[DrumNet, list[dict]]:
@@ -125,6 +125,8 @@ def fit(
     Without `val`, the last epoch's weights are kept. The history (one dict per epoch) is also
     appended to `history_path` as JSON lines when given.
     """
+    config = config or TrainConfig()
+    features = features or FeatureConfig()
     torch.manual_seed(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -142,32 +144,30 @@ def fit(
     show = sys.stderr.isatty() if progress is None else progress
     history: list[dict] = []
     best_state, best_key, stale, start = None, None, 0, time.monotonic()
-    hist_file = open(history_path, "a", encoding="utf-8") if history_path else None
-    try:
-        bar = tqdm(range(1, config.epochs + 1), desc=f"train {config.model}", disable=not show)
-        for epoch in bar:
-            loss, acc = _epoch(model, train, opt, sched, loss_fn, config, gen, features.sample_rate, bar)
-            row = {"epoch": epoch, "loss": round(loss, 5), "train_acc": round(acc, 5)}
-            if val is not None and len(val):
-                row.update({f"val_{k}": round(v, 5) for k, v in score(predict_logits(model, val.waves), val.y).items()})
-                key = (row["val_bal_acc"], -loss)
-                if best_key is None or key > best_key:
-                    best_key, best_state, stale = key, load_state(model), 0
-                else:
-                    stale += 1
-            row["seconds"] = round(time.monotonic() - start, 1)
-            history.append(row)
-            if hist_file:
-                hist_file.write(json.dumps(row) + "\n")
-                hist_file.flush()
-            bar.set_postfix({k: v for k, v in row.items() if k != "epoch"})
-            if stale >= config.patience:
-                break
-            if config.max_minutes and row["seconds"] > 60 * config.max_minutes:
-                break
-    finally:
-        if hist_file:
-            hist_file.close()
+    bar = tqdm(range(1, config.epochs + 1), desc=f"train {config.model}", disable=not show)
+    for epoch in bar:
+        loss, acc = _epoch(
+            model, train, opt, sched, loss_fn, config, gen, features.sample_rate, bar
+        )
+        row = {"epoch": epoch, "loss": round(loss, 5), "train_acc": round(acc, 5)}
+        if val is not None and len(val):
+            val_scores = score(predict_logits(model, val.waves), val.y)
+            row.update({f"val_{k}": round(v, 5) for k, v in val_scores.items()})
+            key = (row["val_bal_acc"], -loss)
+            if best_key is None or key > best_key:
+                best_key, best_state, stale = key, load_state(model), 0
+            else:
+                stale += 1
+        row["seconds"] = round(time.monotonic() - start, 1)
+        history.append(row)
+        if history_path:
+            with open(history_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+        bar.set_postfix({k: v for k, v in row.items() if k != "epoch"})
+        if stale >= config.patience:
+            break
+        if config.max_minutes and row["seconds"] > 60 * config.max_minutes:
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     return model.eval(), history

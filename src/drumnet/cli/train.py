@@ -55,15 +55,18 @@ def _recipe(args: argparse.Namespace) -> Recipe:
 
 def train_command(args: argparse.Namespace) -> int:
     recipe = _recipe(args)
-    pool = load_pool(parse_sources(args.sources), recipe.extra_sources, args.data,
-                     progress=sys.stderr.isatty())
+    pool = load_pool(
+        parse_sources(args.sources), recipe.extra_sources, args.data, progress=sys.stderr.isatty()
+    )
     for line in pool.errors:
         print(f"skipped: {line}", file=sys.stderr)
     present = [c for c in recipe.classes if (pool.labels == c).any()]
     if len(present) < 2:
         raise ValueError(f"need at least two classes with sounds; found {present}")
     recipe = replace(recipe, classes=tuple(present))
-    out = Path(args.out or f"runs/{recipe.train.model}-{'-'.join(present)}-{args.split}/model.safetensors")
+    out = Path(
+        args.out or f"runs/{recipe.train.model}-{'-'.join(present)}-{args.split}/model.safetensors"
+    )
     summary = train_and_report(pool, recipe, args.split, out, final=args.final)
     if "model" in summary:
         print(f"model: {summary['model']} (report, history and confusion.png beside it)")
@@ -79,7 +82,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
         if not held:
             raise ValueError("this model's file names no held-out test libraries")
         keep = np.isin(pool.libraries, held)
-        pool = type(pool)(pool.waves[keep], pool.labels[keep], pool.libraries[keep], pool.extra[keep])
+        pool = type(pool)(
+            pool.waves[keep], pool.labels[keep], pool.libraries[keep], pool.extra[keep]
+        )
         split_name += f", held-out libraries {', '.join(held)}"
     classes = parse_classes(args.classes, model.classes_) or model.classes_
     pool = pool.select(classes)
@@ -100,13 +105,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model and report it on a held-out split")
     p.add_argument("--preset", choices=sorted(RECIPES), help="a named recipe (default: none)")
     p.add_argument("--model", choices=["mlp", "highway"], help="network (default highway)")
-    p.add_argument("--classes", help=f"comma list, or two/four/drums/all (default: {','.join(CLASSES)})")
+    p.add_argument(
+        "--classes", help=f"comma list, or two/four/drums/all (default: {','.join(CLASSES)})"
+    )
     p.add_argument("--data", help="a labelled folder or manifest CSV instead of the Hydrogen kits")
     p.add_argument("--sources", help="evaluation sources (default hydrogen)")
     p.add_argument("--extra", help="training-only sources, e.g. lmms,drumsynth,synth,speech")
     p.add_argument("--split", choices=SPLITS, default="library", help="default: library")
-    p.add_argument("--final", action="store_true",
-                   help="after measuring on the split, retrain on everything and save that")
+    p.add_argument(
+        "--final",
+        action="store_true",
+        help="after measuring on the split, retrain on everything and save that",
+    )
     p.add_argument("--epochs", type=int)
     p.add_argument("--patience", type=int)
     p.add_argument("--batch-size", type=int)
@@ -114,7 +124,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="model setting override")
-    p.add_argument("--out", help="model file (default runs/<model>-<classes>-<split>/model.safetensors)")
+    p.add_argument(
+        "--out", help="model file (default runs/<model>-<classes>-<split>/model.safetensors)"
+    )
     p.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class F1 and confusion matrix of a model")
@@ -122,7 +134,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--data", help="a labelled folder or manifest CSV (default: Hydrogen kits)")
     e.add_argument("--sources", help="data sources (default hydrogen)")
     e.add_argument("--classes", help="restrict to these classes")
-    e.add_argument("--held-out-only", action="store_true",
-                   help="only the libraries the model's own split held out of training")
+    e.add_argument(
+        "--held-out-only",
+        action="store_true",
+        help="only the libraries the model's own split held out of training",
+    )
     e.add_argument("--out-dir", help="write confusion.png and report.json here")
     e.set_defaults(func=evaluate_command)
