@@ -7,11 +7,10 @@ import pytest
 import soundfile as sf
 
 from drumnet.datasets.synthetic import synth_samples
-from drumnet.synth import SYNTHS, LibraryColour, synth_drum
-from drumnet.synth import dsp
+from drumnet.synth import SYNTHS, LibraryColour, dsp, synth_drum
 from drumnet.synth.colour import apply_colour
-from drumnet.synth.skins import clap, snare
 from drumnet.synth.metal import hihat
+from drumnet.synth.skins import clap, snare
 from drumnet.taxonomy import CLASSES
 
 RATE = 22050  # Hz; half the default keeps the tests fast
@@ -91,7 +90,9 @@ def test_decay_times_order_rim_hat_cymbal_other():
 
 def test_clap_has_several_bursts_unlike_snare_and_hat():
     count = {
-        voice.__name__: np.median([attacks(voice(np.random.default_rng(i), RATE)) for i in range(12)])
+        voice.__name__: np.median(
+            [attacks(voice(np.random.default_rng(i), RATE)) for i in range(12)]
+        )
         for voice in (clap, snare, hihat)
     }
     assert count["clap"] >= 3

@@ -51,6 +51,7 @@ class DreamConfig:
     gain_db: float = 6.0  # random gain of each variant, +- dB
     noise_db: tuple[float, float] = (-60.0, -35.0)  # added white noise, dB re the peak
     peak: float = 0.95  # final peak level (linear, <= 1.0)
+    margin: float = 8.0  # keep pushing until the target logit beats every other by this much
     seed: int = 0
 
     def __post_init__(self):
@@ -267,6 +268,20 @@ def class_index(models: Sequence[DrumNet], name: str) -> int:
     return classes.index(name)
 
 
+def target_loss(logits: torch.Tensor, target: int, margin: float) -> torch.Tensor:
+    """Logits (K, n_classes) -> hinge on the logit margin of `target` over the best other class.
+
+    Unlike cross-entropy it does not fade once the class wins: a dream that only just tips
+    one model rarely convinces another, so it keeps going until the margin is reached.
+    """
+    others = logits.clone()
+    others[:, target] = -torch.inf
+    gap = logits[:, target] - others.amax(dim=1)  # (K,)
+    if margin <= 0:
+        return F.cross_entropy(logits, torch.full((len(logits),), target))
+    return F.relu(margin - gap).mean()
+
+
 def dream(model, wave: np.ndarray, toward: str, config: DreamConfig | None = None) -> DreamResult:
     """Move `wave` (L,) toward class `toward` under `model` (one net, a classifier, or a list).
 
@@ -279,10 +294,8 @@ def dream(model, wave: np.ndarray, toward: str, config: DreamConfig | None = Non
     n = models[0].features.n_samples
 
     def objective(batch: torch.Tensor) -> torch.Tensor:  # (K, L)
-        labels = torch.full((batch.shape[0],), target)
-        return torch.stack(
-            [F.cross_entropy(m(fit_length(batch, n)), labels) for m in models]
-        ).mean()
+        losses = [target_loss(m(fit_length(batch, n)), target, config.margin) for m in models]
+        return torch.stack(losses).mean()
 
     with frozen_eval(models):
         audio, losses = run_edit(edit, objective, config, models[0].features.sample_rate, gen)

@@ -15,14 +15,30 @@ from drumnet.datasets.folders import folder_samples
 from drumnet.datasets.hydrogen import hydrogen_samples
 from drumnet.datasets.lmms import lmms_samples
 from drumnet.datasets.manifest import Sample, read_manifest
+from drumnet.datasets.lmms import drumsynth_preset_dir
 from drumnet.datasets.speech import speech_samples
+from drumnet.datasets.synthetic import drumsynth_samples, synth_samples
 
 Skip = tuple[str, str]
 Source = Callable[[], tuple[list[Sample], list[Skip]]]
 
+
+def _synth() -> tuple[list[Sample], list[Skip]]:
+    """The procedural synthesiser: 300 sounds of every class, seed 0, in 8 pseudo-libraries."""
+    return synth_samples(n_per_class=300, seed=0), []
+
+
+def _drumsynth() -> tuple[list[Sample], list[Skip]]:
+    """LMMS's DrumSynth presets, rendered by drumnet's own renderer."""
+    samples, skipped = drumsynth_samples(drumsynth_preset_dir())
+    return samples, [(reason, what) for what, reason in skipped]
+
+
 SOURCES: dict[str, Source] = {
     "hydrogen": hydrogen_samples,
     "lmms": lmms_samples,
+    "drumsynth": _drumsynth,
+    "synth": _synth,
     "speech": speech_samples,
 }
 DEFAULT_SOURCES = ("hydrogen",)

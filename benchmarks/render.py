@@ -1,0 +1,211 @@
+"""Render benchmarks/results.json as BENCHMARKS.md (only measured numbers, each with its split)."""
+
+from __future__ import annotations
+
+TARGETS = {
+    ("kick", "snare"): ("100 %", 0.995),
+    ("kick", "snare", "tom", "hihat"): ("98 %", 0.98),
+}
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{100 * x:.1f} %"
+
+
+def _machine(section: dict) -> str:
+    m = section["machine"]
+    quick = " (quick smoke run: fewer epochs, not comparable)" if section.get("quick") else ""
+    return f"*Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; torch {m['torch']}{quick}.*"
+
+
+def _data(s: dict) -> list[str]:
+    f = s["figures"]
+    classes = list(next(iter(f.values()))["per_class"])
+    out = [
+        "| source | libraries | samples | " + " | ".join(classes) + " |",
+        "|---|---|---|" + "---|" * len(classes),
+    ]
+    for name, row in f.items():
+        out.append(
+            f"| {name} | {row['libraries']} | {row['samples']} | "
+            + " | ".join(str(row["per_class"][c]) for c in classes)
+            + " |"
+        )
+    return out
+
+
+def _features(s: dict) -> list[str]:
+    f = s["figures"]
+    keys = [k for k in f if k.endswith("_files_per_s")]
+    out = ["| stage | files/s (wall) | files per CPU-second |", "|---|---|---|"]
+    for k in keys:
+        stage = k[: -len("_files_per_s")]
+        out.append(f"| {stage} | {f[k]:.0f} | {f.get(stage + '_files_per_cpu_s', 0):.0f} |")
+    out.append(
+        f"\n{f.get('files', '?')} files of the Hydrogen kits, 2 decode threads, 1 torch thread, warm page cache."
+    )
+    return out
+
+
+def _study(s: dict) -> list[str]:
+    out = [
+        "| classes | model | training data | random split | split by library | leave-one-kit-out, pooled (mean ± sd over kits) | study |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    rows = s["figures"]["rows"]
+    keys = []
+    for r in rows:
+        key = (tuple(r["classes"]), r["model"], tuple(r["extras"]))
+        if key not in keys:
+            keys.append(key)
+    for classes, model, extras in keys:
+        by = {
+            r["split"].split(" ")[0]: r
+            for r in rows
+            if (tuple(r["classes"]), r["model"], tuple(r["extras"])) == (classes, model, extras)
+        }
+        loo = by.get("loo")
+        loo_txt = (
+            (
+                f"{_pct(loo['accuracy'])} ({_pct(loo['fold_accuracy_mean'])} ± "
+                f"{_pct(loo['fold_accuracy_std'])}, {loo['folds']} kits)"
+            )
+            if loo
+            else "–"
+        )
+        study = TARGETS.get(classes, ("–",))[0] if model in ("mlp", "highway") else ""
+        data = "Hydrogen + " + ", ".join(extras) if extras else "Hydrogen kits"
+        out.append(
+            f"| {' / '.join(classes)} | {model} | {data} | {_pct(by.get('random', {}).get('accuracy'))} "
+            f"| {_pct(by.get('library', {}).get('accuracy'))} | {loo_txt} | {study} |"
+        )
+    return out
+
+
+def _taxonomy(s: dict) -> list[str]:
+    out = [
+        "| classes | model | accuracy | macro-F1 | per-fold macro-F1 (mean ± sd) | per-class F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in s["figures"]["rows"]:
+        per = ", ".join(f"{c} {f:.2f}" for c, f in r["per_class_f1"].items())
+        out.append(
+            f"| {len(r['classes'])} classes | {r['model']} | {_pct(r['accuracy'])} | {r['macro_f1']:.3f} "
+            f"| {r['fold_macro_f1_mean']:.3f} ± {r['fold_macro_f1_std']:.3f} | {per} |"
+        )
+    return out
+
+
+def _ablation(s: dict) -> list[str]:
+    out = [
+        "| lever | full taxonomy macro-F1 | accuracy | four classes accuracy | seconds per fold |",
+        "|---|---|---|---|---|",
+    ]
+    for r in s["figures"]["rows"]:
+        f, four = r["full"], r["four"]
+        out.append(
+            f"| {r['lever']} | {f['macro_f1']:.3f} | {_pct(f['accuracy'])} | {_pct(four['accuracy'])} "
+            f"| {f['seconds'] / max(f['folds'], 1):.0f} |"
+        )
+    return out
+
+
+def _other(s: dict) -> list[str]:
+    out = [
+        "| held out of training | non-drums heard as `other` | drums heard as `other` | non-drums `other` or unsure at 0.7 | drums unsure at 0.7 | drum accuracy when sure (0.7) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in s["figures"]["rows"]:
+        t = r["thresholds"]["0.7"]
+        out.append(
+            f"| {r['held_out']} ({r['n_non_drum']} sounds) + held-out kits ({r['n_drums']} drums) "
+            f"| {_pct(r['non_drum_called_other'])} | {_pct(r['drums_called_other'])} "
+            f"| {_pct(t['non_drum_other_or_unsure'])} | {_pct(t['drums_unsure'])} | {_pct(t['drum_accuracy_when_sure'])} |"
+        )
+    return out
+
+
+def _default_model(s: dict) -> list[str]:
+    f = s["figures"]
+    m = f.get("metrics") or {}
+    split = f.get("split") or {}
+    return [
+        f"- file: `src/drumnet/models/default.safetensors`, {f['file_mb']} MB, model `{f['model']}` ({f['model_id']})",
+        f"- trained on {f['data']['n_sounds']} sounds ({', '.join(f['data']['libraries'])} + extra sources "
+        f"{', '.join(f.get('extra_sources') or [])}) in **{f['train_seconds']} s** ({f['epochs']} epochs, 2 CPU threads)",
+        f"- measured before the final fit, on the split `{split.get('kind')}` holding out "
+        f"{', '.join(split.get('test_libraries', []))}: accuracy {_pct(m.get('accuracy'))}, macro-F1 {m.get('macro_f1', 0):.3f}",
+    ]
+
+
+def _classify(s: dict) -> list[str]:
+    f = s["figures"]
+    out = ["| figure | value |", "|---|---|"]
+    for k, v in f.items():
+        if isinstance(v, dict):
+            for k2, v2 in v.items():
+                out.append(f"| {k}.{k2} | {v2} |")
+        else:
+            out.append(f"| {k} | {v} |")
+    return out
+
+
+def _dream(s: dict) -> list[str]:
+    return _classify(s)
+
+
+SECTIONS = (
+    (
+        "data",
+        "Data",
+        _data,
+        "Samples per source and class (`python benchmarks/run.py --only data`).",
+    ),
+    ("features", "Loading and featurising the default library", _features, ""),
+    (
+        "study",
+        "The study's experiments",
+        _study,
+        "Accuracy on kits (or shuffled samples) held out of training. The study's figures came from a random split.",
+    ),
+    (
+        "taxonomy",
+        "Full taxonomy, 4 folds of held-out kits",
+        _taxonomy,
+        "Every Hydrogen sound is tested once by a model that never heard its kit; extra sources only train.",
+    ),
+    (
+        "ablation",
+        "Ablation: what helps on kits never heard",
+        _ablation,
+        "Highway net, 4 folds by kit, pooled over folds.",
+    ),
+    ("other", "Not a drum / unsure", _other, ""),
+    ("default_model", "The shipped default model", _default_model, ""),
+    (
+        "classify",
+        "Classifying a library",
+        _classify,
+        "`drumnet classify` on synthesised one-shots (44.1 kHz 16-bit WAV).",
+    ),
+    ("dream", "Dreaming", _dream, ""),
+)
+
+
+def render(results: dict) -> str:
+    lines = [
+        "# drumnet benchmarks",
+        "",
+        "Produced by `make bench` (`python benchmarks/run.py`); raw figures in "
+        "`benchmarks/results.json`. Re-measure one section with `--only NAME`.",
+        "",
+    ]
+    for key, title, fn, intro in SECTIONS:
+        if key not in results:
+            continue
+        s = results[key]
+        lines += [f"## {title}", "", _machine(s), ""]
+        if intro:
+            lines += [intro, ""]
+        lines += fn(s) + [""]
+    return "\n".join(lines)

@@ -1,0 +1,236 @@
+"""The benchmark sections behind `make bench`; each returns JSON-friendly figures."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import bench_accuracy as acc
+import numpy as np
+
+from drumnet.checkpoint import default_model_path, read_metadata
+from drumnet.datasets.default import gather
+from drumnet.experiments import load_pool, make_splits, run_split
+from drumnet.recipes import RECIPES
+from drumnet.taxonomy import CLASSES, DRUM_CLASSES, STUDY_FOUR, STUDY_TWO
+from drumnet.train import TrainConfig
+
+EXTRAS = RECIPES["default"].extra_sources
+
+
+def _epochs(config: TrainConfig, quick: bool) -> TrainConfig:
+    return replace(config, epochs=3, patience=3) if quick else config
+
+
+def data(quick: bool = False) -> dict:
+    """Samples per source and class, and what each source left out."""
+    out = {}
+    for name in ("hydrogen",) + EXTRAS:
+        found = gather((name,))
+        out[name] = {
+            "samples": len(found.samples),
+            "libraries": len({s.library for s in found.samples}),
+            "per_class": {c: sum(s.label == c for s in found.samples) for c in CLASSES},
+            "left_out": dict(found.skip_counts()),
+        }
+    return out
+
+
+def features(quick: bool = False) -> dict:
+    """Decoding and featurising the whole default library (files per second)."""
+    import bench_features
+
+    paths = [s.path for s in gather(("hydrogen",)).samples]
+    return bench_features.run(paths, workers=2, torch_threads=1)
+
+
+def study(quick: bool = False) -> dict:
+    """The study's two experiments on both splits and by-library cross-validation, beside the
+    classical baselines; then the same with the extra training sources."""
+    rows = []
+    for extras in ((), EXTRAS):
+        pool = load_pool(("hydrogen",), extras)
+        for recipe_name, classes in (("study-mlp", STUDY_TWO), ("study-highway", STUDY_FOUR)):
+            config = _epochs(RECIPES[recipe_name].train, quick)
+            weight = RECIPES["default"].extra_weight if extras else 1.0
+            for split in ("random", "library", "loo"):
+                for trainer in (config, *acc.BASELINES):
+                    m = acc.measure(pool, classes, split, trainer, extra_weight=weight)
+                    rows.append(
+                        {
+                            "model": trainer.model if isinstance(trainer, TrainConfig) else trainer,
+                            "classes": list(classes),
+                            "extras": list(extras),
+                            **m.row(),
+                        }
+                    )
+    return {"rows": rows}
+
+
+def taxonomy(quick: bool = False) -> dict:
+    """The full taxonomy on 4 library folds of the Hydrogen kits: networks vs baselines."""
+    pool = load_pool(("hydrogen",), EXTRAS)
+    default = RECIPES["default"]
+    rows = []
+    for classes in (CLASSES, DRUM_CLASSES):
+        for trainer in (
+            _epochs(default.train, quick),
+            _epochs(replace(default.train, model="mlp"), quick),
+            *acc.BASELINES,
+        ):
+            m = acc.measure(pool, classes, "folds", trainer, extra_weight=default.extra_weight)
+            rows.append(
+                {
+                    "model": trainer.model if isinstance(trainer, TrainConfig) else trainer,
+                    "classes": list(classes),
+                    "extras": list(EXTRAS),
+                    **m.row(),
+                    "per_class_f1": dict(zip(m.report.classes, (round(f, 4) for f in m.report.f1))),
+                }
+            )
+    return {"rows": rows}
+
+
+ABLATION = (
+    # (name, extra sources, TrainConfig changes)
+    ("Hydrogen kits only, no augmentation", (), {"augment": False}),
+    ("Hydrogen kits only, augmentation", (), {}),
+    ("+ LMMS drum samples", ("lmms",), {}),
+    ("+ DrumSynth presets rendered", ("lmms", "drumsynth"), {}),
+    ("+ procedural synthesiser", ("lmms", "drumsynth", "synth"), {}),
+    ("+ speech (the default recipe)", EXTRAS, {}),
+    ("default recipe, no augmentation", EXTRAS, {"augment": False}),
+    (
+        "default recipe, raw complex input",
+        EXTRAS,
+        {"model_overrides": {"representation": "complex"}},
+    ),
+    (
+        "default recipe, 2 highway blocks per stage",
+        EXTRAS,
+        {"model_overrides": {"blocks_per_stage": 2}},
+    ),
+)
+
+
+def ablation(quick: bool = False) -> dict:
+    """Each generalisation lever's effect, on 4 library folds, drum classes + other."""
+    default = RECIPES["default"]
+    rows = []
+    for name, extras, changes in ABLATION:
+        pool = load_pool(("hydrogen",), extras)
+        config = _epochs(replace(default.train, **changes), quick)
+        weight = default.extra_weight if extras else 1.0
+        classes = tuple(c for c in CLASSES if (pool.labels == c).any())
+        m = acc.measure(pool, classes, "folds", config, extra_weight=weight)
+        four = acc.measure(pool, STUDY_FOUR, "folds", config, extra_weight=weight)
+        rows.append({"lever": name, "full": m.row(), "four": four.row()})
+    return {"rows": rows}
+
+
+def other(quick: bool = False) -> dict:
+    """How the `other` answer behaves: non-drum material the model never heard (speech held out,
+    or LMMS instruments held out) and real drums wrongly called `other`, with the unsure rate
+    at several confidence thresholds."""
+    default = RECIPES["default"]
+    config = _epochs(default.train, quick)
+    pool = load_pool(("hydrogen",), EXTRAS)
+    rows = []
+    for held_out in ("espeak-ng", "lmms-instruments"):
+        drums = make_splits(pool, "library", seed=0)[0]
+        keep_out = pool.libraries == held_out
+        train = np.setdiff1d(drums.train, np.flatnonzero(keep_out))
+        test = np.union1d(drums.test, np.flatnonzero(keep_out))
+        split = replace(drums, train=train, test=test, kind=f"library + {held_out} held out")
+        outcome = run_split(pool, CLASSES, split, config, extra_weight=default.extra_weight)
+        rows.append(_other_rates(outcome, pool, held_out))
+    return {"rows": rows}
+
+
+def _other_rates(outcome, pool, held_out: str) -> dict:
+    from drumnet.train import predict_logits
+
+    test = outcome.split.test
+    logits = predict_logits(outcome.model, pool.waves[test])
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    pred = probs.argmax(1)
+    other_i = CLASSES.index("other")
+    is_other = pool.labels[test] == "other"
+    row = {
+        "held_out": held_out,
+        "n_non_drum": int(is_other.sum()),
+        "n_drums": int((~is_other).sum()),
+        "non_drum_called_other": float((pred[is_other] == other_i).mean()),
+        "drums_called_other": float((pred[~is_other] == other_i).mean()),
+        "thresholds": {},
+    }
+    for t in (0.5, 0.7, 0.9):
+        confident = probs.max(1) >= t
+        row["thresholds"][str(t)] = {
+            "non_drum_other_or_unsure": float(((pred == other_i) | ~confident)[is_other].mean()),
+            "drums_unsure": float((~confident[~is_other]).mean()),
+            "drum_accuracy_when_sure": float(
+                (pred[~is_other & confident] == pool.y(CLASSES)[test][~is_other & confident]).mean()
+            ),
+        }
+    return row
+
+
+def default_model(quick: bool = False) -> dict:
+    """The shipped model's own metadata: recipe, data, training time and held-out figures."""
+    meta = read_metadata(default_model_path())
+    size = default_model_path().stat().st_size
+    return {
+        "file_mb": round(size / 2**20, 2),
+        **{
+            k: meta.get(k)
+            for k in (
+                "model",
+                "model_id",
+                "trained_at",
+                "train_seconds",
+                "epochs",
+                "data",
+                "split",
+                "metrics",
+                "extra_sources",
+                "model_config",
+                "train_config",
+            )
+        },
+    }
+
+
+def classify(quick: bool = False) -> dict:
+    """Streaming classification speed vs decode-only, re-scan speed, peak memory at 50k."""
+    import bench_classify
+
+    with tempfile.TemporaryDirectory(prefix="drumnet-bench-") as tmp:
+        return bench_classify.run(
+            n_files=1000 if quick else 5000, tmpdir=tmp, large=None if quick else 50_000
+        )
+
+
+def dream(quick: bool = False) -> dict:
+    """Dreams toward each class from real kit sounds: rate at which a second, independently
+    trained model (other seed, other architecture) agrees, and seconds per dream."""
+    import bench_dream
+
+    return bench_dream.run_default(quick=quick)
+
+
+SECTIONS = {
+    "data": data,
+    "features": features,
+    "study": study,
+    "taxonomy": taxonomy,
+    "ablation": ablation,
+    "other": other,
+    "default_model": default_model,
+    "classify": classify,
+    "dream": dream,
+}
+_ = (Path, time)
