@@ -68,9 +68,19 @@ def test_no_package_lists_as_root_updates_once_and_retries(isolated_cache, monke
     assert [c[0] for c in calls] == ["download", "update", "download"]
 
 
+def test_stale_package_lists_as_root_update_and_retry(isolated_cache, monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(debian, "_run", _fake_apt(calls, fail_until_update=True))
+    monkeypatch.setattr(debian, "_have_package_lists", lambda: True)
+    monkeypatch.setattr(debian.os, "geteuid", lambda: 0)
+    debian._download(["hydrogen-drumkits"], isolated_cache)
+    assert [c[0] for c in calls] == ["download", "update", "download"]
+
+
 def test_unknown_package_names_it(isolated_cache, monkeypatch):
     monkeypatch.setattr(debian, "_run", _fake_apt([], fail_until_update=True))
     monkeypatch.setattr(debian, "_have_package_lists", lambda: True)
+    monkeypatch.setattr(debian.os, "geteuid", lambda: 1000)
     with pytest.raises(FetchError, match="Unable to locate package"):
         debian._download(["no-such-package"], isolated_cache)
 

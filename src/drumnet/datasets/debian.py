@@ -46,15 +46,17 @@ def _download(names: list[str], dest: Path) -> None:
     result = _run([apt, "download", *names], cwd=dest)
     if result.returncode == 0:
         return
-    if not _have_package_lists():
-        if os.geteuid() != 0:
-            raise FetchError(f"apt has no package lists, so {names} cannot be found; {WAY_OUT}")
+    # No package lists (a fresh machine) or stale ones (a 404 for an old version): as root,
+    # refresh them once and retry; otherwise say how to.
+    if os.geteuid() == 0:
         update = _run([apt, "update"])
         if update.returncode != 0:
             raise FetchError(f"`apt-get update` failed: {update.stderr.strip()}; {WAY_OUT}")
         result = _run([apt, "download", *names], cwd=dest)
         if result.returncode == 0:
             return
+    elif not _have_package_lists():
+        raise FetchError(f"apt has no package lists, so {names} cannot be found; {WAY_OUT}")
     errors = " ".join(line for line in result.stderr.splitlines() if line.startswith("E:"))
     raise FetchError(
         f"`apt-get download {' '.join(names)}` failed: {errors or result.stderr.strip()}; {WAY_OUT}"

@@ -107,8 +107,9 @@ def _load(folder: Path, config: FeatureConfig) -> TensorSet:
 
 
 def _decode_all(samples: list[Sample], config: FeatureConfig, workers: int, progress: bool):
-    bar = tqdm(total=len(samples), desc="decoding", unit="file", file=sys.stderr)
-    bar.disable = not progress
+    bar = tqdm(
+        total=len(samples), desc="decoding", unit="file", file=sys.stderr, disable=not progress
+    )
     # Threads: libsndfile and soxr release the GIL, and nothing needs pickling.
     with ThreadPoolExecutor(max(1, workers)) as pool:
         results = []
