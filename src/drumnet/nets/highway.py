@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from drumnet.config import FeatureConfig
-from drumnet.nets.layers import HighwayConv, InputRepresentation
+from drumnet.nets.layers import HighwayConv, InputRepresentation, MaxPool2x2
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class ConvHighwayNet(nn.Module):
                 for _ in range(config.blocks_per_stage - 1)
             ]
             stem = [nn.Conv2d(width, out, 1, bias=False), nn.BatchNorm2d(out), nn.ELU()]
-            pool = [nn.MaxPool2d(2)] if i < len(config.channels) - 1 else []
+            pool = [MaxPool2x2()] if i < len(config.channels) - 1 else []
             stages.append(nn.Sequential(*stem, *blocks, *pool))
             width = out
         self.stages_ = nn.ModuleList(stages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from drumnet.config import FeatureConfig
@@ -50,20 +51,37 @@ class HighwayConv(nn.Module):
     """Gated highway convolution: y = H(x) * T(x) + x * (1 - T(x)).
 
     H is conv -> batch norm -> ELU; T a sigmoid gate whose bias starts negative so the block
-    begins by carrying x through (Srivastava et al., 2015). Shape-preserving: (B, C, T, F).
+    begins by carrying x through (Srivastava et al., 2015). One convolution computes the
+    pre-activations of both H and T (2C output channels): the same arithmetic as two convs,
+    but faster on CPU for the narrow layers used here. Shape-preserving: (B, C, T, F).
     """
 
     def __init__(self, channels: int, kernel: int = 3, gate_bias: float = -2.0):
         super().__init__()
-        pad = kernel // 2
-        self.transform = nn.Sequential(
-            nn.Conv2d(channels, channels, kernel, padding=pad, bias=False),
-            nn.BatchNorm2d(channels),
-            nn.ELU(),
-        )
-        self.gate = nn.Conv2d(channels, channels, kernel, padding=pad)
-        nn.init.constant_(self.gate.bias, gate_bias)
+        self.channels = channels
+        self.conv = nn.Conv2d(channels, 2 * channels, kernel, padding=kernel // 2)
+        self.norm = nn.BatchNorm2d(channels)
+        with torch.no_grad():
+            self.conv.bias[:channels].zero_()  # H's bias is redundant before batch norm
+            self.conv.bias[channels:].fill_(gate_bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t = torch.sigmoid(self.gate(x))  # (B, C, T, F) in (0, 1)
-        return self.transform(x) * t + x * (1.0 - t)
+        h, t = self.conv(x).split(self.channels, dim=1)  # (B, C, T, F) each
+        t = torch.sigmoid(t)
+        return F.elu(self.norm(h)) * t + x * (1.0 - t)
+
+
+def max_pool_2x2(x: torch.Tensor) -> torch.Tensor:
+    """2x2 max pooling, stride 2, odd edges dropped: (B, C, T, F) -> (B, C, T//2, F//2).
+
+    Identical to F.max_pool2d(x, 2), built from two elementwise maxima of strided views,
+    which is an order of magnitude faster on CPU for these shapes.
+    """
+    t, f = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2
+    x = torch.maximum(x[:, :, 0:t:2, :f], x[:, :, 1:t:2, :f])
+    return torch.maximum(x[..., 0::2], x[..., 1::2])
+
+
+class MaxPool2x2(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return max_pool_2x2(x)
