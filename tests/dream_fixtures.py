@@ -8,10 +8,13 @@ sits within the first few milliseconds, like `load_audio` gives.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
+from drumnet.checkpoint import save_model
 from drumnet.config import FeatureConfig
 from drumnet.nets import DrumNet, build_model
 
@@ -143,3 +146,21 @@ def accuracy(model: DrumNet, seed: int = 999, n_per_class: int = 10) -> float:
     with torch.no_grad():
         pred = model(torch.from_numpy(x)).argmax(1).numpy()
     return float((pred == y).mean())
+
+
+@pytest.fixture(scope="session")
+def highway_model() -> DrumNet:
+    """A small highway net trained on synthetic drums (shared by the dream and style tests)."""
+    return train_model("highway", 1, SMALL_HIGHWAY, n_per_class=30, epochs=5)
+
+
+@pytest.fixture(scope="session")
+def mlp_model() -> DrumNet:
+    """A small MLP, another seed: the 'other' model of transfer and ensemble tests."""
+    return train_model("mlp", 2, SMALL_MLP, n_per_class=30, epochs=5)
+
+
+@pytest.fixture(scope="session")
+def highway_file(highway_model, tmp_path_factory) -> Path:
+    """highway_model saved as a model file, for the CLI tests."""
+    return save_model(highway_model, tmp_path_factory.mktemp("models") / "hw.safetensors")

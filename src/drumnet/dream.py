@@ -43,13 +43,15 @@ class DreamConfig:
     loudness: float = 1.0  # weight of energy growth beyond `max_gain_db`
     max_gain_db: float = 6.0  # energy may grow this much (dB) before it is penalised
     mask_db: float = 40.0  # the gain mask is bounded to +- this many dB
-    noise_floor_db: float = -45.0  # initial noise layer, dB below the input's loudest STFT bin
+    noise_floor_db: float = (
+        -90.0
+    )  # initial noise layer (inaudible), dB re the input's loudest STFT bin
     coarse_time: int = 3  # masks live on a grid this many frames coarser (low-pass update)
     coarse_freq: int = 4  # ... and this many bins coarser (4 bins = 172 Hz at 11,025 Hz)
     eot_samples: int = 6  # random variants scored per step (the first is the sound itself)
     max_shift_seconds: float = 0.02  # random time shift of each variant, +- seconds
     gain_db: float = 6.0  # random gain of each variant, +- dB
-    noise_db: tuple[float, float] = (-60.0, -35.0)  # added white noise, dB re the peak
+    noise_db: tuple[float, float] = (-80.0, -50.0)  # added white noise, dB re the peak
     peak: float = 0.95  # final peak level (linear, <= 1.0)
     margin: float = 8.0  # keep pushing until the target logit beats every other by this much
     seed: int = 0

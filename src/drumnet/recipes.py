@@ -105,7 +105,14 @@ def train_and_report(
     outcomes = []
     for s in splits:
         t0 = time.monotonic()
-        o = run_split(pool, recipe.classes, s, recipe.train, extra_weight=recipe.extra_weight)
+        o = run_split(
+            pool,
+            recipe.classes,
+            s,
+            recipe.train,
+            extra_weight=recipe.extra_weight,
+            history_path=folder / f"history-{s.kind.replace(':', '-').replace('/', '-')}.jsonl",
+        )
         outcomes.append(o)
         if o.report:
             log(

@@ -123,7 +123,7 @@ def fit(
     """Train a fresh model; returns (best model by validation balanced accuracy, history).
 
     Without `val`, the last epoch's weights are kept. The history (one dict per epoch) is also
-    appended to `history_path` as JSON lines when given.
+    written to `history_path` as JSON lines, epoch by epoch, when given.
     """
     config = config or TrainConfig()
     features = features or FeatureConfig()
@@ -142,6 +142,8 @@ def fit(
         opt, T_max=config.epochs, eta_min=config.lr * 0.05
     )
     show = sys.stderr.isatty() if progress is None else progress
+    if history_path:
+        Path(history_path).write_text("", encoding="utf-8")  # this run's epochs only
     history: list[dict] = []
     best_state, best_key, stale, start = None, None, 0, time.monotonic()
     bar = tqdm(range(1, config.epochs + 1), desc=f"train {config.model}", disable=not show)

@@ -1,0 +1,147 @@
+"""`drumnet dream` and `drumnet style`: thin wrappers over drumnet.dream and drumnet.style.
+
+Each prints class probabilities (or distances) before and after, writes the WAV and a
+spectrogram PNG next to it. A file that cannot be read or a model that cannot be loaded is one
+line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from drumnet.audio import AudioError, fit_window, load_audio, save_audio
+from drumnet.checkpoint import ModelFileError
+from drumnet.classifier import load_model
+from drumnet.dream import (
+    SYNTH_DEFAULTS,
+    START_SOUNDS,
+    DreamConfig,
+    DreamResult,
+    amplify,
+    as_models,
+    dream,
+    start_sound,
+    synthesize,
+    with_overrides,
+)
+from drumnet.plots import plot_spectrograms
+from drumnet.style import StyleConfig, style_transfer
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
+    p.add_argument(
+        "--model",
+        action="append",
+        help="model name or .safetensors file; repeat for an ensemble (default: shipped)",
+    )
+    p.add_argument("--steps", type=int, help="optimisation steps")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--png", type=Path, help="spectrogram picture (default: OUTPUT with .png)")
+    p.add_argument("--no-png", action="store_true", help="do not draw the spectrogram picture")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("dream", help="move a sound toward a class, or grow one from noise")
+    p.add_argument("input", nargs="?", help="audio file to start from (omit with --from)")
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--toward", metavar="CLASS", help="class to move the sound toward")
+    goal.add_argument("--amplify", metavar="LAYER", help="Deep Dream: stage index or name")
+    p.add_argument("--from", dest="start", choices=START_SOUNDS, help="start from scratch")
+    p.add_argument("--strength", type=float, help=">1 moves further from the start (default 1)")
+    p.add_argument("--seconds", type=float, help="output length (default: the model's window)")
+    _common(p)
+    p.set_defaults(func=run_dream)
+
+    s = sub.add_parser("style", help="give CONTENT the timbre of STYLE, keeping its envelope")
+    s.add_argument("content", help="audio file whose envelope and timing are kept")
+    s.add_argument("style", help="audio file whose timbre is taken")
+    s.add_argument("--style-weight", type=float, default=1.0, help="default 1")
+    s.add_argument("--content-weight", type=float, default=2.0, help="default 2")
+    _common(s)
+    s.set_defaults(func=run_style)
+
+
+def _load_models(names: list[str] | None):
+    return [load_model(n, device="cpu") for n in (names or ["default"])]
+
+
+def _probs_line(classes, probs: np.ndarray) -> str:
+    return "  ".join(f"{c} {p:.2f}" for c, p in zip(classes, probs))
+
+
+def _png_path(args) -> Path | None:
+    return None if args.no_png else (args.png or args.output.with_suffix(".png"))
+
+
+def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
+    feats = as_models(models)[0].features
+    length = int(round(args.seconds * feats.sample_rate)) if args.seconds else feats.n_samples
+    base = SYNTH_DEFAULTS if args.start and args.toward else DreamConfig()
+    config = with_overrides(base, steps=args.steps, strength=args.strength, seed=args.seed)
+    if args.start:
+        start = start_sound(args.start, length, feats.sample_rate, args.seed)
+    else:
+        start = fit_window(load_audio(args.input, feats), length)
+    if args.amplify is not None:
+        return start, amplify(models, start, args.amplify, config)
+    if args.start:
+        return start, synthesize(models, args.toward, args.start, length, config)
+    return start, dream(models, start, args.toward, config)
+
+
+def run_dream(args: argparse.Namespace) -> int:
+    if (args.input is None) == (args.start is None):
+        raise ValueError("give either an INPUT file or --from noise|click")
+    try:
+        models = _load_models(args.model)
+        start, result = _dream(args, models)
+    except (AudioError, ModelFileError) as exc:
+        print(f"drumnet dream: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"before: {_probs_line(result.classes, result.probs_before)}")
+    print(f"after:  {_probs_line(result.classes, result.probs_after)}")
+    if result.layer is not None:
+        print(f"{result.layer} activation: {result.norm_before:.4g} -> {result.norm_after:.4g}")
+    save_audio(args.output, result.audio, result.sample_rate)
+    print(f"wrote {args.output}")
+    png = _png_path(args)
+    if png is not None:
+        goal = f"toward {result.target}" if result.target else f"amplify {result.layer}"
+        panels = [("before", start), (f"after ({result.label_after})", result.audio)]
+        plot_spectrograms(panels, as_models(models)[0].features, png, title=goal)
+        print(f"wrote {png}")
+    return 0
+
+
+def run_style(args: argparse.Namespace) -> int:
+    try:
+        models = _load_models(args.model)
+        feats = as_models(models)[0].features
+        content, style = load_audio(args.content, feats), load_audio(args.style, feats)
+        base = StyleConfig()
+        edit = with_overrides(base.edit, steps=args.steps, seed=args.seed)
+        config = StyleConfig(args.style_weight, args.content_weight, base.layers, edit)
+        result = style_transfer(models, content, style, config)
+    except (AudioError, ModelFileError) as exc:
+        print(f"drumnet style: error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"style distance:    {result.style_distance_before:.4g} -> {result.style_distance_after:.4g}"
+    )
+    print(
+        f"envelope distance: {result.envelope_distance_after:.4g} "
+        f"(the style sound's own: {result.envelope_distance_style:.4g})"
+    )
+    save_audio(args.output, result.audio, result.sample_rate)
+    print(f"wrote {args.output}")
+    png = _png_path(args)
+    if png is not None:
+        panels = [("content", content), ("style", style), ("result", result.audio)]
+        plot_spectrograms(panels, feats, png, title="style transfer")
+        print(f"wrote {png}")
+    return 0

@@ -1,0 +1,127 @@
+"""Gradient-ascent generation: dreams move sounds toward classes and stay valid audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from dream_fixtures import (  # noqa: F401  (pytest fixtures)
+    highway_file,
+    highway_model,
+    make_drum,
+    mlp_model,
+)
+from drumnet.audio import save_audio
+from drumnet.cli import main
+from drumnet.dream import (
+    DreamConfig,
+    amplify,
+    class_probs,
+    dream,
+    layer_index,
+    layer_names,
+    layer_norm,
+    synthesize,
+)
+
+FAST = DreamConfig(steps=40, eot_samples=3)
+
+
+def assert_valid_audio(audio: np.ndarray, length: int) -> None:
+    assert audio.shape == (length,)
+    assert audio.dtype == np.float32
+    assert np.isfinite(audio).all()
+    assert 0 < np.abs(audio).max() <= 1.0
+
+
+def test_dream_raises_target_probability(highway_model):
+    wave = make_drum("tom", np.random.default_rng(3))
+    result = dream(highway_model, wave, "snare", FAST)
+    snare = highway_model.classes.index("snare")
+    assert_valid_audio(result.audio, len(wave))
+    assert result.probs_after[snare] > result.probs_before[snare] + 0.3
+    assert result.label_after == "snare"
+    # The reported probabilities are those of the audio actually returned.
+    np.testing.assert_allclose(class_probs([highway_model], result.audio), result.probs_after)
+
+
+def test_dream_keeps_any_length_and_is_seeded(highway_model):
+    wave = make_drum("clap", np.random.default_rng(4))[:7000]
+    config = DreamConfig(steps=5, eot_samples=2, seed=7)
+    a = dream(highway_model, wave, "hihat", config)
+    b = dream(highway_model, wave, "hihat", config)
+    assert_valid_audio(a.audio, 7000)
+    np.testing.assert_array_equal(a.audio, b.audio)
+
+
+def test_ensemble_dream_convinces_both_models(highway_model, mlp_model):
+    wave = make_drum("tom", np.random.default_rng(5))
+    result = dream([highway_model, mlp_model], wave, "snare", FAST)
+    for model in (highway_model, mlp_model):
+        probs = class_probs([model], result.audio)
+        assert model.classes[int(probs.argmax())] == "snare"
+
+
+def test_synthesize_from_noise_gives_the_target_class(highway_model):
+    result = synthesize(highway_model, "kick", "noise", config=DreamConfig(steps=60, strength=4))
+    assert_valid_audio(result.audio, highway_model.features.n_samples)
+    assert result.label_after == "kick"
+
+
+def test_amplify_increases_the_layer_activation(highway_model):
+    wave = make_drum("snare", np.random.default_rng(6))
+    result = amplify(highway_model, wave, "stage1", DreamConfig(steps=30, eot_samples=2))
+    assert result.layer == "stage1"
+    assert result.norm_after > 1.2 * result.norm_before
+    assert result.norm_after == pytest.approx(layer_norm(highway_model, result.audio, 1))
+
+
+def test_layer_names_and_indices(highway_model, mlp_model):
+    assert layer_names(highway_model) == ["input", "stage1", "stage2"]
+    assert layer_names(mlp_model) == ["input", "hidden1"]
+    assert layer_index(highway_model, "2") == 2 == layer_index(highway_model, -1)
+    with pytest.raises(ValueError, match="unknown layer"):
+        layer_index(highway_model, "stage9")
+
+
+def test_unknown_class_and_silence_are_refused(highway_model):
+    wave = make_drum("kick", np.random.default_rng(0))
+    with pytest.raises(ValueError, match="no class 'cowbell'"):
+        dream(highway_model, wave, "cowbell", FAST)
+    with pytest.raises(ValueError, match="silent"):
+        dream(highway_model, np.zeros(100, np.float32), "kick", FAST)
+
+
+def test_cli_dream_writes_wav_and_png(highway_file, tmp_path, capsys):
+    src = save_audio(tmp_path / "tom.wav", make_drum("tom", np.random.default_rng(8)), 11025)
+    out = tmp_path / "dreamed.wav"
+    argv = ["dream", str(src), "--toward", "snare", "-o", str(out)]
+    code = main(argv + ["--model", str(highway_file), "--steps", "30"])
+    assert code == 0
+    audio, rate = sf.read(out, dtype="float32")
+    assert rate == 11025
+    assert_valid_audio(audio, 11025)
+    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    printed = capsys.readouterr().out
+    assert "before:" in printed and "after:" in printed
+
+
+def test_cli_dream_from_noise_with_length(highway_file, tmp_path):
+    out = tmp_path / "new.wav"
+    argv = ["dream", "--from", "click", "--toward", "hihat", "-o", str(out), "--seconds", "0.5"]
+    assert main(argv + ["--model", str(highway_file), "--steps", "20", "--no-png"]) == 0
+    audio, _ = sf.read(out, dtype="float32")
+    assert_valid_audio(audio, 5512)
+    assert not out.with_suffix(".png").exists()
+
+
+def test_cli_bad_input_is_one_line_and_exit_1(highway_file, tmp_path, capsys):
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio at all")
+    argv = ["dream", str(bad), "--toward", "snare", "-o", str(tmp_path / "o.wav")]
+    assert main(argv + ["--model", str(highway_file)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("drumnet dream: error:") and "bad.wav" in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "o.wav").exists()
