@@ -84,40 +84,61 @@ def reverb(
     return x + wet[:, None] * tail
 
 
+def _on(x: torch.Tensor, mask: torch.Tensor, fn, *params: torch.Tensor) -> torch.Tensor:
+    """Apply fn(x[mask], *params[mask]) to the masked rows only; the rest pass through."""
+    if not bool(mask.any()):
+        return x
+    out = x.clone()
+    out[mask] = fn(x[mask], *(p[mask] for p in params))
+    return out
+
+
+def _saturate(x: torch.Tensor, drive: torch.Tensor) -> torch.Tensor:
+    peak = x.abs().amax(dim=1, keepdim=True).clamp_min(1e-6)
+    return torch.tanh(x / peak * drive[:, None]) / math.tanh(1.0) * peak
+
+
 def augment_batch(
     x: torch.Tensor, config: AugmentConfig, rate: int, g: torch.Generator
 ) -> torch.Tensor:
-    """Apply each transform to a random subset of the batch (B, N) -> (B, N)."""
+    """Apply each transform to a random subset of the batch (B, N) -> (B, N).
+
+    Every random draw is made for the whole batch whatever the masks say, so a seeded run
+    draws the same numbers however the subsets fall; transforms only compute masked rows.
+    """
     b, dev, p = x.shape[0], x.device, config.p
-    m = _mask(b, p, g, dev)
-    semis = _uniform(b, -config.max_semitones, config.max_semitones, g, dev)
-    x = torch.where(m[:, None], resample_speed(x, 2 ** (semis / 12)), x)
-    m = _mask(b, p, g, dev)
-    delay = (_uniform(b, 0, config.max_shift_seconds * rate, g, dev)).long() * m.long()
-    x = shift(x, delay)
-    m = _mask(b, p, g, dev)
-    tilt = _uniform(b, -config.max_tilt_db, config.max_tilt_db, g, dev) * m
-    x = eq_tilt(x, tilt, _uniform(b, 0.1, 0.6, g, dev))
-    m = _mask(b, p * 0.5, g, dev)  # choking changes class cues (open vs closed): use sparingly
-    decay = _uniform(b, config.min_decay_seconds, 1.0, g, dev)
-    x = torch.where(m[:, None], fade(x, decay, rate), x)
-    m = _mask(b, p * 0.6, g, dev)
-    drive = _uniform(b, 1.0, config.max_drive, g, dev)
+
+    def draw(lo: float, hi: float) -> torch.Tensor:
+        return _uniform(b, lo, hi, g, dev)
+
+    semis = draw(-config.max_semitones, config.max_semitones)
+    x = _on(x, _mask(b, p, g, dev), resample_speed, 2 ** (semis / 12))
+    delay = draw(0, config.max_shift_seconds * rate).long()
+    x = _on(x, _mask(b, p, g, dev), shift, delay)
+    tilt, centre = draw(-config.max_tilt_db, config.max_tilt_db), draw(0.1, 0.6)
+    x = _on(x, _mask(b, p, g, dev), eq_tilt, tilt, centre)
+    decay = draw(config.min_decay_seconds, 1.0)
+    # Choking changes class cues (open vs closed hats): used sparingly.
+    x = _on(x, _mask(b, p * 0.5, g, dev), lambda v, d: fade(v, d, rate), decay)
+    x = _on(x, _mask(b, p * 0.6, g, dev), _saturate, draw(1.0, config.max_drive))
+    rt60, wet = draw(*config.reverb_seconds), draw(0.05, config.max_wet)
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+    room = torch.Generator().manual_seed(seed)
+    x = _on(x, _mask(b, p * 0.6, g, dev), lambda v, t, w: reverb(v, t, w, rate, room), rt60, wet)
+    noise_db = draw(*config.noise_db)
     peak = x.abs().amax(dim=1, keepdim=True).clamp_min(1e-6)
-    sat = torch.tanh(x / peak * drive[:, None]) / math.tanh(1.0) * peak
-    x = torch.where(m[:, None], sat, x)
-    m = _mask(b, p * 0.6, g, dev)
-    rt60 = _uniform(b, *config.reverb_seconds, g, dev)
-    wet = _uniform(b, 0.05, config.max_wet, g, dev) * m
-    x = reverb(x, rt60, wet, rate, g)
-    peak = x.abs().amax(dim=1, keepdim=True).clamp_min(1e-6)
-    m = _mask(b, p, g, dev)
-    noise_db = _uniform(b, *config.noise_db, g, dev)
-    noise = torch.randn(x.shape, generator=g).to(dev) * peak * 10 ** (noise_db[:, None] / 20)
-    x = x + noise * m[:, None]
-    gain = 10 ** (_uniform(b, -config.gain_db, config.gain_db, g, dev) / 20)
+
+    def add_noise(v, level_db, pk):
+        return v + torch.randn(v.shape, generator=room).to(dev) * pk * 10 ** (
+            level_db[:, None] / 20
+        )
+
+    x = _on(x, _mask(b, p, g, dev), add_noise, noise_db, peak)
+    gain = 10 ** (draw(-config.gain_db, config.gain_db) / 20)
     x = x / x.abs().amax(dim=1, keepdim=True).clamp_min(1e-6) * 0.9 * gain[:, None].clamp(max=1)
-    m = _mask(b, p * 0.3, g, dev)
-    steps = 2 ** _uniform(b, config.min_bits, 16, g, dev).floor()
-    crushed = torch.round(x * steps[:, None] / 2) / (steps[:, None] / 2)
-    return torch.where(m[:, None], crushed, x)
+    steps = 2 ** draw(config.min_bits, 16).floor()
+
+    def crush(v, st):
+        return torch.round(v * st[:, None] / 2) / (st[:, None] / 2)
+
+    return _on(x, _mask(b, p * 0.3, g, dev), crush, steps)
