@@ -1,7 +1,7 @@
 """Accuracy benchmarks: the study's figures, the full taxonomy, baselines and the ablation.
 
 Every figure names its split. Cross-validation by library ("loo": one kit held out per fold;
-"folds": kits dealt into 4 folds) tests every Hydrogen sound exactly once with a model that
+"folds": kits dealt into k folds) tests every Hydrogen sound exactly once with a model that
 never heard its kit; the pooled report over all folds is the headline figure, the per-fold mean
 and spread say how much it varies from kit to kit.
 """
@@ -9,7 +9,7 @@ and spread say how much it varies from kit to kit.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,15 +24,32 @@ BASELINES = ("forest", "svm")
 
 @dataclass
 class Measured:
-    """A pooled report over the splits' test sets, with per-fold accuracies and timing."""
+    """A pooled report over the splits' test sets, with per-fold figures and timing.
+
+    truth, scores: the pooled test labels (N,) and scores (N, C), for `restricted`.
+    """
 
     report: Report
     fold_accuracy: list[float]
     fold_macro_f1: list[float]
     seconds: float
+    truth: np.ndarray
+    scores: np.ndarray
+
+    def restricted(self, subset: tuple[str, ...]) -> dict:
+        """The same predictions with the decision restricted to `subset` (e.g. the study's
+        four), over the test sounds of those classes."""
+        r = _subset_report(self.truth, self.scores, self.report.classes, subset, self.report.split)
+        return {
+            "classes": list(subset),
+            "n": int(sum(r.support)),
+            "accuracy": r.accuracy,
+            "macro_f1": r.macro_f1,
+            "confusion": r.confusion.tolist(),
+        }
 
     def row(self) -> dict:
-        return {
+        row = {
             "split": self.report.split,
             "n": int(sum(self.report.support)),
             "accuracy": self.report.accuracy,
@@ -44,15 +61,26 @@ class Measured:
             "folds": len(self.fold_accuracy),
             "seconds": round(self.seconds, 1),
         }
+        return row
 
 
-def _predict(pool, classes, split, trainer, extra_weight) -> np.ndarray:
+def _scores(pool, classes, split, trainer, extra_weight) -> np.ndarray:
+    """(len(split.test), C) scores: logits of a network, class votes of a baseline."""
     if isinstance(trainer, TrainConfig):
-        return run_split(pool, classes, split, trainer, extra_weight=extra_weight).report_pred
+        return run_split(pool, classes, split, trainer, extra_weight=extra_weight).test_logits
     y = pool.y(classes)
     train = np.union1d(split.train, split.val)  # baselines do not early-stop
     model = fit_baseline(trainer, pool.waves[train], y[train], seed=0)
-    return np.asarray(model.predict(pool.waves[split.test]))
+    pred = np.asarray(model.predict(pool.waves[split.test]))
+    return np.eye(len(classes))[pred]
+
+
+def _subset_report(y, scores, classes, subset, name) -> Report:
+    cols = [classes.index(c) for c in subset]
+    keep = np.isin(y, cols)
+    remap = {c: i for i, c in enumerate(cols)}
+    truth = np.array([remap[v] for v in y[keep]], dtype=int)
+    return make_report(truth, scores[keep][:, cols].argmax(1), tuple(subset), split=name)
 
 
 def measure(
@@ -62,31 +90,30 @@ def measure(
     trainer: TrainConfig | str,
     seed: int = 0,
     extra_weight: float = 1.0,
+    folds: int = 4,
     log=print,
 ) -> Measured:
     """Train and test `trainer` (a TrainConfig, or "forest"/"svm") on every split of the kind."""
     pool = pool.select(classes)
     y = pool.y(classes)
-    splits: list[Split] = make_splits(pool, split_kind, seed=seed)
-    truth, preds, accs, f1s = [], [], [], []
+    splits: list[Split] = make_splits(pool, split_kind, seed=seed, folds=folds)
+    truth, scores, accs, f1s = [], [], [], []
     start = time.monotonic()
     for split in splits:
-        pred = _predict(pool, classes, split, trainer, extra_weight)
-        fold = make_report(y[split.test], pred, classes)
+        s = _scores(pool, classes, split, trainer, extra_weight)
+        fold = make_report(y[split.test], s.argmax(1), classes)
         truth.append(y[split.test])
-        preds.append(pred)
+        scores.append(s)
         accs.append(fold.accuracy)
         f1s.append(fold.macro_f1)
     name = split_kind if len(splits) == 1 else f"{split_kind} ({len(splits)} folds, pooled)"
-    report = make_report(np.concatenate(truth), np.concatenate(preds), classes, split=name)
+    truth_all, scores_all = np.concatenate(truth), np.concatenate(scores)
+    report = make_report(truth_all, scores_all.argmax(1), classes, split=name)
     seconds = time.monotonic() - start
     label = trainer.model if isinstance(trainer, TrainConfig) else trainer
     log(
         f"  {label:8s} {','.join(classes)[:40]:40s} {name:28s} acc {report.accuracy:.4f} "
-        f"macro-F1 {report.macro_f1:.4f} ({seconds:.0f} s)"
+        f"macro-F1 {report.macro_f1:.4f} ({seconds:.0f} s)",
+        flush=True,
     )
-    return Measured(report, accs, f1s, seconds)
-
-
-def with_seed(config: TrainConfig, seed: int) -> TrainConfig:
-    return replace(config, seed=seed)
+    return Measured(report, accs, f1s, seconds, truth_all, scores_all)

@@ -49,34 +49,30 @@ def _features(s: dict) -> list[str]:
 
 def _study(s: dict) -> list[str]:
     out = [
-        "| classes | model | training data | random split | split by library | leave-one-kit-out, pooled (mean ± sd over kits) | study |",
-        "|---|---|---|---|---|---|---|",
+        (
+            "| classes | model | random split | split by library | leave-one-kit-out, pooled "
+            "(mean ± sd over kits) | study (random split) |"
+        ),
+        "|---|---|---|---|---|---|",
     ]
     rows = s["figures"]["rows"]
-    keys = []
-    for r in rows:
-        key = (tuple(r["classes"]), r["model"], tuple(r["extras"]))
-        if key not in keys:
-            keys.append(key)
-    for classes, model, extras in keys:
+    keys = list(dict.fromkeys((tuple(r["classes"]), r["model"]) for r in rows))
+    for classes, model in keys:
         by = {
             r["split"].split(" ")[0]: r
             for r in rows
-            if (tuple(r["classes"]), r["model"], tuple(r["extras"])) == (classes, model, extras)
+            if (tuple(r["classes"]), r["model"]) == (classes, model)
         }
         loo = by.get("loo")
         loo_txt = (
-            (
-                f"{_pct(loo['accuracy'])} ({_pct(loo['fold_accuracy_mean'])} ± "
-                f"{_pct(loo['fold_accuracy_std'])}, {loo['folds']} kits)"
-            )
+            f"{_pct(loo['accuracy'])} ({_pct(loo['fold_accuracy_mean'])} ± "
+            f"{_pct(loo['fold_accuracy_std'])}, {loo['folds']} kits)"
             if loo
             else "–"
         )
         study = TARGETS.get(classes, ("–",))[0] if model in ("mlp", "highway") else ""
-        data = "Hydrogen + " + ", ".join(extras) if extras else "Hydrogen kits"
         out.append(
-            f"| {' / '.join(classes)} | {model} | {data} | {_pct(by.get('random', {}).get('accuracy'))} "
+            f"| {' / '.join(classes)} | {model} | {_pct(by.get('random', {}).get('accuracy'))} "
             f"| {_pct(by.get('library', {}).get('accuracy'))} | {loo_txt} | {study} |"
         )
     return out
@@ -84,28 +80,51 @@ def _study(s: dict) -> list[str]:
 
 def _taxonomy(s: dict) -> list[str]:
     out = [
-        "| classes | model | accuracy | macro-F1 | per-fold macro-F1 (mean ± sd) | per-class F1 |",
+        (
+            "| model | kick vs snare | four classes | 8 drum classes: accuracy / macro-F1 | "
+            "9 classes (+ other): accuracy / macro-F1 | per-fold macro-F1 |"
+        ),
         "|---|---|---|---|---|---|",
     ]
     for r in s["figures"]["rows"]:
-        per = ", ".join(f"{c} {f:.2f}" for c, f in r["per_class_f1"].items())
+        d = r["drums"]
         out.append(
-            f"| {len(r['classes'])} classes | {r['model']} | {_pct(r['accuracy'])} | {r['macro_f1']:.3f} "
-            f"| {r['fold_macro_f1_mean']:.3f} ± {r['fold_macro_f1_std']:.3f} | {per} |"
+            f"| {r['model']} | {_pct(r['two']['accuracy'])} | {_pct(r['four']['accuracy'])} "
+            f"| {_pct(d['accuracy'])} / {d['macro_f1']:.3f} "
+            f"| {_pct(r['accuracy'])} / {r['macro_f1']:.3f} "
+            f"| {r['fold_macro_f1_mean']:.3f} ± {r['fold_macro_f1_std']:.3f} |"
         )
+    best = s["figures"]["rows"][0]
+    out += [
+        "",
+        f"Per-class F1 ({best['model']}): "
+        + ", ".join(f"{c} {f:.2f}" for c, f in best["per_class_f1"].items()),
+        "",
+    ]
+    classes = list(best["per_class_f1"])
+    out += [
+        "Confusion, pooled over folds (rows true, columns predicted):",
+        "",
+        "| | " + " | ".join(classes) + " |",
+        "|---|" + "---|" * len(classes),
+    ]
+    for c, row in zip(classes, best["confusion"]):
+        out.append(f"| {c} | " + " | ".join(str(n) for n in row) + " |")
     return out
 
 
 def _ablation(s: dict) -> list[str]:
     out = [
-        "| lever | full taxonomy macro-F1 | accuracy | four classes accuracy | seconds per fold |",
+        (
+            "| lever | 8 drum classes macro-F1 | accuracy, all classes | four classes accuracy "
+            "| seconds per fold |"
+        ),
         "|---|---|---|---|---|",
     ]
     for r in s["figures"]["rows"]:
-        f, four = r["full"], r["four"]
         out.append(
-            f"| {r['lever']} | {f['macro_f1']:.3f} | {_pct(f['accuracy'])} | {_pct(four['accuracy'])} "
-            f"| {f['seconds'] / max(f['folds'], 1):.0f} |"
+            f"| {r['lever']} | {r['drums']['macro_f1']:.3f} | {_pct(r['accuracy'])} "
+            f"| {_pct(r['four']['accuracy'])} | {r['seconds'] / max(r['folds'], 1):.0f} |"
         )
     return out
 
@@ -131,10 +150,14 @@ def _default_model(s: dict) -> list[str]:
     split = f.get("split") or {}
     return [
         f"- file: `src/drumnet/models/default.safetensors`, {f['file_mb']} MB, model `{f['model']}` ({f['model_id']})",
-        f"- trained on {f['data']['n_sounds']} sounds ({', '.join(f['data']['libraries'])} + extra sources "
-        f"{', '.join(f.get('extra_sources') or [])}) in **{f['train_seconds']} s** ({f['epochs']} epochs, 2 CPU threads)",
-        f"- measured before the final fit, on the split `{split.get('kind')}` holding out "
-        f"{', '.join(split.get('test_libraries', []))}: accuracy {_pct(m.get('accuracy'))}, macro-F1 {m.get('macro_f1', 0):.3f}",
+        (
+            f"- trained on {f['data']['n_sounds']} sounds ({', '.join(f['data']['libraries'])} + extra sources "
+            f"{', '.join(f.get('extra_sources') or [])}) in **{f['train_seconds']} s** ({f['epochs']} epochs, 2 CPU threads)"
+        ),
+        (
+            f"- measured before the final fit, on the split `{split.get('kind')}` holding out "
+            f"{', '.join(split.get('test_libraries', []))}: accuracy {_pct(m.get('accuracy'))}, macro-F1 {m.get('macro_f1', 0):.3f}"
+        ),
     ]
 
 
@@ -196,8 +219,10 @@ def render(results: dict) -> str:
     lines = [
         "# drumnet benchmarks",
         "",
-        "Produced by `make bench` (`python benchmarks/run.py`); raw figures in "
-        "`benchmarks/results.json`. Re-measure one section with `--only NAME`.",
+        (
+            "Produced by `make bench` (`python benchmarks/run.py`); raw figures in "
+            "`benchmarks/results.json`. Re-measure one section with `--only NAME`."
+        ),
         "",
     ]
     for key, title, fn, intro in SECTIONS:

@@ -14,7 +14,7 @@ import json
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
@@ -22,8 +22,8 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the bench_* modules beside this file
 
-import sections  # noqa: E402
-from render import render  # noqa: E402
+import sections
+from render import render
 
 RESULTS = HERE / "results.json"
 
@@ -39,7 +39,7 @@ def machine() -> dict:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu or platform.processor(),
         "cores": os.cpu_count(),
         "memory_gib": round(mem, 1),

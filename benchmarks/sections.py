@@ -47,49 +47,47 @@ def features(quick: bool = False) -> dict:
 
 
 def study(quick: bool = False) -> dict:
-    """The study's two experiments on both splits and by-library cross-validation, beside the
-    classical baselines; then the same with the extra training sources."""
+    """The study's two experiments on the Hydrogen kits alone, as the study did: random split,
+    one split by library and leave-one-kit-out, beside the classical baselines."""
+    pool = load_pool(("hydrogen",))
     rows = []
-    for extras in ((), EXTRAS):
-        pool = load_pool(("hydrogen",), extras)
-        for recipe_name, classes in (("study-mlp", STUDY_TWO), ("study-highway", STUDY_FOUR)):
-            config = _epochs(RECIPES[recipe_name].train, quick)
-            weight = RECIPES["default"].extra_weight if extras else 1.0
-            for split in ("random", "library", "loo"):
-                for trainer in (config, *acc.BASELINES):
-                    m = acc.measure(pool, classes, split, trainer, extra_weight=weight)
-                    rows.append(
-                        {
-                            "model": trainer.model if isinstance(trainer, TrainConfig) else trainer,
-                            "classes": list(classes),
-                            "extras": list(extras),
-                            **m.row(),
-                        }
-                    )
+    for recipe_name, classes in (("study-mlp", STUDY_TWO), ("study-highway", STUDY_FOUR)):
+        config = _epochs(RECIPES[recipe_name].train, quick)
+        for split in ("random", "library", "loo"):
+            for trainer in (config, *acc.BASELINES):
+                m = acc.measure(pool, classes, split, trainer)
+                rows.append({"model": _name(trainer), "classes": list(classes), **m.row()})
     return {"rows": rows}
 
 
+def _name(trainer) -> str:
+    return trainer.model if isinstance(trainer, TrainConfig) else trainer
+
+
 def taxonomy(quick: bool = False) -> dict:
-    """The full taxonomy on 4 library folds of the Hydrogen kits: networks vs baselines."""
+    """The default recipe (all extra sources, full taxonomy) on 4 folds of held-out kits, with
+    the study's two- and four-class decisions read off the same predictions; networks vs
+    baselines trained on the same data."""
     pool = load_pool(("hydrogen",), EXTRAS)
     default = RECIPES["default"]
     rows = []
-    for classes in (CLASSES, DRUM_CLASSES):
-        for trainer in (
-            _epochs(default.train, quick),
-            _epochs(replace(default.train, model="mlp"), quick),
-            *acc.BASELINES,
-        ):
-            m = acc.measure(pool, classes, "folds", trainer, extra_weight=default.extra_weight)
-            rows.append(
-                {
-                    "model": trainer.model if isinstance(trainer, TrainConfig) else trainer,
-                    "classes": list(classes),
-                    "extras": list(EXTRAS),
-                    **m.row(),
-                    "per_class_f1": dict(zip(m.report.classes, (round(f, 4) for f in m.report.f1))),
-                }
-            )
+    for trainer in (
+        _epochs(default.train, quick),
+        _epochs(replace(default.train, model="mlp"), quick),
+        *acc.BASELINES,
+    ):
+        m = acc.measure(pool, CLASSES, "folds", trainer, extra_weight=default.extra_weight)
+        rows.append(
+            {
+                "model": _name(trainer),
+                **m.row(),
+                "per_class_f1": dict(zip(m.report.classes, (round(f, 4) for f in m.report.f1))),
+                "confusion": m.report.confusion.tolist(),
+                "two": m.restricted(STUDY_TWO),
+                "four": m.restricted(STUDY_FOUR),
+                "drums": m.restricted(DRUM_CLASSES),
+            }
+        )
     return {"rows": rows}
 
 
@@ -97,8 +95,7 @@ ABLATION = (
     # (name, extra sources, TrainConfig changes)
     ("Hydrogen kits only, no augmentation", (), {"augment": False}),
     ("Hydrogen kits only, augmentation", (), {}),
-    ("+ LMMS drum samples", ("lmms",), {}),
-    ("+ DrumSynth presets rendered", ("lmms", "drumsynth"), {}),
+    ("+ LMMS samples and DrumSynth presets", ("lmms", "drumsynth"), {}),
     ("+ procedural synthesiser", ("lmms", "drumsynth", "synth"), {}),
     ("+ speech (the default recipe)", EXTRAS, {}),
     ("default recipe, no augmentation", EXTRAS, {"augment": False}),
@@ -107,16 +104,11 @@ ABLATION = (
         EXTRAS,
         {"model_overrides": {"representation": "complex"}},
     ),
-    (
-        "default recipe, 2 highway blocks per stage",
-        EXTRAS,
-        {"model_overrides": {"blocks_per_stage": 2}},
-    ),
 )
 
 
 def ablation(quick: bool = False) -> dict:
-    """Each generalisation lever's effect, on 4 library folds, drum classes + other."""
+    """Each generalisation lever's effect: highway net, 2 folds of held-out kits, pooled."""
     default = RECIPES["default"]
     rows = []
     for name, extras, changes in ABLATION:
@@ -124,9 +116,15 @@ def ablation(quick: bool = False) -> dict:
         config = _epochs(replace(default.train, **changes), quick)
         weight = default.extra_weight if extras else 1.0
         classes = tuple(c for c in CLASSES if (pool.labels == c).any())
-        m = acc.measure(pool, classes, "folds", config, extra_weight=weight)
-        four = acc.measure(pool, STUDY_FOUR, "folds", config, extra_weight=weight)
-        rows.append({"lever": name, "full": m.row(), "four": four.row()})
+        m = acc.measure(pool, classes, "folds", config, extra_weight=weight, folds=2)
+        rows.append(
+            {
+                "lever": name,
+                **m.row(),
+                "four": m.restricted(STUDY_FOUR),
+                "drums": m.restricted(DRUM_CLASSES),
+            }
+        )
     return {"rows": rows}
 
 

@@ -22,7 +22,7 @@ SR = 11025
 N = SR  # one 1 s window
 CLASSES = ("kick", "snare", "tom", "hihat", "clap")
 # Small enough to train in seconds on two CPU cores, big enough to separate the five classes.
-SMALL_HIGHWAY = {"channels": (8, 16), "blocks_per_stage": 1, "dense": 32, "n_mels": 40}
+SMALL_HIGHWAY = {"channels": (8, 16, 32), "dense": 32, "n_mels": 40}
 SMALL_MLP = {"hidden": (64,), "n_mels": 40}
 
 
@@ -151,7 +151,7 @@ def accuracy(model: DrumNet, seed: int = 999, n_per_class: int = 10) -> float:
 @pytest.fixture(scope="session")
 def highway_model() -> DrumNet:
     """A small highway net trained on synthetic drums (shared by the dream and style tests)."""
-    return train_model("highway", 1, SMALL_HIGHWAY, n_per_class=30, epochs=5)
+    return train_model("highway", 1, SMALL_HIGHWAY, n_per_class=24, epochs=6)
 
 
 @pytest.fixture(scope="session")

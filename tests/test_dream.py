@@ -1,17 +1,19 @@
 """Gradient-ascent generation: dreams move sounds toward classes and stay valid audio."""
 
+# ruff: noqa: F811  (test arguments are the pytest fixtures imported from dream_fixtures)
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import soundfile as sf
-
 from dream_fixtures import (  # noqa: F401  (pytest fixtures)
     highway_file,
     highway_model,
     make_drum,
     mlp_model,
 )
+
 from drumnet.audio import save_audio
 from drumnet.cli import main
 from drumnet.dream import (
@@ -78,9 +80,9 @@ def test_amplify_increases_the_layer_activation(highway_model):
 
 
 def test_layer_names_and_indices(highway_model, mlp_model):
-    assert layer_names(highway_model) == ["input", "stage1", "stage2"]
+    assert layer_names(highway_model) == ["input", "stage1", "stage2", "stage3"]
     assert layer_names(mlp_model) == ["input", "hidden1"]
-    assert layer_index(highway_model, "2") == 2 == layer_index(highway_model, -1)
+    assert layer_index(highway_model, "3") == 3 == layer_index(highway_model, -1)
     with pytest.raises(ValueError, match="unknown layer"):
         layer_index(highway_model, "stage9")
 

@@ -1,11 +1,13 @@
 """Style transfer: the result's feature statistics move toward the style sound's."""
 
+# ruff: noqa: F811  (test arguments are the pytest fixtures imported from dream_fixtures)
+
 from __future__ import annotations
 
 import numpy as np
 import soundfile as sf
-
 from dream_fixtures import highway_file, highway_model, make_drum  # noqa: F401
+
 from drumnet.audio import save_audio
 from drumnet.cli import main
 from drumnet.dream import DreamConfig

@@ -114,7 +114,12 @@ class Outcome:
     report: Report | None
     history: list[dict]
     seconds: float
-    report_pred: np.ndarray | None = None  # test predictions (class indices), aligned to split.test
+    test_logits: np.ndarray | None = None  # (len(split.test), C), aligned to split.test
+
+    @property
+    def report_pred(self) -> np.ndarray | None:
+        """Test predictions (class indices), aligned to split.test."""
+        return None if self.test_logits is None else self.test_logits.argmax(1)
 
     def summary(self) -> dict:
         return {
@@ -147,11 +152,11 @@ def run_split(
     val = part(split.val) if len(split.val) else None
     model, history = fit(part(split.train), val, classes, config, features, history_path, progress)
     seconds = time.monotonic() - start
-    report, pred = None, None
+    report, logits = None, None
     if len(split.test):
-        pred = predict_logits(model, pool.waves[split.test]).argmax(1)
-        report = make_report(y[split.test], pred, classes, split=split.kind)
-    return Outcome(model, split, report, history, seconds, pred)
+        logits = predict_logits(model, pool.waves[split.test])
+        report = make_report(y[split.test], logits.argmax(1), classes, split=split.kind)
+    return Outcome(model, split, report, history, seconds, logits)
 
 
 def write_outcome(outcome: Outcome, folder: str | Path) -> Path:

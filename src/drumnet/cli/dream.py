@@ -17,8 +17,8 @@ from drumnet.audio import AudioError, fit_window, load_audio, save_audio
 from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import load_model
 from drumnet.dream import (
-    SYNTH_DEFAULTS,
     START_SOUNDS,
+    SYNTH_DEFAULTS,
     DreamConfig,
     DreamResult,
     amplify,
@@ -80,7 +80,7 @@ def _png_path(args) -> Path | None:
 
 def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
     feats = as_models(models)[0].features
-    length = int(round(args.seconds * feats.sample_rate)) if args.seconds else feats.n_samples
+    length = round(args.seconds * feats.sample_rate) if args.seconds else feats.n_samples
     base = SYNTH_DEFAULTS if args.start and args.toward else DreamConfig()
     config = with_overrides(base, steps=args.steps, strength=args.strength, seed=args.seed)
     if args.start:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 from drumnet.datasets.folders import folder_samples
 from drumnet.datasets.hydrogen import hydrogen_samples
-from drumnet.datasets.lmms import lmms_samples
+from drumnet.datasets.lmms import drumsynth_preset_dir, lmms_samples
 from drumnet.datasets.manifest import Sample, read_manifest
-from drumnet.datasets.lmms import drumsynth_preset_dir
 from drumnet.datasets.speech import speech_samples
 from drumnet.datasets.synthetic import drumsynth_samples, synth_samples
 
