@@ -7,6 +7,7 @@ sits within the first few milliseconds, like `load_audio` gives.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,16 +149,25 @@ def accuracy(model: DrumNet, seed: int = 999, n_per_class: int = 10) -> float:
     return float((pred == y).mean())
 
 
+# Cached per process: each test module that imports a fixture gets its own fixture
+# definition, so session scope alone would train the same model once per module.
+@functools.cache
+def _trained(name: str) -> DrumNet:
+    if name == "highway":
+        return train_model("highway", 1, SMALL_HIGHWAY, n_per_class=24, epochs=6)
+    return train_model("mlp", 2, SMALL_MLP, n_per_class=30, epochs=5)
+
+
 @pytest.fixture(scope="session")
 def highway_model() -> DrumNet:
     """A small highway net trained on synthetic drums (shared by the dream and style tests)."""
-    return train_model("highway", 1, SMALL_HIGHWAY, n_per_class=24, epochs=6)
+    return _trained("highway")
 
 
 @pytest.fixture(scope="session")
 def mlp_model() -> DrumNet:
     """A small MLP, another seed: the 'other' model of transfer and ensemble tests."""
-    return train_model("mlp", 2, SMALL_MLP, n_per_class=30, epochs=5)
+    return _trained("mlp")
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ class DreamConfig:
 
     steps: int = 120  # Adam steps on the two masks
     lr: float = 0.1  # Adam step, in natural-log amplitude units (0.1 ~ 0.9 dB)
+    noise_lr_factor: float = 4.0  # the noise layer starts inaudible, so it may rise faster
     strength: float = 1.0  # divides every regulariser: >1 moves further from the input
     closeness: float = 0.05  # weight of mean squared log-magnitude change (ln units)
     smoothness: float = 0.05  # weight of total variation of that change over time and freq
@@ -227,8 +228,13 @@ def run_edit(
     Returns (audio (L,) float32 peak-normalised to config.peak, loss per step). Gradients go to
     the masks only (torch.autograd.grad), so the models' own .grad stay untouched.
     """
-    params = list(edit.parameters())
-    opt = torch.optim.Adam(params, lr=config.lr)
+    params = [edit.gain, edit.noise_level]
+    opt = torch.optim.Adam(
+        [
+            {"params": [edit.gain], "lr": config.lr},
+            {"params": [edit.noise_level], "lr": config.lr * config.noise_lr_factor},
+        ]
+    )
     losses = []
     for _ in range(config.steps):
         spec = edit.spectrum()

@@ -141,10 +141,12 @@ def drumsynth_samples(
         out = root / preset.parent.name / f"{preset.stem}.wav"
         out.parent.mkdir(parents=True, exist_ok=True)
         candidates.append((preset, label, out))
-    jobs = [(str(p), str(out), sample_rate) for p, _, out in candidates]
-    errors = _run(_render_preset, jobs, workers)
+    # Only presets not rendered yet go to the pool: a warm cache starts no processes.
+    jobs = [(str(p), str(out), sample_rate) for p, _, out in candidates if not out.exists()]
+    errors = dict(zip((j[0] for j in jobs), _run(_render_preset, jobs, workers) if jobs else []))
     samples = []
-    for (preset, label, out), error in zip(candidates, errors):
+    for preset, label, out in candidates:
+        error = errors.get(str(preset))
         if error is not None:
             skipped.append((str(preset), error))
             continue
