@@ -27,7 +27,7 @@ from drumnet.dream import (
     synthesize,
 )
 
-FAST = DreamConfig(steps=40, eot_samples=3)
+FAST = DreamConfig(steps=30, eot_samples=3)
 
 
 def assert_valid_audio(audio: np.ndarray, length: int) -> None:
@@ -99,7 +99,7 @@ def test_cli_dream_writes_wav_and_png(highway_file, tmp_path, capsys):
     src = save_audio(tmp_path / "tom.wav", make_drum("tom", np.random.default_rng(8)), 11025)
     out = tmp_path / "dreamed.wav"
     argv = ["dream", str(src), "--toward", "snare", "-o", str(out)]
-    code = main(argv + ["--model", str(highway_file), "--steps", "30"])
+    code = main(argv + ["--model", str(highway_file), "--steps", "10"])
     assert code == 0
     audio, rate = sf.read(out, dtype="float32")
     assert rate == 11025
@@ -112,7 +112,7 @@ def test_cli_dream_writes_wav_and_png(highway_file, tmp_path, capsys):
 def test_cli_dream_from_noise_with_length(highway_file, tmp_path):
     out = tmp_path / "new.wav"
     argv = ["dream", "--from", "click", "--toward", "hihat", "-o", str(out), "--seconds", "0.5"]
-    assert main(argv + ["--model", str(highway_file), "--steps", "20", "--no-png"]) == 0
+    assert main(argv + ["--model", str(highway_file), "--steps", "8", "--no-png"]) == 0
     audio, _ = sf.read(out, dtype="float32")
     assert_valid_audio(audio, 5512)
     assert not out.with_suffix(".png").exists()

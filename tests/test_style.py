@@ -33,7 +33,7 @@ def test_cli_style_writes_wav_and_png(highway_file, tmp_path, capsys):
     content = save_audio(tmp_path / "kick.wav", make_drum("kick", rng), 11025)
     style = save_audio(tmp_path / "snare.wav", make_drum("snare", rng), 11025)
     out = tmp_path / "styled.wav"
-    argv = ["style", str(content), str(style), "-o", str(out), "--steps", "20"]
+    argv = ["style", str(content), str(style), "-o", str(out), "--steps", "8"]
     assert main(argv + ["--model", str(highway_file)]) == 0
     audio, rate = sf.read(out, dtype="float32")
     assert rate == 11025 and audio.shape == (11025,) and np.abs(audio).max() <= 1.0

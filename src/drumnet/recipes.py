@@ -40,7 +40,7 @@ RECIPES: dict[str, Recipe] = {
     # The shipped model: highway net, full taxonomy, every allowed extra source.
     "default": Recipe(
         extra_sources=("lmms", "drumsynth", "synth", "speech"),
-        train=TrainConfig(model="highway", epochs=30, patience=8, threads=2),
+        train=TrainConfig(model="highway", epochs=20, patience=6),
         extra_weight=0.5,
     ),
     # The study's two set-ups, on the default kits alone.

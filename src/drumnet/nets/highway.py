@@ -20,7 +20,7 @@ class HighwayConfig:
     dropout: float = 0.3  # before the dense classifier
     dense: int = 64  # width of the dense layer before the output
     representation: str = "logmel"  # complex | logmag | logmel
-    n_mels: int = 48  # mel bands: 48 keep 4x4 pooling meaningful at 11 kHz
+    n_mels: int = 32  # mel bands; 32 train 2x faster than 48 and did as well on held-out kits
 
 
 class ConvHighwayNet(nn.Module):
