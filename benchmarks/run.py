@@ -59,12 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in sections.SECTIONS]
     if unknown:
         parser.error(f"unknown sections {unknown}")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for name in names:
         print(f"== {name}", flush=True)
         figures = sections.SECTIONS[name](quick=args.quick)
+        # Re-read before writing: sections may be measured by several runs side by side.
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         results[name] = {"machine": machine(), "quick": args.quick, "figures": figures}
         RESULTS.write_text(json.dumps(results, indent=2, default=str))  # after every section
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     Path(args.out).write_text(render(results))
     print(
         f"wrote {args.out} and {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"

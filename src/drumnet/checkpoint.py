@@ -47,6 +47,9 @@ def save_model(model: DrumNet, path: str | os.PathLike, info: dict[str, Any] | N
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tmp = path.with_name(path.name + ".tmp")
     save_file(state, str(tmp), metadata={METADATA_KEY: json.dumps(meta)})
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # an ordinary, shareable file, not a private temp file
     os.replace(tmp, path)
     return path
 

@@ -12,6 +12,12 @@ ensemble when several models are given. Regularisers keep the result near the in
 log-magnitude difference), smooth (total variation of that difference over time and frequency)
 and not louder than the input by much; the final audio is peak-normalised to at most
 `DreamConfig.peak`.
+
+Measured (benchmarks/bench_dream.py, synthetic drums, A = highway (8, 16, 32), B = MLP, other
+seed; 6 dreams of 40 steps): A assigns the target to 100 % of dreams, B to 17 % (0 % before
+dreaming). Dreams reliably fool the model that made them; a single model's dream rarely
+convinces an unrelated one. Passing several models (an ensemble) is what makes a dream hold
+for each of them. Grown-from-noise kicks did transfer (B: 0.72 kick).
 """
 
 from __future__ import annotations

@@ -11,6 +11,12 @@ kick can be compared.
 
 The edit uses the same audio-like parametrisation as `drumnet.dream` (smooth gain and noise
 masks on the content's STFT, resynthesised by the model's front end).
+
+What works (synthetic drums, small highway net): tom content + hat style, 40 steps: the style
+distance falls by more than half while the result's envelope stays closer to the tom's than
+the hat's own. Content = envelope only (not deep activations), because deep activations
+encode the content's timbre too and fight the style loss. With an MLP only the input stage
+(the log-mel image) has a time axis, so style then means "match the weighted mean spectrum".
 """
 
 from __future__ import annotations
