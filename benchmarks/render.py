@@ -174,7 +174,32 @@ def _classify(s: dict) -> list[str]:
 
 
 def _dream(s: dict) -> list[str]:
-    return _classify(s)
+    f = s["figures"]
+    out = [
+        (
+            "| dreams | shipped model A hears the target | independent model B hears the target "
+            "| B heard it before the dream | seconds per dream |"
+        ),
+        "|---|---|---|---|---|",
+        (
+            f"| {f['n']} | {_pct(f['rate_a'])} | {_pct(f['rate_b'])} | {_pct(f['rate_b_before'])} "
+            f"| {f['seconds_per_dream']:.1f} |"
+        ),
+        "",
+        (
+            f"Settings: {f['config']['steps']} steps, {f['config']['eot_samples']} random variants "
+            "per step. Per dream:"
+        ),
+        "",
+        "| input (kit, class) | target | A before → after | B before → after |",
+        "|---|---|---|---|",
+    ]
+    for r in f["rows"]:
+        out.append(
+            f"| {r['input']} | {r['target']} | {r['a_before']:.2f} → {r['a_after']:.2f} "
+            f"| {r['b_before']:.2f} → {r['b_after']:.2f} |"
+        )
+    return out
 
 
 SECTIONS = (

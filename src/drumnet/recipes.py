@@ -44,9 +44,9 @@ RECIPES: dict[str, Recipe] = {
         extra_weight=0.5,
     ),
     # The study's two set-ups, on the default kits alone.
-    "study-mlp": Recipe(classes=("kick", "snare"), train=TrainConfig(model="mlp", epochs=30)),
+    "study-mlp": Recipe(classes=("kick", "snare"), train=TrainConfig(model="mlp", epochs=20)),
     "study-highway": Recipe(
-        classes=("kick", "snare", "tom", "hihat"), train=TrainConfig(model="highway", epochs=30)
+        classes=("kick", "snare", "tom", "hihat"), train=TrainConfig(model="highway", epochs=20)
     ),
 }
 

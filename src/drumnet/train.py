@@ -29,6 +29,7 @@ class TrainConfig:
     epochs: int = 40  # upper bound; early stopping usually ends sooner
     patience: int = 8  # epochs without a better validation score before stopping
     batch_size: int = 64
+    min_batches: int = 12  # an epoch repeats a small data set until it has this many batches
     lr: float = 2e-3  # Adam learning rate, cosine-annealed to 5 % over the epochs
     weight_decay: float = 1e-4  # AdamW-style decoupled decay
     label_smoothing: float = 0.05  # softer targets: kits label ambiguous sounds differently
@@ -85,7 +86,10 @@ def score(logits: np.ndarray, y: np.ndarray) -> dict[str, float]:
 def _epoch(model, data, opt, sched, loss_fn, config, gen, rate, bar) -> tuple[float, float]:
     model.train()
     dev = next(model.parameters()).device
-    order = torch.randperm(len(data), generator=gen).numpy()
+    # A tiny data set (the study's kick vs snare has ~100 sounds) would otherwise get only a
+    # handful of optimiser steps per epoch: repeat fresh permutations up to min_batches.
+    repeats = -(-config.min_batches * config.batch_size // len(data))
+    order = torch.cat([torch.randperm(len(data), generator=gen) for _ in range(repeats)]).numpy()
     total, correct, seen = 0.0, 0, 0
     for start in range(0, len(order), config.batch_size):
         idx = np.sort(order[start : start + config.batch_size])
