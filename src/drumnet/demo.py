@@ -101,6 +101,8 @@ def _markdown(table: str, sections: list[str], seconds: float) -> str:
         f"# drumnet demo: the 2016 study on the Hydrogen kits\n\n{when}, {seconds:.0f} s.\n\n"
         "Accuracy on the test part of each split. The random split shuffles every sample of "
         "every kit (as the study did), so the test set shares kits with training; the split by "
-        "library holds whole kits out, which is the honest figure for new libraries.\n\n"
+        "library holds whole kits out, which is the honest figure for new libraries. The test "
+        "sets are small (tens of sounds: one error moves a figure by several points); "
+        "BENCHMARKS.md has leave-one-kit-out cross-validation over every kit.\n\n"
         f"{table}\n\n" + "\n".join(sections)
     )
