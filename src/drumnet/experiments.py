@@ -37,11 +37,15 @@ class Pool:
     extra: np.ndarray  # (N,) bool: from a train-only source
     errors: list[str] = field(default_factory=list)
 
-    def select(self, classes: tuple[str, ...]) -> Pool:
-        keep = np.isin(self.labels, classes)
+    def subset(self, keep: np.ndarray) -> Pool:
+        """The sounds where the boolean mask `keep` (N,) is true."""
         return Pool(
             self.waves[keep], self.labels[keep], self.libraries[keep], self.extra[keep], self.errors
         )
+
+    def select(self, classes: tuple[str, ...]) -> Pool:
+        """The sounds of these classes."""
+        return self.subset(np.isin(self.labels, classes))
 
     def y(self, classes: tuple[str, ...]) -> np.ndarray:
         index = {c: i for i, c in enumerate(classes)}

@@ -81,10 +81,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         held = (model.metadata.get("split") or {}).get("test_libraries") or []
         if not held:
             raise ValueError("this model's file names no held-out test libraries")
-        keep = np.isin(pool.libraries, held)
-        pool = type(pool)(
-            pool.waves[keep], pool.labels[keep], pool.libraries[keep], pool.extra[keep]
-        )
+        pool = pool.subset(np.isin(pool.libraries, held))
         split_name += f", held-out libraries {', '.join(held)}"
     classes = parse_classes(args.classes, model.classes_) or model.classes_
     pool = pool.select(classes)
