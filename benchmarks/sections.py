@@ -27,7 +27,7 @@ def _epochs(config: TrainConfig, quick: bool) -> TrainConfig:
 def data(quick: bool = False) -> dict:
     """Samples per source and class, and what each source left out."""
     out = {}
-    for name in ("hydrogen",) + EXTRAS:
+    for name in ("hydrogen",) + EXTRAS + ("speech",):
         found = gather((name,))
         out[name] = {
             "samples": len(found.samples),
