@@ -152,7 +152,7 @@ def _default_model(s: dict) -> list[str]:
         f"- file: `src/drumnet/models/default.safetensors`, {f['file_mb']} MB, model `{f['model']}` ({f['model_id']})",
         (
             f"- trained on {f['data']['n_sounds']} sounds ({', '.join(f['data']['libraries'])} + extra sources "
-            f"{', '.join(f.get('extra_sources') or [])}) in **{f['train_seconds']} s** ({f['epochs']} epochs, 2 CPU threads)"
+            f"{', '.join(f.get('extra_sources') or [])}) in **{f['train_seconds']} s** ({f['epochs']} epochs, {f.get('torch_threads') or '?'} torch thread(s))"
         ),
         (
             f"- measured before the final fit, on the split `{split.get('kind')}` holding out "

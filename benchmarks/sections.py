@@ -193,6 +193,8 @@ def default_model(quick: bool = False) -> dict:
                 "model_id",
                 "trained_at",
                 "train_seconds",
+                "torch_threads",
+                "trained_note",
                 "epochs",
                 "data",
                 "split",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from drumnet.checkpoint import save_model
 from drumnet.evaluate import format_report, make_report, plot_confusion
@@ -86,6 +87,7 @@ def save_outcome_model(
         "split": source.split.summary(),
         "metrics": source.report.to_dict() if source.report else None,
         "train_seconds": round(outcome.seconds, 1),
+        "torch_threads": torch.get_num_threads(),
         "epochs": len(outcome.history),
     }
     return save_model(outcome.model, path, info)
