@@ -148,7 +148,8 @@ def _default_model(s: dict) -> list[str]:
     f = s["figures"]
     m = f.get("metrics") or {}
     split = f.get("split") or {}
-    return [
+    note = [f"- training note: {f['trained_note']}"] if f.get("trained_note") else []
+    return note + [
         f"- file: `src/drumnet/models/default.safetensors`, {f['file_mb']} MB, model `{f['model']}` ({f['model_id']})",
         (
             f"- trained on {f['data']['n_sounds']} sounds ({', '.join(f['data']['libraries'])} + extra sources "
