@@ -102,7 +102,7 @@ def run(
     """Run every measurement; returns a JSON-friendly dict of figures."""
     root = Path(tmpdir or tempfile.mkdtemp(prefix="drumnet-bench-"))
     lib = synthesise(root / f"lib{n_files}", n_files)
-    model_path = model_file(root, "highway" if arch == "default" else arch)
+    model_path = model_file(root, arch)
     model = load_model(model_path)
     decode_s, n = timed(lambda: decode_only(lib, workers))
     index_path = root / "bench-index.sqlite"
