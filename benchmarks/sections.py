@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from dataclasses import replace
-from pathlib import Path
 
 import bench_accuracy as acc
 import numpy as np
@@ -252,4 +250,3 @@ SECTIONS = {
     "classify": classify,
     "dream": dream,
 }
-_ = (Path, time)
