@@ -246,8 +246,7 @@ SECTIONS = (
         _classify,
         (
             "`drumnet classify` on synthesised one-shots (44.1 kHz 16-bit WAV, 0.2-1.5 s), "
-            "2 decode workers. `model: highway` = a model of the shipped architecture "
-            "(random weights; speed does not depend on them). `large`: a fresh process on "
+            "2 decode workers, the shipped model. `large`: a fresh process on "
             "50,000 files with a cold index; main_mb / worker_mb are peak resident memory of "
             "the main process and of the largest worker."
         ),
