@@ -64,6 +64,11 @@ class Measured:
         return row
 
 
+def trainer_name(trainer: TrainConfig | str) -> str:
+    """'highway' / 'mlp' for a network's TrainConfig, the baseline's own name otherwise."""
+    return trainer.model if isinstance(trainer, TrainConfig) else trainer
+
+
 def _scores(pool, classes, split, trainer, extra_weight) -> np.ndarray:
     """(len(split.test), C) scores: logits of a network, class votes of a baseline."""
     if isinstance(trainer, TrainConfig):
@@ -110,7 +115,7 @@ def measure(
     truth_all, scores_all = np.concatenate(truth), np.concatenate(scores)
     report = make_report(truth_all, scores_all.argmax(1), classes, split=name)
     seconds = time.monotonic() - start
-    label = trainer.model if isinstance(trainer, TrainConfig) else trainer
+    label = trainer_name(trainer)
     log(
         f"  {label:8s} {','.join(classes)[:40]:40s} {name:28s} acc {report.accuracy:.4f} "
         f"macro-F1 {report.macro_f1:.4f} ({seconds:.0f} s)",

@@ -54,12 +54,10 @@ def study(quick: bool = False) -> dict:
         for split in ("random", "library", "loo"):
             for trainer in (config, *acc.BASELINES):
                 m = acc.measure(pool, classes, split, trainer)
-                rows.append({"model": _name(trainer), "classes": list(classes), **m.row()})
+                rows.append(
+                    {"model": acc.trainer_name(trainer), "classes": list(classes), **m.row()}
+                )
     return {"rows": rows}
-
-
-def _name(trainer) -> str:
-    return trainer.model if isinstance(trainer, TrainConfig) else trainer
 
 
 def taxonomy(quick: bool = False) -> dict:
@@ -77,7 +75,7 @@ def taxonomy(quick: bool = False) -> dict:
         m = acc.measure(pool, CLASSES, "folds", trainer, extra_weight=default.extra_weight)
         rows.append(
             {
-                "model": _name(trainer),
+                "model": acc.trainer_name(trainer),
                 **m.row(),
                 "per_class_f1": dict(zip(m.report.classes, (round(f, 4) for f in m.report.f1))),
                 "confusion": m.report.confusion.tolist(),

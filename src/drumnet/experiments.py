@@ -21,7 +21,7 @@ from drumnet.datasets.tensors import build_tensors
 from drumnet.evaluate import Report, make_report
 from drumnet.nets import DrumNet
 from drumnet.splits import Split, library_folds, library_split, random_split
-from drumnet.train import Data, TrainConfig, fit, predict_logits
+from drumnet.train import Data, TrainConfig, fit, predict_logits, write_history_csv
 
 SPLITS = ("library", "random", "loo", "folds", "none")
 CROSS_VALIDATION = ("loo", "folds")  # every library tested once, by a model that never heard it
@@ -165,8 +165,6 @@ def run_split(
 
 def write_outcome(outcome: Outcome, folder: str | Path) -> Path:
     """summary.json (+ the history CSV) of one outcome in `folder`."""
-    from drumnet.train import write_history_csv
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_history_csv(outcome.history, folder / "history.csv")
