@@ -9,8 +9,10 @@ import soundfile as sf
 from drumnet.datasets.synthetic import synth_samples
 from drumnet.synth import SYNTHS, LibraryColour, dsp, synth_drum
 from drumnet.synth.colour import apply_colour
-from drumnet.synth.metal import hihat
-from drumnet.synth.skins import clap, snare
+from drumnet.synth.handdrums import cajon, conga_bongo, djembe, dunun, tabla_darbuka
+from drumnet.synth.metal import cymbal, hihat
+from drumnet.synth.percussion import PERC_VOICES
+from drumnet.synth.skins import clap, rim, snare, tom
 from drumnet.taxonomy import CLASSES
 
 RATE = 22050  # Hz; half the default keeps the tests fast
@@ -67,6 +69,64 @@ def test_sounds_are_valid_and_deterministic(label):
         assert 0.01 <= x.size / RATE <= 4.0
         np.testing.assert_array_equal(x, y)
     assert not np.array_equal(sounds[0], sounds[1])  # a fresh draw is a different sound
+
+
+def band_share(x: np.ndarray, lo: float, hi: float, rate: int = RATE) -> float:
+    """Share of the energy between lo and hi Hz."""
+    power = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(x.size, 1 / rate)
+    return float(power[(freqs >= lo) & (freqs < hi)].sum() / power.sum())
+
+
+@pytest.mark.parametrize("voice", [v for v, _ in PERC_VOICES], ids=lambda v: v.__name__)
+@pytest.mark.parametrize("electronic", [0.0, 1.0])
+def test_perc_voices_are_valid_and_deterministic(voice, electronic):
+    for seed in range(4):
+        x = voice(np.random.default_rng(seed), RATE, electronic)
+        y = voice(np.random.default_rng(seed), RATE, electronic)
+        assert x.dtype == np.float64 and x.ndim == 1
+        assert np.isfinite(x).all() and np.abs(x).max() > 1e-3
+        assert 0.05 <= x.size / RATE <= 3.5
+        np.testing.assert_array_equal(x, y)
+
+
+def test_perc_is_mostly_hand_drums_and_shakers():
+    weights = {voice.__name__: w for voice, w in PERC_VOICES}
+    hands = (djembe, dunun, conga_bongo, cajon, tabla_darbuka)
+    assert sum(weights[v.__name__] for v in hands) >= 0.5 * sum(weights.values())
+    assert weights["shaker"] >= max(weights["cowbell"], weights["bell"])
+
+
+def test_hand_drums_land_softer_and_ring_shorter_than_toms():
+    def onset_share(x):  # energy of the first 2 ms against the next 20 ms
+        n = int(0.002 * RATE)
+        return float((x[:n] ** 2).sum() / ((x[n : 11 * n] ** 2).sum() + 1e-12))
+
+    toms = [tom(np.random.default_rng(i), RATE, 0.0) for i in range(12)]
+    hands = [v(np.random.default_rng(i), RATE, 0.0) for i in range(6) for v in (conga_bongo, cajon)]
+    assert np.median([decay_seconds(x) for x in hands]) < np.median(
+        [decay_seconds(x) for x in toms]
+    )
+    assert np.median([centroid(x) for x in hands]) > np.median([centroid(x) for x in toms])
+    # no stick, no 2 ms spike
+    assert np.median([onset_share(x) for x in hands]) < np.median([onset_share(x) for x in toms])
+
+
+def test_side_stick_has_a_low_tok_and_a_bright_click():
+    sticks = [rim(np.random.default_rng(i), RATE, 0.0) for i in range(12)]
+    assert np.median([band_share(x, 0, 1000) for x in sticks]) > 0.4
+    assert np.median([band_share(x, 1000, 6000) for x in sticks]) > 0.25
+    assert max(x.size for x in sticks) <= 0.26 * RATE
+
+
+def test_acoustic_hats_keep_a_low_clang_and_die_before_cymbals():
+    hats = [hihat(np.random.default_rng(i), RATE, 0.0) for i in range(12)]
+    cymbals = [cymbal(np.random.default_rng(i), RATE, 0.0) for i in range(6)]
+    assert np.median([band_share(x, 300, 1000) for x in hats]) > 0.08
+    assert np.median([band_share(x, 300, 3000) for x in cymbals]) > 0.25
+    assert np.median([decay_seconds(x) for x in hats]) < np.median(
+        [decay_seconds(x) for x in cymbals]
+    )
 
 
 def test_kick_is_far_darker_than_hats_and_cymbals():

@@ -20,7 +20,7 @@ from drumnet.audio import save_audio
 from drumnet.cache import cache_dir
 from drumnet.datasets.manifest import Sample, read_manifest, write_manifest
 from drumnet.synth.colour import LibraryColour, random_colour
-from drumnet.synth.drums import SYNTHS, synth_drum
+from drumnet.synth.drums import SYNTH_VERSION, SYNTHS, synth_drum
 from drumnet.synth.drumsynth import DrumSynthError, render_ds
 from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_name
 
@@ -68,14 +68,15 @@ def synth_samples(
 ) -> list[Sample]:
     """Render n_per_class procedural sounds of every class in taxonomy.CLASSES (drums + other).
 
-    Files go to root (default cache_dir("synth")/"<seed>-<n_per_class>") as
+    Files go to root (default cache_dir("synth")/"v<SYNTH_VERSION>-<seed>-<n_per_class>") as
     <label>/synth<k>-<label>-<i>.wav; sound i of each class belongs to pseudo-library
     "synth<k>", k = i % n_libraries, whose colour and bit depth (16 or 24) it shares.
     Deterministic for a seed; a finished folder is read back from its manifest.
     sample_rate defaults to 22,050 Hz: twice the model's 11,025 Hz, at half the time and disk
     of 44.1 kHz (2,700 sounds: ~130 MB). root should differ per sample_rate.
     """
-    root = Path(root) if root is not None else cache_dir("synth") / f"{seed}-{n_per_class}"
+    default = cache_dir("synth") / f"v{SYNTH_VERSION}-{seed}-{n_per_class}"
+    root = Path(root) if root is not None else default
     manifest = root / MANIFEST
     if manifest.exists():
         samples = read_manifest(manifest)

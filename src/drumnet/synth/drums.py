@@ -22,6 +22,11 @@ from drumnet.synth.skins import clap, kick, rim, snare, tom
 
 Voice = Callable[[np.random.Generator, int, float], np.ndarray]
 
+# Bumped whenever a voice changes what it draws, so that cached renders are made anew.
+# 2: djembe / dunun / conga-bongo / cajon / tabla-darbuka / glass / scrape in perc, side-stick
+# rim, hats with a low clang and half-open sizzle, cymbal wash, finger snaps, longer toms.
+SYNTH_VERSION = 2
+
 SYNTHS: dict[str, Voice] = {
     "kick": kick,
     "snare": snare,

@@ -128,3 +128,18 @@ def convolve(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     n = x.size + h.size - 1
     n_fft = _next_fast_len(n)
     return np.fft.irfft(np.fft.rfft(x, n_fft) * np.fft.rfft(h, n_fft), n_fft)[:n]
+
+
+def eq_curve(
+    x: np.ndarray, freqs: np.ndarray, gains_db: np.ndarray, sample_rate: int, pad: int = 1024
+) -> np.ndarray:
+    """Zero-phase EQ: gain interpolated in dB over log frequency through (freqs Hz, gains_db).
+
+    Below freqs[0] and above freqs[-1] the end gains hold. x: (n,) float -> (n,) float64.
+    `pad` zeros keep the (short, zero-phase) response from wrapping around the ends.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n_fft = _next_fast_len(x.size + pad)
+    bins = np.log(np.maximum(np.fft.rfftfreq(n_fft, 1 / sample_rate), 1.0))
+    gain = 10 ** (np.interp(bins, np.log(freqs), gains_db) / 20)
+    return np.fft.irfft(np.fft.rfft(x, n_fft) * gain, n_fft)[: x.size]

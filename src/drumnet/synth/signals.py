@@ -77,8 +77,9 @@ def modes(
     dt = t[1] - t[0] if t.size > 1 else 1.0
     mult = np.ones_like(t) if bend is None else bend
     out = np.zeros_like(t)
+    steps = np.cumsum(mult)
     for f, a, d in zip(freqs, amps, decays):
-        phase = rng.uniform(0, 2 * np.pi) + 2 * np.pi * f * np.cumsum(mult) * dt
+        phase = rng.uniform(0, 2 * np.pi) + 2 * np.pi * f * steps * dt
         out += a * np.sin(phase) * exp_decay(t, d)
     return out
 
@@ -108,6 +109,12 @@ def normalise(x: np.ndarray, peak_dbfs: float = -1.0) -> np.ndarray:
     if peak > 0:
         x = x * (10 ** (peak_dbfs / 20) / peak)
     return x.astype(np.float32)
+
+
+def unit_peak(x: np.ndarray) -> np.ndarray:
+    """x scaled to absolute peak 1 (float64), so that layers can be mixed by peak level."""
+    x = np.asarray(x, dtype=np.float64)
+    return x / (np.max(np.abs(x)) + 1e-12)
 
 
 def fade_out(x: np.ndarray, sample_rate: int, seconds: float = 0.01) -> np.ndarray:

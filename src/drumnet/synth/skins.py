@@ -1,4 +1,4 @@
-"""Membrane and hand voices: kick, snare, tom, clap, rim (side stick).
+"""Membrane and hand voices: kick, snare, tom, clap (and finger snap), rim (side stick).
 
 Each voice draws one hit: `voice(rng, sample_rate, electronic) -> (n,) float64`, unnormalised.
 `electronic` is the chance of the drum-machine variant (808/909-style) over the acoustic one.
@@ -18,6 +18,7 @@ from drumnet.synth.signals import (
     phase_of,
     sweep,
     times,
+    unit_peak,
     wave,
 )
 
@@ -74,11 +75,15 @@ def snare(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -
 
 
 def tom(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -> np.ndarray:
-    """Tom: pitched membrane 70-400 Hz with a small falling pitch bend and modal partials."""
+    """Tom: stick-struck membrane (acoustic 65-300 Hz, machine 70-400 Hz) ringing 0.35-1.6 s.
+
+    The stick lands at once: an instant broadband tick, unlike a hand drum's softer attack.
+    """
     machine = rng.random() < electronic
-    f0 = float(np.exp(rng.uniform(np.log(70), np.log(400))))
-    decay = rng.uniform(0.25, 1.0) * (140 / f0) ** 0.3
-    t = times(min(1.5, decay * 1.3), sample_rate)
+    lo, hi = (70.0, 400.0) if machine else (65.0, 300.0)
+    f0 = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    decay = rng.uniform(0.35, 1.6) * (140 / f0) ** 0.3
+    t = times(min(1.8, decay * 1.3), sample_rate)
     bend = 1 + rng.uniform(0.03, 0.5 if machine else 0.15) * np.exp(-t / rng.uniform(0.02, 0.1))
     if machine:
         body = modes(t, np.array([f0]), np.array([1.0]), np.array([decay]), rng, bend)
@@ -89,37 +94,105 @@ def tom(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -> 
         body = modes(t, f0 * MEMBRANE_RATIOS[:k], amps, decays, rng, bend)
     hit = noise(rng, t.size) * exp_decay(t, rng.uniform(0.005, 0.03))
     hit = dsp.lowpass(hit, rng.uniform(1500, 5000), sample_rate)
-    return fade_out(body + rng.uniform(0.02, 0.2) * hit, sample_rate)
+    out = body + rng.uniform(0.02, 0.2) * hit
+    if not machine:
+        tick = noise(rng, t.size) * exp_decay(t, rng.uniform(0.002, 0.005))
+        out += rng.uniform(0.03, 0.15) * dsp.highpass(tick, 2000, sample_rate)
+    return fade_out(out, sample_rate)
+
+
+def _finger_snap(rng: np.random.Generator, sample_rate: int) -> np.ndarray:
+    """Finger snap (a `clap` in kits): a sharp tick, a 1.2-3 kHz palm ring, a little thump."""
+    t = times(rng.uniform(0.08, 0.2), sample_rate)
+    tick = dsp.highpass(
+        noise(rng, t.size) * exp_decay(t, rng.uniform(0.001, 0.003)), 2000, sample_rate
+    )
+    burst = noise(rng, t.size) * exp_decay(t, rng.uniform(0.01, 0.04))
+    ring = dsp.bandpass(burst, rng.uniform(1200, 3000), sample_rate, q=rng.uniform(2, 5))
+    thump = dsp.lowpass(noise(rng, t.size) * exp_decay(t, 0.01), rng.uniform(200, 400), sample_rate)
+    out = (
+        unit_peak(ring)
+        + rng.uniform(0.3, 0.7) * unit_peak(tick)
+        + rng.uniform(0.1, 0.3) * unit_peak(thump)
+    )
+    return fade_out(out, sample_rate)
 
 
 def clap(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -> np.ndarray:
-    """Clap: 3-5 band-passed noise bursts 5-15 ms apart, then a diffuse tail (~1-2 kHz)."""
+    """Clap: 3-5 band-passed noise bursts 5-15 ms apart, then a diffuse tail (~0.7-2 kHz).
+
+    One in seven is a finger snap, which kits file under clap too.
+    """
+    if rng.random() < 0.15:
+        return _finger_snap(rng, sample_rate)
     t = times(rng.uniform(0.25, 0.7), sample_rate)
-    centre = rng.uniform(900, 2200)
+    centre = rng.uniform(700, 2200)
     bursts = np.zeros_like(t)
     start = 0.0
     for i in range(int(rng.integers(3, 6))):
         env = exp_decay(np.maximum(t - start, 0), rng.uniform(0.004, 0.012)) * (t >= start)
         bursts += rng.uniform(0.6, 1.0) * env
         start += rng.uniform(0.005, 0.015)
-    tail = exp_decay(np.maximum(t - start, 0), rng.uniform(0.08, 0.4)) * (t >= start - 0.002)
+    tail = exp_decay(np.maximum(t - start, 0), rng.uniform(0.06, 0.35)) * (t >= start - 0.002)
     env = bursts + rng.uniform(0.25, 0.6) * tail
-    out = dsp.bandpass(noise(rng, t.size) * env, centre, sample_rate, q=rng.uniform(0.8, 2.5))
+    out = dsp.bandpass(noise(rng, t.size) * env, centre, sample_rate, q=rng.uniform(0.7, 2.5))
     if rng.random() >= electronic:  # real hands: broader, with some low thump of palms
-        out += 0.15 * dsp.lowpass(noise(rng, t.size) * bursts, 600, sample_rate)
+        out += rng.uniform(0.15, 0.4) * dsp.lowpass(noise(rng, t.size) * bursts, 600, sample_rate)
     return fade_out(out, sample_rate, 0.02)
 
 
+def wire_buzz(
+    rng: np.random.Generator, t: np.ndarray, sample_rate: int, decay: float
+) -> np.ndarray:
+    """Snare wires rattling on a head or a cajon plate: grainy band-passed noise at 2-6 kHz."""
+    rattle = 1 + 0.8 * np.sin(2 * np.pi * rng.uniform(80, 250) * t + rng.uniform(0, 6.3))
+    grains = noise(rng, t.size) * rattle * exp_decay(t, decay)
+    return dsp.bandpass(grains, rng.uniform(2000, 6000), sample_rate, q=rng.uniform(0.6, 1.2))
+
+
+def _machine_rim(rng: np.random.Generator, sample_rate: int) -> np.ndarray:
+    """Drum-machine rim: an 808's two squared resonances (~500 Hz, ~1.7 kHz) or a plain click."""
+    t = times(rng.uniform(0.04, 0.12), sample_rate)
+    if rng.random() < 0.6:
+        freqs = np.array([rng.uniform(400, 550), rng.uniform(1500, 1900)]) * rng.uniform(0.85, 1.15)
+        decays = rng.uniform(0.01, 0.05) * np.array([1.0, 0.7])
+        ring = modes(t, freqs, np.array([1.0, rng.uniform(0.5, 1.0)]), decays, rng)
+        out = dsp.highpass(np.tanh(rng.uniform(2, 5) * unit_peak(ring)), 250, sample_rate)
+    else:
+        ratios = np.array([1.0, rng.uniform(1.3, 2.7), rng.uniform(2.8, 4.5)])
+        decays = rng.uniform(0.01, 0.06) * np.array([1, 0.6, 0.4])
+        out = modes(t, rng.uniform(400, 2000) * ratios, np.array([1.0, 0.5, 0.25]), decays, rng)
+    return fade_out(out, sample_rate, 0.005)
+
+
 def rim(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -> np.ndarray:
-    """Rim / side stick: a 10-60 ms resonant click around 0.4-2 kHz with a small body."""
-    t = times(rng.uniform(0.04, 0.15), sample_rate)
-    decay = rng.uniform(0.01, 0.06)
-    freqs = rng.uniform(400, 2000) * np.array([1.0, rng.uniform(1.3, 2.7), rng.uniform(2.8, 4.5)])
-    click = modes(t, freqs, np.array([1.0, 0.5, 0.25]), decay * np.array([1, 0.6, 0.4]), rng)
-    if rng.random() < electronic:  # 808 rim: two square-ish resonances, very short
-        click = np.tanh(3 * click)
-    else:  # stick on the hoop plus a little drum body
-        body = modes(t, np.array([rng.uniform(150, 300)]), np.array([0.2]), np.array([0.08]), rng)
-        stick = noise(rng, t.size) * exp_decay(t, 0.003)
-        click = click + body + 0.3 * dsp.highpass(stick, 2000, sample_rate)
-    return fade_out(click, sample_rate, 0.005)
+    """Rim: mostly a side stick (a stick laid across the snare, striking the hoop), 80-250 ms.
+
+    Layers: a woody click (1.5-4 kHz, 3-10 ms) with the stick's own ring, the shell's 'tok'
+    (300-600 Hz, 0.1-0.3 s), the head (150-260 Hz) and often a little wire buzz. Drum-machine
+    rims (see _machine_rim) come at half the library's `electronic` chance.
+    """
+    if rng.random() < 0.5 * electronic:  # side sticks outnumber machine rims even in 808 kits
+        return _machine_rim(rng, sample_rate)
+    t = times(rng.uniform(0.08, 0.25), sample_rate)
+    click = noise(rng, t.size) * exp_decay(t, rng.uniform(0.003, 0.01))
+    click = dsp.bandpass(click, rng.uniform(1500, 4000), sample_rate, q=rng.uniform(0.5, 1.0))
+    stick_hz = rng.uniform(1000, 3000) * np.array([1.0, rng.uniform(2.3, 2.9)])
+    stick_decays = rng.uniform(0.015, 0.05) * np.array([1.0, 0.5])
+    stick = modes(t, stick_hz, np.array([1.0, 0.5]), stick_decays, rng)
+    tok_hz = rng.uniform(300, 600) * np.array([1.0, rng.uniform(1.4, 1.8), rng.uniform(2.1, 2.6)])
+    tok_decays = rng.uniform(0.1, 0.3) * np.array([1.0, 0.6, 0.4])
+    tok = modes(t, tok_hz, np.array([1.0, 0.6, 0.3]), tok_decays, rng)
+    head_hz, head_decay = np.array([rng.uniform(150, 260)]), np.array([rng.uniform(0.08, 0.2)])
+    head = modes(t, head_hz, np.ones(1), head_decay, rng)
+    out = (
+        unit_peak(click)
+        + rng.uniform(0.4, 1.0) * unit_peak(stick)
+        + rng.uniform(0.2, 0.6) * unit_peak(tok)
+    )
+    out += rng.uniform(0.15, 0.45) * unit_peak(head)
+    if rng.random() < 0.6:
+        out += rng.uniform(0.1, 0.4) * unit_peak(
+            wire_buzz(rng, t, sample_rate, rng.uniform(0.05, 0.15))
+        )
+    return fade_out(out, sample_rate, 0.005)
