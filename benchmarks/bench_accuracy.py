@@ -35,6 +35,7 @@ class Measured:
     seconds: float
     truth: np.ndarray
     scores: np.ndarray
+    fold_sizes: list[int]
 
     def restricted(self, subset: tuple[str, ...]) -> dict:
         """The same predictions with the decision restricted to `subset` (e.g. the study's
@@ -102,7 +103,7 @@ def measure(
     pool = pool.select(classes)
     y = pool.y(classes)
     splits: list[Split] = make_splits(pool, split_kind, seed=seed, folds=folds)
-    truth, scores, accs, f1s = [], [], [], []
+    truth, scores, accs, f1s, sizes = [], [], [], [], []
     start = time.monotonic()
     for split in splits:
         s = _scores(pool, classes, split, trainer, extra_weight)
@@ -111,6 +112,7 @@ def measure(
         scores.append(s)
         accs.append(fold.accuracy)
         f1s.append(fold.macro_f1)
+        sizes.append(len(split.test))
     name = split_kind if len(splits) == 1 else f"{split_kind} ({len(splits)} folds, pooled)"
     truth_all, scores_all = np.concatenate(truth), np.concatenate(scores)
     report = make_report(truth_all, scores_all.argmax(1), classes, split=name)
@@ -121,4 +123,25 @@ def measure(
         f"macro-F1 {report.macro_f1:.4f} ({seconds:.0f} s)",
         flush=True,
     )
-    return Measured(report, accs, f1s, seconds, truth_all, scores_all)
+    return Measured(report, accs, f1s, seconds, truth_all, scores_all, sizes)
+
+
+def ensemble(parts: list[Measured]) -> Measured:
+    """The same folds scored by the mean of several networks' probabilities (seed ensemble)."""
+    classes, truth = parts[0].report.classes, parts[0].truth
+    probs = np.mean([_softmax(m.scores) for m in parts], axis=0)
+    scores = np.log(np.clip(probs, 1e-12, None))
+    accs, f1s, start = [], [], 0
+    for n in parts[0].fold_sizes:
+        fold = make_report(truth[start : start + n], scores[start : start + n].argmax(1), classes)
+        accs.append(fold.accuracy)
+        f1s.append(fold.macro_f1)
+        start += n
+    report = make_report(truth, scores.argmax(1), classes, split=parts[0].report.split)
+    seconds = sum(m.seconds for m in parts)
+    return Measured(report, accs, f1s, seconds, truth, scores, list(parts[0].fold_sizes))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)

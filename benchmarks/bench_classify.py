@@ -124,6 +124,11 @@ def run(
         "rescan_files_per_s": round(n / warm_s, 1),
         "bench_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    if arch == "default":  # the shipped ensemble (--model ensemble) on the same files, no index
+        ensemble = load_model("ensemble")
+        ens_s, _ = timed(lambda: sum(1 for _ in classify_paths(lib, ensemble, None, 0.0, workers)))
+        figures["ensemble_classify_files_per_s"] = round(n / ens_s, 1)
+        figures["ensemble_vs_decode"] = round(decode_s / ens_s, 3)
     if large:
         big = synthesise(root / f"lib{large}", large)
         big_index = root / "bench-index-large.sqlite"

@@ -66,7 +66,8 @@ def run(
     inputs: waveforms (L,) or audio file paths; targets: one class for all, one per input, or
     None (a class other than A's answer, cycling). B's classes must include each target.
     """
-    net_a, net_b = as_models(model_a)[0], as_models(model_b)[0]
+    nets_a, net_b = as_models(model_a), as_models(model_b)[0]
+    net_a = nets_a[0]
     config = config or DreamConfig()
     waves, names, kept = _waves(inputs, net_a.features)
     if isinstance(targets, str):
@@ -78,7 +79,7 @@ def run(
     rows, seconds = [], []
     for name, wave, target in zip(names, waves, targets):
         start = time.perf_counter()
-        result = dream(net_a, wave, target, config)
+        result = dream(nets_a, wave, target, config)
         seconds.append(time.perf_counter() - start)
         before_b, after_b = class_probs([net_b], wave), class_probs([net_b], result.audio)
         ib, ia = net_b.classes.index(target), net_a.classes.index(target)

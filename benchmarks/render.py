@@ -94,7 +94,16 @@ def _taxonomy(s: dict) -> list[str]:
             f"| {_pct(r['accuracy'])} / {r['macro_f1']:.3f} "
             f"| {r['fold_macro_f1_mean']:.3f} ± {r['fold_macro_f1_std']:.3f} |"
         )
-    best = s["figures"]["rows"][0]
+    rows = s["figures"]["rows"]
+    best = next((r for r in rows if "ensemble" in r["model"]), rows[0])
+    single = s["figures"].get("single_seed_drums_macro_f1")
+    if single:
+        out += [
+            "",
+            "8-class macro-F1 of the highway net alone, seed by seed: "
+            + ", ".join(f"{f:.3f}" for f in single)
+            + " (the first is the `highway` row).",
+        ]
     out += [
         "",
         f"Per-class F1 ({best['model']}): "
@@ -149,17 +158,28 @@ def _default_model(s: dict) -> list[str]:
     m = f.get("metrics") or {}
     split = f.get("split") or {}
     note = [f"- training note: {f['trained_note']}"] if f.get("trained_note") else []
-    return note + [
-        f"- file: `src/drumnet/models/default.safetensors`, {f['file_mb']} MB, model `{f['model']}` ({f['model_id']})",
-        (
-            f"- trained on {f['data']['n_sounds']} sounds ({', '.join(f['data']['libraries'])} + extra sources "
-            f"{', '.join(f.get('extra_sources') or [])}) in **{f['train_seconds']} s** ({f['epochs']} epochs, {f.get('torch_threads') or '?'} torch thread(s))"
-        ),
-        (
-            f"- measured before the final fit, on the split `{split.get('kind')}` holding out "
-            f"{', '.join(split.get('test_libraries', []))}: accuracy {_pct(m.get('accuracy'))}, macro-F1 {m.get('macro_f1', 0):.3f}"
-        ),
-    ]
+    return (
+        note
+        + [
+            f"- file: `src/drumnet/models/default.safetensors`, {f['file_mb']} MB, model `{f['model']}` ({f['model_id']})",
+            (
+                f"- trained on {f['data']['n_sounds']} sounds ({', '.join(f['data']['libraries'])} + extra sources "
+                f"{', '.join(f.get('extra_sources') or [])}) in **{f['train_seconds']} s** ({f['epochs']} epochs, {f.get('torch_threads') or '?'} torch thread(s))"
+            ),
+            (
+                f"- measured before the final fit, on the split `{split.get('kind')}` holding out "
+                f"{', '.join(split.get('test_libraries', []))}: accuracy {_pct(m.get('accuracy'))}, macro-F1 {m.get('macro_f1', 0):.3f}"
+            ),
+        ]
+        + [
+            (
+                f"- `{x['name']}` (seed {x['seed']}, {x['model_id']}): final fit {x['train_seconds']} s "
+                f"({x['epochs']} epochs, {x['torch_threads']} torch thread(s)); same split: accuracy "
+                f"{_pct(x['accuracy'])}, macro-F1 {x['macro_f1'] or 0:.3f}"
+            )
+            for x in f.get("seed_models", [])
+        ]
+    )
 
 
 def _classify(s: dict) -> list[str]:
@@ -175,27 +195,31 @@ def _classify(s: dict) -> list[str]:
 
 
 def _dream(s: dict) -> list[str]:
-    f = s["figures"]
+    variants = s["figures"]["variants"]
     out = [
         (
-            "| dreams | shipped model A hears the target | independent model B hears the target "
-            "| B heard it before the dream | seconds per dream |"
+            "| dreaming with | dreams | A (the dreaming models) hears the target "
+            "| independent model B hears the target | B heard it before the dream | seconds per dream |"
         ),
-        "|---|---|---|---|---|",
-        (
-            f"| {f['n']} | {_pct(f['rate_a'])} | {_pct(f['rate_b'])} | {_pct(f['rate_b_before'])} "
-            f"| {f['seconds_per_dream']:.1f} |"
-        ),
+        "|---|---|---|---|---|---|",
+    ]
+    for f in variants:
+        out.append(
+            f"| {f['variant']} | {f['n']} | {_pct(f['rate_a'])} | {_pct(f['rate_b'])} "
+            f"| {_pct(f['rate_b_before'])} | {f['seconds_per_dream']:.1f} |"
+        )
+    last = variants[-1]
+    out += [
         "",
         (
-            f"Settings: {f['config']['steps']} steps, {f['config']['eot_samples']} random variants "
-            "per step. Per dream:"
+            f"Settings: {last['config']['steps']} steps, {last['config']['eot_samples']} random "
+            f"variants per step. Per dream, {last['variant']}:"
         ),
         "",
         "| input (kit, class) | target | A before → after | B before → after |",
         "|---|---|---|---|",
     ]
-    for r in f["rows"]:
+    for r in last["rows"]:
         out.append(
             f"| {r['input']} | {r['target']} | {r['a_before']:.2f} → {r['a_after']:.2f} "
             f"| {r['b_before']:.2f} → {r['b_after']:.2f} |"
@@ -251,7 +275,18 @@ SECTIONS = (
             "the main process and of the largest worker."
         ),
     ),
-    ("dream", "Dreaming", _dream, ""),
+    (
+        "dream",
+        "Dreaming",
+        _dream,
+        (
+            "30 sounds drawn at random from the Hydrogen kits, each dreamed toward a class other "
+            "than the shipped model's answer (`drumnet dream`, 120 steps). A: the models that "
+            "dreamed (their averaged answer). B: an MLP trained with another seed on the same "
+            "data, never used for dreaming: the other architecture and another seed. A dream "
+            "that fools only A is an adversarial example; B hearing the target is the test."
+        ),
+    ),
 )
 
 

@@ -8,14 +8,16 @@ from dataclasses import replace
 import bench_accuracy as acc
 import numpy as np
 
-from drumnet.checkpoint import default_model_path, read_metadata
+from drumnet.checkpoint import default_model_path, read_metadata, resolve_model_path
 from drumnet.datasets.default import gather
+from drumnet.ensemble import MEMBERS
 from drumnet.experiments import load_pool, make_splits, run_split
 from drumnet.recipes import RECIPES
 from drumnet.taxonomy import CLASSES, DRUM_CLASSES, STUDY_FOUR, STUDY_TWO
 from drumnet.train import TrainConfig
 
 EXTRAS = RECIPES["default"].extra_sources
+ENSEMBLE_SEEDS = (0, 1, 2)  # the shipped ensemble: default, default-seed1, default-seed2
 
 
 def _epochs(config: TrainConfig, quick: bool) -> TrainConfig:
@@ -62,20 +64,28 @@ def study(quick: bool = False) -> dict:
 
 def taxonomy(quick: bool = False) -> dict:
     """The default recipe (all extra sources, full taxonomy) on 4 folds of held-out kits, with
-    the study's two- and four-class decisions read off the same predictions; networks vs
-    baselines trained on the same data."""
+    the study's two- and four-class decisions read off the same predictions; the shipped
+    ensemble (the recipe with seeds 0, 1, 2, probabilities averaged); networks vs baselines
+    trained on the same data."""
     pool = load_pool(("hydrogen",), EXTRAS)
     default = RECIPES["default"]
+    highway = _epochs(default.train, quick)
+
+    def run(trainer):
+        return acc.measure(pool, CLASSES, "folds", trainer, extra_weight=default.extra_weight)
+
+    seeds = [run(replace(highway, seed=seed)) for seed in ENSEMBLE_SEEDS]
+    measured = [
+        ("highway", seeds[0]),
+        (f"highway, ensemble of seeds {', '.join(map(str, ENSEMBLE_SEEDS))}", acc.ensemble(seeds)),
+        ("mlp", run(replace(highway, model="mlp"))),
+        *((name, run(name)) for name in acc.BASELINES),
+    ]
     rows = []
-    for trainer in (
-        _epochs(default.train, quick),
-        _epochs(replace(default.train, model="mlp"), quick),
-        *acc.BASELINES,
-    ):
-        m = acc.measure(pool, CLASSES, "folds", trainer, extra_weight=default.extra_weight)
+    for name, m in measured:
         rows.append(
             {
-                "model": acc.trainer_name(trainer),
+                "model": name,
                 **m.row(),
                 "per_class_f1": dict(zip(m.report.classes, (round(f, 4) for f in m.report.f1))),
                 "confusion": m.report.confusion.tolist(),
@@ -84,7 +94,8 @@ def taxonomy(quick: bool = False) -> dict:
                 "drums": m.restricted(DRUM_CLASSES),
             }
         )
-    return {"rows": rows}
+    single = [s.restricted(DRUM_CLASSES)["macro_f1"] for s in seeds]
+    return {"rows": rows, "single_seed_drums_macro_f1": single}
 
 
 SYNTH_EXTRAS = ("lmms", "drumsynth", "synth")
@@ -199,6 +210,23 @@ def default_model(quick: bool = False) -> dict:
                 "train_config",
             )
         },
+        "seed_models": [_seed_model(name) for name in MEMBERS[1:]],
+    }
+
+
+def _seed_model(name: str) -> dict:
+    """Training time and held-out figures of one more member of the shipped ensemble."""
+    meta = read_metadata(resolve_model_path(name))
+    metrics = meta.get("metrics") or {}
+    return {
+        "name": name,
+        "model_id": meta.get("model_id"),
+        "train_seconds": meta.get("train_seconds"),
+        "epochs": meta.get("epochs"),
+        "torch_threads": meta.get("torch_threads"),
+        "seed": (meta.get("train_config") or {}).get("seed"),
+        "accuracy": metrics.get("accuracy"),
+        "macro_f1": metrics.get("macro_f1"),
     }
 
 
@@ -212,29 +240,45 @@ def classify(quick: bool = False) -> dict:
         )
 
 
+DREAM_VARIANTS = (
+    # (name, dreaming models, DreamConfig changes)
+    ("shipped model alone, shift/gain/noise variants", ("default",), {"library_eot": False}),
+    ("shipped model alone, + training augmentation as variants", ("default",), {}),
+    ("dreaming ensemble (3 highway nets), + training augmentation (the default)", None, {}),
+)
+
+
 def dream(quick: bool = False) -> dict:
-    """Dreams with the shipped model (A) from real kit sounds toward other classes; the rate at
-    which an independently trained model B (MLP, other seed, same data) also hears the target,
-    and seconds per dream."""
+    """Dreams from real kit sounds toward other classes, by the shipped model alone and by the
+    shipped dreaming ensemble; the rate at which an independently trained model B (MLP, other
+    seed, same data, never used for dreaming) also hears the target, and seconds per dream."""
     import bench_dream
 
     from drumnet.classifier import load_model
-    from drumnet.dream import DreamConfig
+    from drumnet.dream import DreamConfig, as_models, dream_ensemble
 
     default = RECIPES["default"]
     pool = load_pool(("hydrogen",), default.extra_sources)
     b_config = replace(default.train, model="mlp", seed=1, epochs=2 if quick else 12)
     everything = make_splits(pool, "none")[0]
     model_b = run_split(pool, CLASSES, everything, b_config, extra_weight=default.extra_weight)
-    model_a = load_model()
     rng = np.random.default_rng(0)
     real = np.flatnonzero(~pool.extra)
-    picks = rng.choice(real, size=3 if quick else 10, replace=False)
-    config = DreamConfig(steps=20 if quick else 120)
-    out = bench_dream.run(model_a, model_b.model, [pool.waves[i] for i in picks], None, config)
-    for row, i in zip(out["rows"], picks):
-        row["input"] = f"{pool.libraries[i]} ({pool.labels[i]})"
-    return out
+    picks = rng.choice(real, size=3 if quick else 30, replace=False)
+    waves = [pool.waves[i] for i in picks]
+    # The same target per input in every variant: a class other than the shipped model's answer.
+    targets = bench_dream._default_targets(as_models(load_model())[0], waves)
+    variants = []
+    for name, members, changes in DREAM_VARIANTS:
+        models = [load_model(m) for m in members] if members else dream_ensemble()
+        config = replace(DreamConfig(steps=20 if quick else 120), **changes)
+        out = bench_dream.run(models, model_b.model, waves, targets, config)
+        for row, i in zip(out["rows"], picks):
+            row["input"] = f"{pool.libraries[i]} ({pool.labels[i]})"
+        out["variant"] = name
+        out["models"] = [m.model_id for m in models]
+        variants.append(out)
+    return {"variants": variants}
 
 
 SECTIONS = {

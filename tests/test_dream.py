@@ -65,6 +65,16 @@ def test_ensemble_dream_convinces_both_models(highway_model, mlp_model):
         assert model.classes[int(probs.argmax())] == "snare"
 
 
+def test_library_eot_dream_still_reaches_the_target(highway_model):
+    """Variants also pass through the training augmentation (tuning, EQ, room...): the
+    gradient must flow through it and the dream still lands."""
+    wave = make_drum("tom", np.random.default_rng(3))
+    config = DreamConfig(steps=30, eot_samples=3, library_eot=True)
+    result = dream(highway_model, wave, "snare", config)
+    assert_valid_audio(result.audio, len(wave))
+    assert result.label_after == "snare"
+
+
 def test_synthesize_from_noise_gives_the_target_class(highway_model):
     result = synthesize(highway_model, "kick", "noise", config=DreamConfig(steps=60, strength=4))
     assert_valid_audio(result.audio, highway_model.features.n_samples)

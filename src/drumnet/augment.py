@@ -138,7 +138,8 @@ def augment_batch(
     x = x / x.abs().amax(dim=1, keepdim=True).clamp_min(1e-6) * 0.9 * gain[:, None].clamp(max=1)
     steps = 2 ** draw(config.min_bits, 16).floor()
 
-    def crush(v, st):
-        return torch.round(v * st[:, None] / 2) / (st[:, None] / 2)
+    def crush(v, st):  # straight-through: the forward pass quantises, gradients pass as is
+        q = torch.round(v * st[:, None] / 2) / (st[:, None] / 2)
+        return v + (q - v).detach()
 
     return _on(x, _mask(b, p * 0.3, g, dev), crush, steps)

@@ -11,6 +11,7 @@ import torch
 from drumnet.audio import load_audio
 from drumnet.checkpoint import load_checkpoint, resolve_model_path
 from drumnet.config import FeatureConfig
+from drumnet.ensemble import ENSEMBLE, MEMBERS, EnsembleNet
 from drumnet.nets import DrumNet
 
 
@@ -27,7 +28,7 @@ class DrumClassifier:
 
     def __init__(
         self,
-        model: DrumNet,
+        model: DrumNet | EnsembleNet,
         metadata: dict | None = None,
         device: str | None = None,
         batch_size: int = 128,
@@ -105,7 +106,15 @@ class DrumClassifier:
 def load_model(
     name_or_path: str | os.PathLike | None = None, device: str | None = None
 ) -> DrumClassifier:
-    """Load a model by name ('default', the shipped one) or by file path."""
+    """Load a model by name ('default', the shipped one; 'ensemble', the shipped three) or by
+    file path."""
+    if name_or_path == ENSEMBLE:
+        parts = [load_model(name, device="cpu") for name in MEMBERS]
+        meta = {
+            "model_id": f"{ENSEMBLE}({','.join(p.model_id for p in parts)})",
+            "members": [p.metadata for p in parts],
+        }
+        return DrumClassifier(EnsembleNet([p.model_ for p in parts]), meta, device=device)
     path = resolve_model_path(name_or_path)
     model, meta = load_checkpoint(path, device="cpu")
     meta.setdefault("path", str(path))

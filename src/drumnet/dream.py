@@ -32,9 +32,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from drumnet.augment import AugmentConfig, augment_batch
+from drumnet.checkpoint import resolve_model_path
+from drumnet.classifier import load_model
+from drumnet.ensemble import MEMBERS, EnsembleNet
 from drumnet.nets import DrumNet
 
 START_SOUNDS = ("noise", "click")
+# Dreams are made against the shipped ensemble (drumnet.ensemble.MEMBERS): the default classifier
+# and two highway nets trained by the same recipe with other seeds. A dream must convince all
+# three, which is what makes it convince a model that took no part (BENCHMARKS.md, "Dreaming").
+DREAM_ENSEMBLE = MEMBERS
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class DreamConfig:
     max_shift_seconds: float = 0.02  # random time shift of each variant, +- seconds
     gain_db: float = 6.0  # random gain of each variant, +- dB
     noise_db: tuple[float, float] = (-80.0, -50.0)  # added white noise, dB re the peak
+    library_eot: bool = True  # variants also pass through the training augmentation
     peak: float = 0.95  # final peak level (linear, <= 1.0)
     margin: float = 8.0  # keep pushing until the target logit beats every other by this much
     seed: int = 0
@@ -105,13 +114,22 @@ class DreamResult:
         return self.classes[int(np.argmax(self.probs_after))]
 
 
+def dream_ensemble(device: str = "cpu") -> list:
+    """The shipped dreaming ensemble (DREAM_ENSEMBLE) as classifiers; members whose file is
+    missing are left out, the default model always stays."""
+    names = [n for n in DREAM_ENSEMBLE if n == "default" or resolve_model_path(n).exists()]
+    return [load_model(n, device=device) for n in names]
+
+
 def as_models(model) -> list[DrumNet]:
-    """A DrumNet, a DrumClassifier (uses .model_) or a sequence of them -> list of DrumNets.
+    """A DrumNet, a DrumClassifier (uses .model_) or a sequence of them -> list of DrumNets;
+    an EnsembleNet counts as its members.
 
     All must share classes and feature settings, so that one waveform means the same to each.
     """
     items = list(model) if isinstance(model, (list, tuple)) else [model]
     nets = [getattr(m, "model_", m) for m in items]
+    nets = [n for m in nets for n in (m.members if isinstance(m, EnsembleNet) else [m])]
     if not nets or not all(isinstance(m, DrumNet) for m in nets):
         raise TypeError("model must be a DrumNet, a DrumClassifier, or a list of them")
     first = nets[0]
@@ -219,7 +237,10 @@ def augment(wave: torch.Tensor, config: DreamConfig, sample_rate: int, gen) -> t
     noise_amp = 10 ** (torch.empty(k, 1).uniform_(lo, hi, generator=gen) / 20)
     noise = torch.randn(k, length, generator=gen) * noise_amp * wave.detach().abs().max()
     gains[0], noise[0] = 1.0, 0.0
-    return out * gains + noise
+    out = out * gains + noise
+    if config.library_eot:  # tuning, EQ, choke, saturation, room...: how libraries differ
+        out = torch.cat([out[:1], augment_batch(out[1:], AugmentConfig(), sample_rate, gen)])
+    return out
 
 
 def run_edit(

@@ -24,6 +24,7 @@ from drumnet.dream import (
     amplify,
     as_models,
     dream,
+    dream_ensemble,
     start_sound,
     synthesize,
     with_overrides,
@@ -37,7 +38,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         action="append",
-        help="model name or .safetensors file; repeat for an ensemble (default: shipped)",
+        help="model name or .safetensors file; repeat for an ensemble "
+        "(default: dream uses the shipped ensemble of three highway nets, style the default model)",
     )
     p.add_argument("--steps", type=int, help="optimisation steps")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -66,8 +68,11 @@ def register(sub) -> None:
     s.set_defaults(func=run_style)
 
 
-def _load_models(names: list[str] | None):
-    return [load_model(n, device="cpu") for n in (names or ["default"])]
+def _load_models(names: list[str] | None, ensemble: bool = True):
+    """The named models, else the dreaming ensemble (dream) or the shipped model (style)."""
+    if names:
+        return [load_model(n, device="cpu") for n in names]
+    return dream_ensemble() if ensemble else [load_model("default", device="cpu")]
 
 
 def _probs_line(classes, probs: np.ndarray) -> str:
@@ -120,7 +125,7 @@ def run_dream(args: argparse.Namespace) -> int:
 
 def run_style(args: argparse.Namespace) -> int:
     try:
-        models = _load_models(args.model)
+        models = _load_models(args.model, ensemble=False)
         feats = as_models(models)[0].features
         content, style = load_audio(args.content, feats), load_audio(args.style, feats)
         base = StyleConfig()
