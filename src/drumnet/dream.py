@@ -6,18 +6,18 @@ mask and mixes in filtered noise through a smooth log-amplitude mask; both masks
 coarse time-frequency grid and are upsampled, so every update is low-pass in time and
 frequency. The edited STFT is resynthesised with the model's own front end (`inverse`).
 
-Robustness, so that a dream convinces other models too: every step scores a batch of randomly
-shifted, re-gained and noise-dusted copies (expectation over transformation), averaged over an
-ensemble when several models are given. Regularisers keep the result near the input (squared
-log-magnitude difference), smooth (total variation of that difference over time and frequency)
-and not louder than the input by much; the final audio is peak-normalised to at most
-`DreamConfig.peak`.
+Robustness, so that a dream convinces other models too: every step scores a batch of variants
+of the sound (expectation over transformation): randomly shifted, re-gained and noise-dusted
+copies, passed through the training augmentation as well (tuning, EQ, choke, saturation, room,
+bit depth: `DreamConfig.library_eot`), averaged over an ensemble when several models are given
+(the CLI's default is the shipped ensemble of three highway nets). Regularisers keep the result
+near the input (squared log-magnitude difference), smooth (total variation of that difference
+over time and frequency) and not louder than the input by much; the final audio is
+peak-normalised to at most `DreamConfig.peak`.
 
-Measured (benchmarks/bench_dream.py, synthetic drums, A = highway (8, 16, 32), B = MLP, other
-seed; 6 dreams of 40 steps): A assigns the target to 100 % of dreams, B to 17 % (0 % before
-dreaming). Dreams reliably fool the model that made them; a single model's dream rarely
-convinces an unrelated one. Passing several models (an ensemble) is what makes a dream hold
-for each of them. Grown-from-noise kicks did transfer (B: 0.72 kick).
+How often a model that took no part (an MLP, other seed) hears the target in dreamed sounds,
+for one model vs the ensemble and with vs without the augmentation variants, is measured in
+BENCHMARKS.md ("Dreaming"): each of the two levers raises it.
 """
 
 from __future__ import annotations
