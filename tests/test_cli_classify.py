@@ -133,3 +133,11 @@ def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path
     assert main(["organize", "--undo", str(manifest)]) == 0
     assert not dest.exists()
     assert main(["organize", str(lib), str(lib / "inside"), "--model", kick_hat_file]) == 2
+
+
+def test_shipped_models_classify_real_drums(lib, isolated_cache, capsys):
+    """The shipped default model and ensemble hear a synthesised kick and hat as such."""
+    for model in ("default", "ensemble"):
+        assert main(["classify", str(lib), "--model", model]) == 0
+        labels = {Path(r["path"]).stem: r["label"] for r in records(capsys.readouterr().out)}
+        assert labels == {"kick": "kick", "hat": "hihat"}, model
