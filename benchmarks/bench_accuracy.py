@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from drumnet.baseline import fit_baseline
 from drumnet.evaluate import Report, make_report
@@ -129,7 +130,7 @@ def measure(
 def ensemble(parts: list[Measured]) -> Measured:
     """The same folds scored by the mean of several networks' probabilities (seed ensemble)."""
     classes, truth = parts[0].report.classes, parts[0].truth
-    probs = np.mean([_softmax(m.scores) for m in parts], axis=0)
+    probs = np.mean([torch.softmax(torch.from_numpy(m.scores), 1).numpy() for m in parts], 0)
     scores = np.log(np.clip(probs, 1e-12, None))
     accs, f1s, start = [], [], 0
     for n in parts[0].fold_sizes:
@@ -140,8 +141,3 @@ def ensemble(parts: list[Measured]) -> Measured:
     report = make_report(truth, scores.argmax(1), classes, split=parts[0].report.split)
     seconds = sum(m.seconds for m in parts)
     return Measured(report, accs, f1s, seconds, truth, scores, list(parts[0].fold_sizes))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)

@@ -33,16 +33,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from drumnet.augment import AugmentConfig, augment_batch
-from drumnet.checkpoint import resolve_model_path
 from drumnet.classifier import load_model
-from drumnet.ensemble import MEMBERS, EnsembleNet
+from drumnet.ensemble import MEMBERS, EnsembleNet, check_compatible
 from drumnet.nets import DrumNet
 
 START_SOUNDS = ("noise", "click")
-# Dreams are made against the shipped ensemble (drumnet.ensemble.MEMBERS): the default classifier
-# and two highway nets trained by the same recipe with other seeds. A dream must convince all
-# three, which is what makes it convince a model that took no part (BENCHMARKS.md, "Dreaming").
-DREAM_ENSEMBLE = MEMBERS
 
 
 @dataclass(frozen=True)
@@ -115,10 +110,11 @@ class DreamResult:
 
 
 def dream_ensemble(device: str = "cpu") -> list:
-    """The shipped dreaming ensemble (DREAM_ENSEMBLE) as classifiers; members whose file is
-    missing are left out, the default model always stays."""
-    names = [n for n in DREAM_ENSEMBLE if n == "default" or resolve_model_path(n).exists()]
-    return [load_model(n, device=device) for n in names]
+    """The shipped ensemble's members (drumnet.ensemble.MEMBERS) as classifiers: the default
+    classifier and two highway nets trained by the same recipe with other seeds. A dream must
+    convince all three, which is what makes it convince a model that took no part
+    (BENCHMARKS.md, "Dreaming")."""
+    return [load_model(n, device=device) for n in MEMBERS]
 
 
 def as_models(model) -> list[DrumNet]:
@@ -132,10 +128,7 @@ def as_models(model) -> list[DrumNet]:
     nets = [n for m in nets for n in (m.members if isinstance(m, EnsembleNet) else [m])]
     if not nets or not all(isinstance(m, DrumNet) for m in nets):
         raise TypeError("model must be a DrumNet, a DrumClassifier, or a list of them")
-    first = nets[0]
-    for other in nets[1:]:
-        if other.classes != first.classes or other.features != first.features:
-            raise ValueError("ensemble models must share class names and feature settings")
+    check_compatible(nets)
     return nets
 
 

@@ -3,7 +3,7 @@
 The shipped ensemble ("ensemble") is the default classifier plus two highway nets trained by
 the same recipe with other seeds (`make model`). Averaging seeds is the most reliable lever we
 measured for kits never heard (BENCHMARKS.md, "Targets"); it costs one front end plus one
-network body per member. Dreaming uses the same members (drumnet.dream.DREAM_ENSEMBLE).
+network body per member. Dreaming uses the same members (drumnet.dream.dream_ensemble).
 """
 
 from __future__ import annotations
@@ -20,6 +20,15 @@ ENSEMBLE = "ensemble"
 MEMBERS = ("default", "default-seed1", "default-seed2")
 
 
+def check_compatible(nets: Sequence[DrumNet]) -> None:
+    """Models used together must share class names and feature settings, so that one
+    waveform means the same to each; raises ValueError otherwise."""
+    first = nets[0]
+    for other in nets[1:]:
+        if other.classes != first.classes or other.features != first.features:
+            raise ValueError("ensemble models must share class names and feature settings")
+
+
 class EnsembleNet(nn.Module):
     """Waveforms (B, n_samples) -> log of the members' mean softmax (B, n_classes).
 
@@ -31,10 +40,8 @@ class EnsembleNet(nn.Module):
         super().__init__()
         if not members:
             raise ValueError("an ensemble needs at least one model")
+        check_compatible(members)
         first = members[0]
-        for other in members[1:]:
-            if other.classes != first.classes or other.features != first.features:
-                raise ValueError("ensemble models must share class names and feature settings")
         self.members = nn.ModuleList(members)
         self.name, self.classes, self.features = ENSEMBLE, first.classes, first.features
         self.frontend = first.frontend
