@@ -240,6 +240,17 @@ def classify(quick: bool = False) -> dict:
         )
 
 
+def similar(quick: bool = False) -> dict:
+    """Search by sound: precision@1 and @5 on synthesised sounds of a seed no model trained on
+    (shipped model, shipped ensemble, descriptor baseline); embedding and search speed."""
+    import bench_similar
+
+    with tempfile.TemporaryDirectory(prefix="drumnet-bench-") as tmp:
+        return bench_similar.run(
+            per_class=10 if quick else 40, n_files=300 if quick else 2000, tmpdir=tmp
+        )
+
+
 DREAM_VARIANTS = (
     # (name, dreaming models, DreamConfig changes)
     ("shipped model alone, shift/gain/noise variants", ("default",), {"library_eot": False}),
@@ -290,5 +301,6 @@ SECTIONS = {
     "other": other,
     "default_model": default_model,
     "classify": classify,
+    "similar": similar,
     "dream": dream,
 }

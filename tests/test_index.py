@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 from test_classify import random_model_file
 
-from drumnet.index import Entry, Index, duplicate_groups, file_hash
+from drumnet.index import Embedding, Entry, Index, duplicate_groups, file_hash
 
 
 def entry(path: str, digest: str = "ab" * 16) -> Entry:
@@ -35,6 +35,25 @@ def test_put_lookup_and_staleness(tmp_path):
         assert index.count() == 1 and index.integrity_ok()
         mode = index._db.execute("PRAGMA journal_mode").fetchone()[0]
         assert mode == "wal"
+
+
+def test_embeddings_round_trip_and_old_index_files_gain_the_table(tmp_path):
+    db = tmp_path / "i.sqlite"
+    with Index(db) as index:  # an index written before embeddings existed
+        index.put(entry("/lib/a.wav"))
+        index._db.execute("DROP TABLE embeddings")
+    vector = np.random.default_rng(0).standard_normal(64).astype(np.float32)
+    with Index(db) as index:
+        assert index.count() == 1  # its results survive the upgrade
+        index.put_embedding(Embedding("/lib/a.wav", "m1", 10, 123, "ab" * 16, "kick", vector))
+        index.put(entry("/lib/b.wav"))  # both kinds of row pending: one commit writes both
+    with Index(db) as index:
+        got = index.lookup_embedding("/lib/a.wav", 10, 123, "m1")
+        assert got.label == "kick" and got.hash == "ab" * 16
+        np.testing.assert_array_equal(got.vector, vector)  # float32, bit for bit
+        assert index.lookup_embedding("/lib/a.wav", 10, 124, "m1") is None  # mtime changed
+        assert index.lookup_embedding("/lib/a.wav", 10, 123, "m2") is None  # other model
+        assert index.embedding_count() == 1 and index.count() == 2
 
 
 def test_corrections_follow_content(tmp_path):

@@ -17,10 +17,11 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -34,6 +35,8 @@ from drumnet.taxonomy import UNSURE
 
 IN_FLIGHT_PER_WORKER = 4  # chunks queued per worker: keeps workers busy, memory bounded
 DEFAULT_BATCH_SIZE = 32  # files per worker task and per inference batch (fastest on CPU)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -203,14 +206,80 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _lookup(index: Index | None, path: str, model_id: str) -> Entry | None:
-    if index is None:
-        return None
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None  # let the decoder say what is wrong with it
-    return index.lookup(os.path.abspath(path), st.st_size, st.st_mtime_ns, model_id)
+Planned = ScanError | tuple[str, T | None]  # per file: a scan error, or (path, cached answer)
+
+
+def decoded_chunks(
+    paths: Iterable[str | os.PathLike],
+    config: FeatureConfig,
+    cached: Callable[[str], T | None],
+    workers: int,
+    batch_size: int,
+    threads: int | None = None,
+) -> Iterator[tuple[list[Planned], tuple[list[_FileInfo], np.ndarray] | None]]:
+    """Find the audio files under `paths` and decode those `cached` has no answer for.
+
+    Yields one (planned, decoded) pair per chunk of `batch_size` files, in discovery order:
+    `planned` holds a ScanError or (path, cached(path)) per file, `decoded` is
+    `decode_chunk`'s (infos, windows (n_ok, n_samples)) for the files without a cached
+    answer (None when every file had one). Chunks decode in `workers` processes while the
+    caller runs inference with `threads` torch threads (default `default_threads(workers)`);
+    at most `workers * IN_FLIGHT_PER_WORKER` chunks are in flight. Closing the generator
+    stops the workers.
+    """
+    pending: deque = deque()
+    limit = max(1, workers) * IN_FLIGHT_PER_WORKER
+    with _decoder(workers) as submit, _torch_threads(threads or default_threads(workers)):
+        for chunk in _chunks(iter_audio_files(paths), batch_size):
+            planned = [
+                item if isinstance(item, ScanError) else (item, cached(item)) for item in chunk
+            ]
+            todo = [p[0] for p in planned if isinstance(p, tuple) and p[1] is None]
+            pending.append((planned, submit(decode_chunk, todo, config) if todo else None))
+            while pending and (len(pending) > limit or _ready(pending[0][1])):
+                yield _settled(*pending.popleft())
+        while pending:
+            yield _settled(*pending.popleft())
+
+
+def indexed_chunks(
+    paths: Iterable[str | os.PathLike],
+    clf: DrumClassifier,
+    index: Index | None,
+    find: Callable[[Index, str, int, int, str], T | None],
+    workers: int,
+    batch_size: int,
+    threads: int | None = None,
+) -> Iterator[tuple[list[Planned], tuple[list[_FileInfo], np.ndarray] | None]]:
+    """`decoded_chunks` for `clf`, where a file unchanged since `index` stored an answer for it
+    is not decoded: planned's cached answer is `find(index, absolute path, size, mtime_ns,
+    model_id)` (e.g. `Index.lookup`). The index is committed when the caller is done with the
+    last chunk or closes this generator early (Ctrl-C), so every finished answer is kept."""
+
+    def cached(path: str) -> T | None:
+        if index is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None  # let the decoder say what is wrong with it
+        return find(index, os.path.abspath(path), st.st_size, st.st_mtime_ns, clf.model_id)
+
+    chunks = decoded_chunks(paths, clf.feature_config, cached, workers, batch_size, threads)
+    with closing(chunks):
+        try:
+            yield from chunks
+        finally:
+            if index is not None:
+                index.commit()
+
+
+def _ready(future: Future | _Immediate | None) -> bool:
+    return future is None or future.done()
+
+
+def _settled(planned: list, future: Future | _Immediate | None) -> tuple[list, tuple | None]:
+    return planned, None if future is None else future.result()
 
 
 def classify_paths(
@@ -247,39 +316,18 @@ def classify_paths(
 
 
 def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
-    config = clf.feature_config
     first_of_hash: dict[str, str] = {}  # content hash -> first path (duplicates); ~100 B/file
-    pending: deque = deque()
-    limit = max(1, workers) * IN_FLIGHT_PER_WORKER
-    with _decoder(workers) as submit, _torch_threads(threads or default_threads(workers)):
-        try:
-            for chunk in _chunks(iter_audio_files(paths), batch_size):
-                planned = [
-                    item
-                    if isinstance(item, ScanError)
-                    else (item, _lookup(index, item, clf.model_id))
-                    for item in chunk
-                ]
-                todo = [p[0] for p in planned if isinstance(p, tuple) and p[1] is None]
-                pending.append((planned, submit(decode_chunk, todo, config) if todo else None))
-                while pending and (len(pending) > limit or _ready(pending[0][1])):
-                    yield from _finish(*pending.popleft(), clf, decision, index, first_of_hash)
-            while pending:
-                yield from _finish(*pending.popleft(), clf, decision, index, first_of_hash)
-        finally:
-            if index is not None:
-                index.commit()  # Ctrl-C or a closed generator keeps every finished result
+    chunks = indexed_chunks(paths, clf, index, Index.lookup, workers, batch_size, threads)
+    with closing(chunks):  # closing this generator closes the workers and commits the index
+        for planned, chunk in chunks:
+            yield from _finish(planned, chunk, clf, decision, index, first_of_hash)
 
 
-def _ready(future: Future | _Immediate | None) -> bool:
-    return future is None or future.done()
-
-
-def _finish(planned, future, clf, decision, index, first_of_hash) -> Iterator[Result]:
+def _finish(planned, chunk, clf, decision, index, first_of_hash) -> Iterator[Result]:
     """Run the model on one decoded chunk and merge with the cached answers, in order."""
     decoded: dict[str, tuple[_FileInfo, dict | None]] = {}
-    if future is not None:
-        infos, waves = future.result()
+    if chunk is not None:
+        infos, waves = chunk
         probs = clf.predict_proba_waves(waves) if len(waves) else np.zeros((0, 0))
         rows = iter(probs.tolist())
         for info in infos:

@@ -6,7 +6,8 @@ mode, so a run that is interrupted (Ctrl-C, kill -9, power cut) leaves a consist
 holding every batch committed before it stopped; running again resumes from there.
 
 Corrections are keyed by content hash, so a corrected sound stays corrected when it is moved,
-renamed or copied (e.g. into an organised kit).
+renamed or copied (e.g. into an organised kit). Embeddings (`drumnet similar`) are cached like
+results: by path and model, valid while the file's size and mtime are unchanged.
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+import numpy as np
+
 from drumnet.cache import cache_dir
 from drumnet.scan import iter_audio_files
 
+# Tables are only ever added (CREATE TABLE IF NOT EXISTS), so an older index file gains a new
+# table the first time it is opened and older drumnet versions ignore it: no version change.
+# Bump this only if an existing table ever changes shape.
 SCHEMA_VERSION = 1
 COMMIT_EVERY = 256  # rows per transaction: at most this much work is lost to a kill -9
 COMMIT_SECONDS = 2.0  # ... or this many seconds of it, whichever comes first
@@ -50,7 +56,22 @@ CREATE TABLE IF NOT EXISTS corrections (
     labelled_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS embeddings (
+    path TEXT NOT NULL,          -- absolute path as found, like results.path
+    model_id TEXT NOT NULL,
+    size INTEGER NOT NULL,       -- bytes
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,          -- blake2b-128 of the file's bytes, hex
+    label TEXT NOT NULL,         -- the model's most probable class
+    dim INTEGER NOT NULL,        -- values in vector
+    vector BLOB NOT NULL,        -- float32 little-endian, unit length
+    PRIMARY KEY (path, model_id)
+);
 """
+_INSERT = {  # table -> statement; rows are queued per table and written in one transaction
+    "results": "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "embeddings": "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+}
 
 
 def file_hash(path: str | os.PathLike) -> str:
@@ -82,6 +103,19 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Embedding:
+    """One stored embedding of one file by one model. vector: float32 (dim,), unit length."""
+
+    path: str
+    model_id: str
+    size: int
+    mtime_ns: int
+    hash: str
+    label: str  # the model's most probable class
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
 class Correction:
     """A person's label for a sound, by content hash."""
 
@@ -106,7 +140,7 @@ class Index:
             "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
         self._db.commit()
-        self._pending: list[tuple] = []
+        self._pending: dict[str, list[tuple]] = {table: [] for table in _INSERT}
         self._closed = False
         self._last_commit = time.monotonic()
 
@@ -142,7 +176,8 @@ class Index:
 
     def put(self, entry: Entry) -> None:
         """Store a result; written in batches (see COMMIT_EVERY, COMMIT_SECONDS)."""
-        self._pending.append(
+        self._queue(
+            "results",
             (
                 entry.path,
                 entry.model_id,
@@ -153,21 +188,48 @@ class Index:
                 json.dumps(entry.scores),
                 int(entry.silent),
                 entry.classified_at,
-            )
+            ),
         )
+
+    def lookup_embedding(
+        self, path: str, size: int, mtime_ns: int, model_id: str
+    ) -> Embedding | None:
+        """The stored embedding of an unchanged file (same path, size, mtime, model), else None."""
+        row = self._db.execute(
+            "SELECT path, model_id, size, mtime_ns, hash, label, dim, vector FROM embeddings "
+            "WHERE path = ? AND model_id = ? AND size = ? AND mtime_ns = ?",
+            (path, model_id, size, mtime_ns),
+        ).fetchone()
+        if row is None:
+            return None
+        *head, dim, blob = row
+        vector = np.frombuffer(blob, dtype="<f4")
+        return Embedding(*head, vector) if vector.size == dim else None  # damaged: recompute
+
+    def put_embedding(self, e: Embedding) -> None:
+        """Store an embedding; written in batches like `put`."""
+        vector = np.ascontiguousarray(e.vector, dtype="<f4")
+        row = (e.path, e.model_id, e.size, e.mtime_ns, e.hash, e.label, vector.size)
+        self._queue("embeddings", (*row, vector.tobytes()))
+
+    def embedding_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+
+    def _queue(self, table: str, row: tuple) -> None:
+        self._pending[table].append(row)
         due = time.monotonic() - self._last_commit > COMMIT_SECONDS
-        if len(self._pending) >= COMMIT_EVERY or due:
+        if sum(map(len, self._pending.values())) >= COMMIT_EVERY or due:
             self.commit()
 
     def commit(self) -> None:
-        """Write pending results in one transaction."""
-        if self._pending and not self._closed:
+        """Write pending rows in one transaction."""
+        if any(self._pending.values()) and not self._closed:
             with self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    self._pending,
-                )
-            self._pending.clear()
+                for table, rows in self._pending.items():
+                    if rows:
+                        self._db.executemany(_INSERT[table], rows)
+            for rows in self._pending.values():
+                rows.clear()
         self._last_commit = time.monotonic()
 
     def entries(self, model_id: str | None = None) -> Iterator[Entry]:

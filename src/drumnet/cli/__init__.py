@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "drumnet.cli.demo",
     "drumnet.cli.classify",
     "drumnet.cli.organize",
+    "drumnet.cli.similar",
     "drumnet.cli.dream",
 )
 

@@ -23,14 +23,24 @@ from drumnet.classifier import DrumClassifier, load_model
 from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.datasets.manifest import Sample, write_manifest
 from drumnet.index import Index, duplicate_groups
+from drumnet.similar import Embedded
 from drumnet.taxonomy import CLASSES, parse_classes
 
 FORMATS = ("table", "csv", "jsonl")
 
 
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """--model, --workers and --no-index: shared by classify, organize and similar."""
+    parser.add_argument("--model", help="model name or .safetensors file (default: shipped)")
+    parser.add_argument("--workers", type=int, default=2, help="decoding processes (default 2)")
+    parser.add_argument(
+        "--no-index", action="store_true", help="neither read nor write the library index"
+    )
+
+
 def add_decision_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by classify and organize."""
-    parser.add_argument("--model", help="model name or .safetensors file (default: shipped)")
+    add_model_options(parser)
     parser.add_argument("--classes", help="restrict the decision, e.g. kick,snare or 'four'")
     parser.add_argument(
         "--min-confidence",
@@ -38,10 +48,6 @@ def add_decision_options(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         metavar="P",
         help="answers below this probability become 'unsure' (default 0)",
-    )
-    parser.add_argument("--workers", type=int, default=2, help="decoding processes (default 2)")
-    parser.add_argument(
-        "--no-index", action="store_true", help="neither read nor write the library index"
     )
 
 
@@ -54,7 +60,7 @@ def progress(items: Iterable, what: str = "files") -> Iterator:
     return tqdm(items, unit=f" {what}", file=sys.stderr, disable=not sys.stderr.isatty())
 
 
-def report_error(result: Result, command: str) -> None:
+def report_error(result: Result | Embedded, command: str) -> None:
     tqdm.write(f"drumnet {command}: {result.path}: {result.error}", file=sys.stderr)
 
 

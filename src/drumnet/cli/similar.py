@@ -1,0 +1,112 @@
+"""`drumnet similar QUERY PATH...`: the files under PATHs that sound most like QUERY.
+
+Results go to stdout (rank, similarity, label, path), one line per failed file to stderr, like
+`drumnet classify`. Formats: `table` (default on a terminal), `jsonl` (default otherwise:
+`{rank, path, similarity, label}` per match), `csv`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import closing
+
+from drumnet.classify import DEFAULT_BATCH_SIZE
+from drumnet.cli.classify import (
+    FORMATS,
+    add_model_options,
+    load_cli_model,
+    open_index,
+    progress,
+    report_error,
+)
+from drumnet.similar import Embedded, Match, embed_paths, embed_query, nearest
+from drumnet.taxonomy import parse_classes
+
+DEFAULT_TOP = 10
+
+
+def write_matches(matches: list[Match], fmt: str) -> None:
+    if fmt == "jsonl":
+        for m in matches:
+            print(json.dumps(m.to_record(), ensure_ascii=False))
+    elif fmt == "csv":
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(["rank", "similarity", "label", "path"])
+        out.writerows([m.rank, f"{m.similarity:.3f}", m.label, m.path] for m in matches)
+    else:
+        for m in matches:
+            print(f"{m.rank:>3}  {m.similarity:6.3f}  {m.label:<8} {m.path}")
+
+
+class _Failures:
+    """Passes embedded files on; reports each failed one on stderr and counts it."""
+
+    def __init__(self):
+        self.count = 0
+
+    def report(self, items: Iterable[Embedded]) -> Iterator[Embedded]:
+        for item in items:
+            if not item.ok:
+                self.count += 1
+                report_error(item, "similar")
+            yield item
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    classes = parse_classes(args.classes)
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    if not any(os.path.lexists(p) for p in args.paths):
+        raise FileNotFoundError(f"no such file or folder: {', '.join(args.paths)}")
+    model = load_cli_model(args, "similar")
+    if model is None:
+        return 2
+    model.class_indices(classes)  # a class this model does not know is a usage error
+    index = open_index(args)
+    failures = _Failures()
+    try:
+        query = embed_query(args.query, model, index)
+        found = embed_paths(args.paths, model, args.workers, args.batch_size, index)
+        with closing(found):  # stops the workers even on Ctrl-C, before the index closes
+            matches = nearest(query, failures.report(progress(found)), args.top, classes)
+        write_matches(matches, fmt)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `drumnet similar q.wav . | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    finally:
+        if index is not None:
+            index.close()
+    return 1 if failures.count else 0
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "similar",
+        help="find the files that sound most like one",
+        description="Rank the audio files under PATHs by how similar they sound to QUERY "
+        "(cosine of the network's penultimate features; cached in the library index). "
+        "Exit status: 0 all files compared, 1 some files failed (each reported on stderr), "
+        "2 usage error.",
+    )
+    p.add_argument("query", metavar="QUERY", help="the audio file to find sounds like")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files and folders (recursive)")
+    p.add_argument(
+        "--top", type=positive_int, default=DEFAULT_TOP, metavar="N", help="matches to list"
+    )
+    p.add_argument("--classes", help="only files heard as one of these, e.g. kick,snare")
+    p.add_argument("--format", choices=FORMATS, help="table on a terminal, else jsonl")
+    add_model_options(p)
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_similar)

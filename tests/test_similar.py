@@ -1,0 +1,219 @@
+"""Search by sound: embeddings, ranking, the index cache and `drumnet similar` end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+import torch.nn.functional as F
+
+import drumnet.classify
+from drumnet.audio import prepare_waveform
+from drumnet.classifier import load_model
+from drumnet.cli import main
+from drumnet.config import FeatureConfig
+from drumnet.index import Index
+from drumnet.nets import build_model
+from drumnet.similar import embed_paths, embed_query, embed_waves, nearest, top_k
+from drumnet.synth.drums import synth_drum
+from drumnet.taxonomy import CLASSES
+
+RATE = 44100  # Hz
+KINDS = ("kick", "snare", "hihat")
+
+
+def render(kind: str, seed: int) -> np.ndarray:
+    return synth_drum(kind, np.random.default_rng([2024, KINDS.index(kind), seed]), RATE)
+
+
+def write(path: Path, x: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), x, RATE, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def lib(tmp_path) -> Path:
+    """tmp_path/lib: 5 kicks, 5 snares and 5 hats (some in a sub-folder)."""
+    for kind in KINDS:
+        for seed in range(5):
+            write(
+                tmp_path / "lib" / ("sub" if seed % 2 else "") / f"{kind}{seed}.wav",
+                render(kind, seed),
+            )
+    return tmp_path / "lib"
+
+
+@pytest.fixture
+def query(tmp_path) -> Path:
+    return write(tmp_path / "query.wav", render("kick", 99))  # a kick the library does not hold
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_model()
+
+
+def waves(n: int = 6) -> np.ndarray:
+    config = FeatureConfig()
+    sounds = [render(KINDS[i % 3], i) for i in range(n)]
+    return np.stack([prepare_waveform(x, RATE, config) for x in sounds])  # (n, n_samples)
+
+
+def records(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def run(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exc:  # argparse rejects bad option values itself
+        return exc.code
+
+
+def test_shipped_model_finds_kicks_for_a_kick(lib, query, shipped):
+    found = embed_paths(lib, shipped, workers=0, threads=1)
+    matches = nearest(embed_query(query, shipped), found, top=3)
+    kicks = [Path(m.path).name.startswith("kick") for m in matches]
+    assert len(matches) == 3 and sum(kicks) >= 2, matches
+    assert [m.rank for m in matches] == [1, 2, 3]
+    assert matches[0].similarity >= matches[1].similarity >= matches[2].similarity
+
+
+@pytest.mark.parametrize(("name", "dim"), [("highway", 64), ("mlp", 128), ("ensemble", 192)])
+def test_embeddings_are_unit_length_deterministic_and_sized(name, dim):
+    torch.manual_seed(0)
+    model = load_model("ensemble") if name == "ensemble" else build_model(name, CLASSES)
+    x = waves()
+    first = embed_waves(model, x)
+    assert first.shape == (len(x), dim) and first.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(embed_waves(model, x), first)
+    # Batch-independent (eval mode: batch norm uses its running statistics)...
+    np.testing.assert_allclose(embed_waves(model, x[:1])[0], first[0], rtol=1e-4, atol=1e-5)
+    if name != "ensemble":  # ... and the caller's train mode is left as it was.
+        assert model.training
+
+
+def test_ensemble_embedding_joins_its_members():
+    ensemble = load_model("ensemble")
+    x = waves(3)
+    members = [embed_waves(m, x) for m in ensemble.model_.members]
+    joined = np.concatenate(members, axis=1) / math.sqrt(len(members))
+    np.testing.assert_allclose(embed_waves(ensemble, x), joined, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["highway", "mlp"])
+def test_embedding_is_the_input_of_the_output_layer(name):
+    """The penultimate features, computed by hand from each architecture's layers."""
+    torch.manual_seed(0)
+    net = build_model(name, CLASSES).eval()
+    x = waves(4)
+    with torch.no_grad():
+        spec = net.frontend(torch.from_numpy(x))
+        if name == "highway":
+            h = net.body.stages(spec)[-1]  # (B, C, T', F')
+            pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
+            features = net.body.classifier[:-1](pooled)  # after the dense layer's BN + ELU
+        else:
+            features = net.body.body(net.body.input(spec))  # the last hidden layer
+    expect = F.normalize(features, dim=1).numpy()
+    np.testing.assert_allclose(embed_waves(net, x), expect, rtol=1e-4, atol=1e-6)
+
+
+def test_top_k_is_a_stable_sort_cut_short():
+    ties = np.array([0.5, 0.9, 0.5, 0.9, 0.1, 0.5], dtype=np.float32)
+    assert top_k(ties, 4).tolist() == [1, 3, 0, 2]
+    assert top_k(ties, 99).tolist() == [1, 3, 0, 2, 5, 4]
+    scores = np.random.default_rng(0).integers(0, 5, 1000).astype(np.float32)
+    expect = np.argsort(-scores, kind="stable")[:37]
+    assert top_k(scores, 37).tolist() == expect.tolist()
+
+
+def test_cli_excludes_the_query_and_its_copies(lib, query, isolated_cache, capsys):
+    (lib / "copy-of-query.wav").write_bytes(query.read_bytes())
+    assert run(["similar", str(lib / "kick0.wav"), str(lib), str(query), "--top", "50"]) == 0
+    rows = records(capsys.readouterr().out)
+    names = [Path(r["path"]).name for r in rows]
+    assert "kick0.wav" not in names and len(names) == 16  # 15 + 2 copies - the query
+    assert names.count("query.wav") + names.count("copy-of-query.wav") == 2
+    assert run(["similar", str(query), str(lib), str(query), "--top", "50"]) == 0
+    names = [Path(r["path"]).name for r in records(capsys.readouterr().out)]
+    assert len(names) == 15 and "copy-of-query.wav" not in names  # same bytes: the query
+
+
+def test_cli_bad_files_are_reported_and_the_search_goes_on(lib, query, isolated_cache, capsys):
+    (lib / "empty.wav").write_bytes(b"")
+    (lib / "sub" / "corrupt.wav").write_bytes(b"RIFF" + bytes(range(256)) * 4)
+    assert run(["similar", str(query), str(lib), "--top", "5"]) == 1
+    out, err = capsys.readouterr()
+    assert len(records(out)) == 5
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("drumnet similar: ") for line in lines)
+    assert "empty.wav: empty file" in err and "corrupt.wav: " in err
+
+
+def test_cli_second_run_reads_the_index_not_the_files(
+    lib, query, isolated_cache, monkeypatch, capsys
+):
+    decoded = []
+    decode_one = drumnet.classify.decode_one
+    monkeypatch.setattr(
+        drumnet.classify, "decode_one", lambda path, c: decoded.append(path) or decode_one(path, c)
+    )
+    argv = ["similar", str(query), str(lib), "--workers", "0"]
+    assert run(argv) == 0
+    first = capsys.readouterr().out
+    assert len(decoded) == 16  # the query and the 15 library files
+    decoded.clear()
+    assert run(argv) == 0
+    assert decoded == [] and capsys.readouterr().out == first
+    with Index(isolated_cache / "index.sqlite") as index:
+        assert index.embedding_count() == 16
+    write(lib / "snare0.wav", render("kick", 7))  # changed: only it is decoded again
+    assert run(argv) == 0
+    assert decoded == [str(lib / "snare0.wav")]
+
+
+def test_cli_no_index_writes_no_index(lib, query, isolated_cache, capsys):
+    assert run(["similar", str(query), str(lib), "--no-index", "--top", "2"]) == 0
+    assert len(records(capsys.readouterr().out)) == 2
+    assert not (isolated_cache / "index.sqlite").exists()
+    assert not list(lib.rglob("*.sqlite*"))  # never anything inside the library
+
+
+def test_cli_classes_filter_and_formats(lib, query, isolated_cache, capsys):
+    assert run(["similar", str(query), str(lib), "--classes", "hihat,snare", "--top", "50"]) == 0
+    rows = records(capsys.readouterr().out)
+    assert rows and {r["label"] for r in rows} <= {"hihat", "snare"}
+    assert set(rows[0]) == {"rank", "path", "similarity", "label"}
+    assert all(-1 <= r["similarity"] <= 1 for r in rows)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert run(["similar", str(query), str(lib), "--format", "csv", "--top", "3"]) == 0
+    table = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert len(table) == 3 and set(table[0]) == {"rank", "similarity", "label", "path"}
+    assert len(table[0]["similarity"].split(".")[1]) == 3  # 3 decimals
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["{empty}", "{lib}"],  # unreadable query
+        ["{lib}", "{lib}"],  # a folder as the query
+        ["{query}", "/no/such/folder"],  # no PATH exists
+        ["{query}", "{lib}", "--top", "0"],
+        ["{query}", "{lib}", "--classes", "banjo"],
+    ],
+)
+def test_cli_usage_errors_exit_2(lib, query, tmp_path, isolated_cache, argv, capsys):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    names = {"lib": lib, "query": query, "empty": empty}
+    assert run(["similar", *(a.format(**names) for a in argv)]) == 2
+    assert capsys.readouterr().out == ""
