@@ -114,8 +114,10 @@ def test_hand_drums_land_softer_and_ring_shorter_than_toms():
 
 def test_side_stick_has_a_low_tok_and_a_bright_click():
     sticks = [rim(np.random.default_rng(i), RATE, 0.0) for i in range(12)]
-    assert np.median([band_share(x, 0, 1000) for x in sticks]) > 0.4
-    assert np.median([band_share(x, 1000, 6000) for x in sticks]) > 0.25
+    # Dry, before any library colour: the tok holds a fifth or more of the energy, the stick's
+    # click and ring most of the rest (synth v3 moved energy up, toward the Hydrogen side sticks).
+    assert 0.15 < np.median([band_share(x, 0, 1000) for x in sticks]) < 0.6
+    assert np.median([band_share(x, 1000, 6000) for x in sticks]) > 0.4
     assert max(x.size for x in sticks) <= 0.26 * RATE
 
 

@@ -25,7 +25,10 @@ Voice = Callable[[np.random.Generator, int, float], np.ndarray]
 # Bumped whenever a voice changes what it draws, so that cached renders are made anew.
 # 2: djembe / dunun / conga-bongo / cajon / tabla-darbuka / glass / scrape in perc, side-stick
 # rim, hats with a low clang and half-open sizzle, cymbal wash, finger snaps, longer toms.
-SYNTH_VERSION = 2
+# 3: band shares moved toward the Hydrogen kits': acoustic hats with more 150 Hz-1 kHz body and
+# fewer machine hats, darker acoustic snares (wires 1.5-5 kHz, less of them), side sticks with
+# a brighter, shorter tok and a louder stick ring.
+SYNTH_VERSION = 3
 
 SYNTHS: dict[str, Voice] = {
     "kick": kick,

@@ -50,9 +50,15 @@ EQ_HZ = np.array([150.0, 400.0, 800.0, 1500.0, 3000.0, 5000.0, 8000.0, 12000.0])
 
 def _hat_gains(rng: np.random.Generator, kind: str) -> np.ndarray:
     """dB at EQ_HZ for a hat: a weak clang, a 1-3 kHz dip, the bulk at 4-10 kHz."""
-    clang = rng.uniform(-12, 2) + (6 if kind == "pedal" else 0)  # a pedal chick is duller
+    clang = rng.uniform(-10, 8) + (6 if kind == "pedal" else 0)  # a pedal chick is duller
     return np.array(
-        [-30, clang, clang - rng.uniform(0, 4), rng.uniform(-20, -10), rng.uniform(-10, -2)]
+        [
+            rng.uniform(-30, -12),
+            clang,
+            clang - rng.uniform(0, 4),
+            rng.uniform(-20, -10),
+            rng.uniform(-10, -2),
+        ]
         + [0, rng.uniform(-3, 0), rng.uniform(-8, -2)]
     )
 
@@ -110,7 +116,7 @@ def hihat(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -
     closed and pedal hats 2.5x shorter.
     """
     kind = ("closed", "pedal", "half", "open")[int(rng.choice(4, p=[0.35, 0.2, 0.2, 0.25]))]
-    machine = rng.random() < electronic
+    machine = rng.random() < 0.6 * electronic
     decay = rng.uniform(*HAT_DECAY[kind]) * (0.4 if machine and kind in ("closed", "pedal") else 1)
     choked = kind == "open" and rng.random() < 0.45  # the foot closes the hat before it dies
     length = decay * (rng.uniform(0.3, 0.9) if choked else rng.uniform(1.0, 1.3)) + 0.01

@@ -63,9 +63,10 @@ def snare(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -
     if machine:  # 909/808 style: bright filtered noise, highpassed
         wires = dsp.highpass(wires, rng.uniform(1500, 4000), sample_rate)
     else:
-        wires = dsp.bandpass(wires, rng.uniform(2500, 6000), sample_rate, q=rng.uniform(0.4, 1.0))
+        wires = dsp.bandpass(wires, rng.uniform(1500, 5000), sample_rate, q=rng.uniform(0.4, 1.0))
         wires = dsp.highpass(wires, 300, sample_rate)
-    balance = rng.uniform(0.2, 0.85)  # share of the noise in the mix
+    # Share of the noise in the mix: machine snares are mostly noise, acoustic ones mostly shell.
+    balance = rng.uniform(0.3, 0.85) if machine else rng.uniform(0.1, 0.7)
     out = (1 - balance) * body / (np.max(np.abs(body)) + 1e-9)
     out = out + balance * wires / (np.max(np.abs(wires)) + 1e-9)
     if rng.random() < 0.25:  # rimshot: a hard, ringing crack on top
@@ -178,19 +179,19 @@ def rim(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -> 
     click = noise(rng, t.size) * exp_decay(t, rng.uniform(0.003, 0.01))
     click = dsp.bandpass(click, rng.uniform(1500, 4000), sample_rate, q=rng.uniform(0.5, 1.0))
     stick_hz = rng.uniform(1000, 3000) * np.array([1.0, rng.uniform(2.3, 2.9)])
-    stick_decays = rng.uniform(0.015, 0.05) * np.array([1.0, 0.5])
+    stick_decays = rng.uniform(0.02, 0.06) * np.array([1.0, 0.5])
     stick = modes(t, stick_hz, np.array([1.0, 0.5]), stick_decays, rng)
-    tok_hz = rng.uniform(300, 600) * np.array([1.0, rng.uniform(1.4, 1.8), rng.uniform(2.1, 2.6)])
-    tok_decays = rng.uniform(0.1, 0.3) * np.array([1.0, 0.6, 0.4])
+    tok_hz = rng.uniform(350, 900) * np.array([1.0, rng.uniform(1.4, 1.8), rng.uniform(2.1, 2.6)])
+    tok_decays = rng.uniform(0.06, 0.2) * np.array([1.0, 0.6, 0.4])
     tok = modes(t, tok_hz, np.array([1.0, 0.6, 0.3]), tok_decays, rng)
     head_hz, head_decay = np.array([rng.uniform(150, 260)]), np.array([rng.uniform(0.08, 0.2)])
     head = modes(t, head_hz, np.ones(1), head_decay, rng)
     out = (
         unit_peak(click)
-        + rng.uniform(0.4, 1.0) * unit_peak(stick)
+        + rng.uniform(0.8, 1.5) * unit_peak(stick)
         + rng.uniform(0.2, 0.6) * unit_peak(tok)
     )
-    out += rng.uniform(0.15, 0.45) * unit_peak(head)
+    out += rng.uniform(0.1, 0.3) * unit_peak(head)
     if rng.random() < 0.6:
         out += rng.uniform(0.1, 0.4) * unit_peak(
             wire_buzz(rng, t, sample_rate, rng.uniform(0.05, 0.15))
