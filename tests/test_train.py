@@ -1,4 +1,4 @@
-"""A short training run on synthesised sounds separates kicks from hats."""
+"""Training on synthesised sounds: kicks vs hats, reproducibility, the fixed schedule."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from conftest import synth_drum
 
 from drumnet.audio import prepare_waveform
 from drumnet.config import FeatureConfig
+from drumnet.experiments import Pool, run_split
+from drumnet.splits import Split
 from drumnet.train import Data, TrainConfig, fit, predict_logits, score
 
 CFG = FeatureConfig()
@@ -38,3 +40,26 @@ def test_training_is_reproducible():
     a, _ = fit(train, None, ("kick", "hihat"), config, CFG)
     b, _ = fit(train, None, ("kick", "hihat"), config, CFG)
     assert np.array_equal(predict_logits(a, train.waves), predict_logits(b, train.waves))
+
+
+def test_without_early_stopping_every_epoch_runs_and_the_last_weights_are_kept():
+    train, val = _set(16, 0), _set(8, 1)
+    config = TrainConfig(
+        model="mlp", epochs=3, patience=1, batch_size=8, seed=0, early_stopping=False
+    )
+    watched, history = fit(train, val, ("kick", "hihat"), config, CFG)
+    blind, _ = fit(train, None, ("kick", "hihat"), config, CFG)
+    assert len(history) == 3 and all("val_bal_acc" in row for row in history)
+    # Validation only records scores: the model is the last epoch's, as without validation.
+    assert np.array_equal(predict_logits(watched, val.waves), predict_logits(blind, val.waves))
+
+
+def test_run_split_trains_on_the_validation_sounds_when_nothing_stops_early():
+    data = _set(24, 0)
+    labels = np.array(["kick", "hihat"])[data.y]
+    pool = Pool(data.waves, labels, np.array(["kit"] * 24), np.zeros(24, bool))
+    split = Split("library", np.arange(12), np.arange(12, 18), np.arange(18, 24))
+    config = TrainConfig(model="mlp", epochs=1, batch_size=8, early_stopping=False)
+    outcome = run_split(pool, ("kick", "hihat"), split, config)
+    assert list(outcome.split.train) == list(range(18)) and len(outcome.split.val) == 0
+    assert list(outcome.split.test) == list(range(18, 24)) and outcome.report is not None

@@ -144,8 +144,13 @@ def run_split(
     history_path: str | Path | None = None,
     progress: bool | None = None,
 ) -> Outcome:
-    """Train on split.train (validating on split.val) and evaluate on split.test."""
+    """Train on split.train (validating on split.val) and evaluate on split.test.
+
+    Without early stopping (config.early_stopping off) the validation sounds train too.
+    """
     features = features or FeatureConfig()
+    if not config.early_stopping and len(split.val):
+        split = replace(split, train=np.union1d(split.train, split.val), val=split.val[:0])
     y = pool.y(classes)
     weights = np.where(pool.extra, extra_weight, 1.0).astype(np.float32)
 

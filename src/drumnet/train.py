@@ -28,6 +28,9 @@ class TrainConfig:
     model_overrides: dict[str, Any] = field(default_factory=dict)  # e.g. {"channels": [8, 16]}
     epochs: int = 40  # upper bound; early stopping usually ends sooner
     patience: int = 8  # epochs without a better validation score before stopping
+    # False: train the whole cosine schedule and keep the last weights; the validation sounds
+    # then train too (run_split merges them), since there is nothing to stop on.
+    early_stopping: bool = True
     batch_size: int = 64
     min_batches: int = 12  # an epoch repeats a small data set until it has this many batches
     lr: float = 2e-3  # Adam learning rate, cosine-annealed to 5 % over the epochs
@@ -126,7 +129,8 @@ def fit(
 ) -> tuple[DrumNet, list[dict]]:
     """Train a fresh model; returns (best model by validation balanced accuracy, history).
 
-    Without `val`, the last epoch's weights are kept. The history (one dict per epoch) is also
+    Without `val`, or with `config.early_stopping` off, every epoch runs and the last epoch's
+    weights are kept (validation scores, if any, are still recorded). The history (one dict per epoch) is also
     written to `history_path` as JSON lines, epoch by epoch, when given.
     """
     config = config or TrainConfig()
@@ -160,7 +164,9 @@ def fit(
             val_scores = score(predict_logits(model, val.waves), val.y)
             row.update({f"val_{k}": round(v, 5) for k, v in val_scores.items()})
             key = (row["val_bal_acc"], -loss)
-            if best_key is None or key > best_key:
+            if not config.early_stopping:
+                pass  # scores recorded only
+            elif best_key is None or key > best_key:
                 best_key, best_state, stale = key, load_state(model), 0
             else:
                 stale += 1

@@ -39,6 +39,7 @@ def _recipe(args: argparse.Namespace) -> Recipe:
         "model": args.model,
         "epochs": args.epochs,
         "patience": args.patience,
+        "early_stopping": args.early_stopping,
         "batch_size": args.batch_size,
         "lr": args.lr,
         "seed": args.seed,
@@ -116,6 +117,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--epochs", type=int)
     p.add_argument("--patience", type=int)
+    p.add_argument(
+        "--early-stopping",
+        action=argparse.BooleanOptionalAction,
+        help="stop when the validation kits stop improving (default: on, off in --preset "
+        "default, which trains its whole schedule and lets the validation kits train too)",
+    )
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--seed", type=int)
@@ -127,7 +134,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class F1 and confusion matrix of a model")
-    e.add_argument("--model", default="default", help="model name or file (default: shipped)")
+    e.add_argument("--model", help="model name or file (default: the shipped ensemble)")
     e.add_argument("--data", help="a labelled folder or manifest CSV (default: Hydrogen kits)")
     e.add_argument("--sources", help="data sources (default hydrogen)")
     e.add_argument("--classes", help="restrict to these classes")
