@@ -18,6 +18,7 @@ from drumnet.audio import prepare_waveform
 from drumnet.classifier import load_model
 from drumnet.cli import main
 from drumnet.config import FeatureConfig
+from drumnet.ensemble import MEMBERS
 from drumnet.index import Index
 from drumnet.nets import build_model
 from drumnet.similar import embed_paths, embed_query, embed_waves, nearest, top_k
@@ -86,7 +87,9 @@ def test_shipped_model_finds_kicks_for_a_kick(lib, query, shipped):
     assert matches[0].similarity >= matches[1].similarity >= matches[2].similarity
 
 
-@pytest.mark.parametrize(("name", "dim"), [("highway", 64), ("mlp", 128), ("ensemble", 192)])
+@pytest.mark.parametrize(
+    ("name", "dim"), [("highway", 64), ("mlp", 128), ("ensemble", 64 * len(MEMBERS))]
+)
 def test_embeddings_are_unit_length_deterministic_and_sized(name, dim):
     torch.manual_seed(0)
     model = load_model("ensemble") if name == "ensemble" else build_model(name, CLASSES)

@@ -106,9 +106,10 @@ class DrumClassifier:
 def load_model(
     name_or_path: str | os.PathLike | None = None, device: str | None = None
 ) -> DrumClassifier:
-    """Load a model by name ('default', the shipped one; 'ensemble', the shipped three) or by
-    file path."""
-    if name_or_path == ENSEMBLE:
+    """Load a model: None or 'ensemble' -> the shipped classifier, five highway nets averaged;
+    'default' -> the first of them alone (about 2.5x faster, a little less accurate: see
+    BENCHMARKS.md); another name -> drumnet/models/<name>.safetensors; else a file path."""
+    if name_or_path is None or name_or_path == ENSEMBLE:
         parts = [load_model(name, device="cpu") for name in MEMBERS]
         meta = {
             "model_id": f"{ENSEMBLE}({','.join(p.model_id for p in parts)})",

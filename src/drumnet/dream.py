@@ -10,7 +10,7 @@ Robustness, so that a dream convinces other models too: every step scores a batc
 of the sound (expectation over transformation): randomly shifted, re-gained and noise-dusted
 copies, passed through the training augmentation as well (tuning, EQ, choke, saturation, room,
 bit depth: `DreamConfig.library_eot`), averaged over an ensemble when several models are given
-(the CLI's default is the shipped ensemble of three highway nets). Regularisers keep the result
+(the CLI's default is the shipped ensemble of five highway nets). Regularisers keep the result
 near the input (squared log-magnitude difference), smooth (total variation of that difference
 over time and frequency) and not louder than the input by much; the final audio is
 peak-normalised to at most `DreamConfig.peak`.
@@ -110,9 +110,9 @@ class DreamResult:
 
 
 def dream_ensemble(device: str = "cpu") -> list:
-    """The shipped ensemble's members (drumnet.ensemble.MEMBERS) as classifiers: the default
-    classifier and two highway nets trained by the same recipe with other seeds. A dream must
-    convince all three, which is what makes it convince a model that took no part
+    """The shipped ensemble's members (drumnet.ensemble.MEMBERS) as classifiers: five highway
+    nets trained by the same recipe with seeds 0-4. A dream must
+    convince all of them, which is what makes it convince a model that took no part
     (BENCHMARKS.md, "Dreaming")."""
     return [load_model(n, device=device) for n in MEMBERS]
 

@@ -1,9 +1,10 @@
 """Several trained DrumNets heard as one: the mean of their class probabilities.
 
-The shipped ensemble ("ensemble") is the default classifier plus two highway nets trained by
-the same recipe with other seeds (`make model`). Averaging seeds is the most reliable lever we
-measured for kits never heard (BENCHMARKS.md, "Targets"); it costs one front end plus one
-network body per member. Dreaming uses the same members (drumnet.dream.dream_ensemble).
+The shipped ensemble ("ensemble", what `load_model()` and the CLI use unless told otherwise) is
+five highway nets trained by the same recipe with seeds 0-4 (`make model`): `default`, the first,
+and `default-seed1` .. `default-seed4`. Averaging seeds is the most reliable lever we measured for
+kits never heard (BENCHMARKS.md, "Targets"); it costs one front end plus one network body per
+member. Dreaming uses the same members (drumnet.dream.dream_ensemble).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from torch import nn
 from drumnet.nets import DrumNet
 
 ENSEMBLE = "ensemble"
-MEMBERS = ("default", "default-seed1", "default-seed2")
+MEMBERS = ("default", "default-seed1", "default-seed2", "default-seed3", "default-seed4")
 
 
 def check_compatible(nets: Sequence[DrumNet]) -> None:

@@ -1,6 +1,6 @@
 """Search a sample library by sound: the network's penultimate features, compared by cosine.
 
-    clf = load_model()
+    clf = load_model()  # the shipped ensemble
     query = embed_query("kick.wav", clf)
     for m in nearest(query, embed_paths(["~/Samples"], clf), top=5):
         print(m.rank, f"{m.similarity:.3f}", m.label, m.path)
@@ -90,7 +90,7 @@ def embedding_layers(net: nn.Module) -> list[nn.Linear]:
 
 
 def embedding_dim(net: nn.Module) -> int:
-    """D, the length of `net`'s embeddings (64 for the highway net, 192 for three of them)."""
+    """D, the length of `net`'s embeddings (64 for the highway net, 320 for the shipped five)."""
     return sum(layer.in_features for layer in embedding_layers(net))
 
 

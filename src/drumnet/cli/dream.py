@@ -39,7 +39,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--model",
         action="append",
         help="model name or .safetensors file; repeat for an ensemble "
-        "(default: dream uses the shipped ensemble of three highway nets, style the default model)",
+        "(default: dream uses the shipped ensemble of five highway nets, style the default model)",
     )
     p.add_argument("--steps", type=int, help="optimisation steps")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
