@@ -69,13 +69,13 @@ def precision_at(vectors: np.ndarray, labels: np.ndarray, ks=KS) -> dict[str, fl
 
 
 def quality(per_class: int) -> list[dict]:
-    single, ensemble = load_model(), load_model("ensemble")
+    single, ensemble = load_model("default"), load_model("ensemble")
     config = single.feature_config
     waves, labels = unseen_sounds(per_class, config)
     rows = []
     for name, vectors in (
         (f"shipped model ({single.model_id})", embed_waves(single, waves)),
-        ("shipped ensemble (3 highway nets)", embed_waves(ensemble, waves)),
+        ("shipped ensemble (5 highway nets)", embed_waves(ensemble, waves)),
         (
             "descriptors (MFCC, spectral, envelope), standardised",
             descriptor_embedding(waves, config),
