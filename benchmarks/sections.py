@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import tempfile
@@ -66,12 +67,17 @@ def study(quick: bool = False) -> dict:
     return {"rows": rows}
 
 
+@functools.cache
+def _taxonomy_pool():
+    """The taxonomy's data, read from the tensor cache once per worker process."""
+    return load_pool(("hydrogen",), EXTRAS)
+
+
 def _taxonomy_run(trainer: TrainConfig | str) -> acc.Measured:
     """One trainer on the taxonomy's 4 folds by kit (a worker process, one torch thread)."""
     torch.set_num_threads(1)
-    pool = load_pool(("hydrogen",), EXTRAS)  # from the tensor cache
     return acc.measure(
-        pool, CLASSES, "folds", trainer, extra_weight=RECIPES["default"].extra_weight
+        _taxonomy_pool(), CLASSES, "folds", trainer, extra_weight=RECIPES["default"].extra_weight
     )
 
 

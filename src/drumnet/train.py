@@ -164,12 +164,11 @@ def fit(
             val_scores = score(predict_logits(model, val.waves), val.y)
             row.update({f"val_{k}": round(v, 5) for k, v in val_scores.items()})
             key = (row["val_bal_acc"], -loss)
-            if not config.early_stopping:
-                pass  # scores recorded only
-            elif best_key is None or key > best_key:
-                best_key, best_state, stale = key, load_state(model), 0
-            else:
-                stale += 1
+            if config.early_stopping:  # otherwise the scores are only recorded
+                if best_key is None or key > best_key:
+                    best_key, best_state, stale = key, load_state(model), 0
+                else:
+                    stale += 1
         row["seconds"] = round(time.monotonic() - start, 1)
         history.append(row)
         if history_path:
