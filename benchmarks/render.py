@@ -299,7 +299,16 @@ SECTIONS = (
             "other, not with it: with 2 folds a single kit moves a figure by several points."
         ),
     ),
-    ("other", "Not a drum / unsure", _other, ""),
+    (
+        "other",
+        "Not a drum / unsure",
+        _other,
+        (
+            "The default recipe, split by library, with one non-drum source kept out of "
+            "training and tested with the held-out kits: all espeak-ng speech, or the LMMS "
+            "instruments."
+        ),
+    ),
     ("default_model", "The shipped default model", _default_model, ""),
     (
         "classify",

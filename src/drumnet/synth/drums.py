@@ -28,7 +28,10 @@ Voice = Callable[[np.random.Generator, int, float], np.ndarray]
 # 3: band shares moved toward the Hydrogen kits': acoustic hats with more 150 Hz-1 kHz body and
 # fewer machine hats, darker acoustic snares (wires 1.5-5 kHz, less of them), side sticks with
 # a brighter, shorter tok and a louder stick ring.
-SYNTH_VERSION = 3
+# 4: open and half-open hats brighter and open hats longer (their band shares and decay now
+# match the kits' open hats, not their closed ones); cymbals brighter with a 1.5 kHz dip, and
+# longer (2-6.5 s to -60 dB).
+SYNTH_VERSION = 4
 
 SYNTHS: dict[str, Voice] = {
     "kick": kick,

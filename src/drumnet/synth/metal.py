@@ -49,24 +49,30 @@ EQ_HZ = np.array([150.0, 400.0, 800.0, 1500.0, 3000.0, 5000.0, 8000.0, 12000.0])
 
 
 def _hat_gains(rng: np.random.Generator, kind: str) -> np.ndarray:
-    """dB at EQ_HZ for a hat: a weak clang, a 1-3 kHz dip, the bulk at 4-10 kHz."""
-    clang = rng.uniform(-10, 8) + (6 if kind == "pedal" else 0)  # a pedal chick is duller
+    """dB at EQ_HZ for a hat: a weak clang, a 1-3 kHz dip, the bulk at 3-10 kHz.
+
+    Closed and pedal hats keep more 300 Hz-1 kHz clang (about half their energy below 1 kHz in
+    the Hydrogen kits), open and half-open hats are brighter (about a quarter).
+    """
+    ringing = kind in ("half", "open")
+    clang = rng.uniform(-12, 5) if ringing else rng.uniform(-10, 8)
+    clang += 6 if kind == "pedal" else 0  # a pedal chick is duller
     return np.array(
         [
             rng.uniform(-30, -12),
             clang,
             clang - rng.uniform(0, 4),
             rng.uniform(-20, -10),
-            rng.uniform(-10, -2),
+            rng.uniform(-6, 0) if ringing else rng.uniform(-10, -2),
         ]
         + [0, rng.uniform(-3, 0), rng.uniform(-8, -2)]
     )
 
 
 def _cymbal_gains(rng: np.random.Generator) -> np.ndarray:
-    """dB at EQ_HZ for a cymbal: a strong 300 Hz-5 kHz body, a darker top than a hat's."""
+    """dB at EQ_HZ for a cymbal: a 300 Hz-1 kHz body, a 1.5 kHz dip, most energy at 2.5-5 kHz."""
     return np.array(
-        [-24, rng.uniform(-8, 0), rng.uniform(-8, -2), rng.uniform(-14, -6), rng.uniform(-8, -2)]
+        [-24, rng.uniform(-8, -1), rng.uniform(-8, -2), rng.uniform(-22, -12), rng.uniform(-4, 0)]
         + [0, rng.uniform(-8, -2), rng.uniform(-14, -6)]
     )
 
@@ -104,23 +110,32 @@ def _sizzle(rng: np.random.Generator, t: np.ndarray, rate: int) -> np.ndarray:
     return 1 + rng.uniform(0.5, 2.0) * smooth / (np.max(smooth) + 1e-12)
 
 
-HAT_DECAY = {"closed": (0.2, 0.7), "pedal": (0.1, 0.3), "half": (0.5, 1.5), "open": (0.7, 2.2)}
+HAT_DECAY = {"closed": (0.2, 0.7), "pedal": (0.1, 0.3), "half": (0.5, 1.5), "open": (0.8, 3.0)}
 HAT_ATTACK = {"closed": (0.0, 0.002), "pedal": (0.002, 0.01), "half": (0.001, 0.03)}
 
 
-def hihat(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -> np.ndarray:
-    """Hi-hat: closed, pedal chick, half-open sizzle or open (often choked by the foot).
+HAT_KINDS = ("closed", "pedal", "half", "open")
 
-    Decays to -60 dB: closed 0.2-0.7 s, pedal 0.1-0.3 s, half-open 0.5-1.5 s, open 0.7-2.2 s.
+
+def hihat(
+    rng: np.random.Generator, sample_rate: int, electronic: float = 0.5, kind: str | None = None
+) -> np.ndarray:
+    """Hi-hat: closed, pedal chick, half-open sizzle or open (often choked by the foot);
+    `kind` picks one of HAT_KINDS instead of drawing it.
+
+    Decays to -60 dB: closed 0.2-0.7 s, pedal 0.1-0.3 s, half-open 0.5-1.5 s, open 0.8-3 s.
     Acoustic hats keep a weak 300 Hz-1 kHz clang; machine hats are high-passed and their
     closed and pedal hats 2.5x shorter.
     """
-    kind = ("closed", "pedal", "half", "open")[int(rng.choice(4, p=[0.35, 0.2, 0.2, 0.25]))]
+    drawn = HAT_KINDS[int(rng.choice(4, p=[0.35, 0.2, 0.2, 0.25]))]
+    kind = kind or drawn  # a given kind still draws, so the rest of the sound stays the same
+    if kind not in HAT_KINDS:
+        raise ValueError(f"unknown hi-hat kind {kind!r}; choose from {', '.join(HAT_KINDS)}")
     machine = rng.random() < 0.6 * electronic
     decay = rng.uniform(*HAT_DECAY[kind]) * (0.4 if machine and kind in ("closed", "pedal") else 1)
-    choked = kind == "open" and rng.random() < 0.45  # the foot closes the hat before it dies
+    choked = kind == "open" and rng.random() < 0.35  # the foot closes the hat before it dies
     length = decay * (rng.uniform(0.3, 0.9) if choked else rng.uniform(1.0, 1.3)) + 0.01
-    t = times(min(2.0, length), sample_rate)
+    t = times(min(2.5, length), sample_rate)
     if machine:
         out = _machine_hat(rng, t, sample_rate, kind)
     else:
@@ -138,19 +153,19 @@ def hihat(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -
     return fade_out(out * env, sample_rate, 0.005)
 
 
-CYMBAL_DECAY = {"crash": (2.5, 5.0), "ride": (2.2, 5.0), "splash": (2.0, 3.5), "china": (2.0, 4.0)}
+CYMBAL_DECAY = {"crash": (3.0, 6.5), "ride": (2.5, 6.5), "splash": (2.0, 4.0), "china": (2.5, 5.0)}
 RIDE_BELL_RATIOS = np.array([1.0, 2.02, 2.74, 3.9, 5.3])  # a cup's partials: bright, bell-like
 
 
 def cymbal(rng: np.random.Generator, sample_rate: int, electronic: float = 0.5) -> np.ndarray:
-    """Cymbal: crash, ride (with bell and ping), splash or china, 2-5 s to -60 dB (cut at 3 s).
+    """Cymbal: crash, ride (with bell and ping), splash or china, 2-6.5 s to -60 dB (cut at 3.5 s).
 
     Acoustic: a 300 Hz-5 kHz wash that swells over 5-60 ms (crash, china) under a bright strike.
     Machine: two 808 square banks and high-passed noise.
     """
     kind = str(rng.choice(list(CYMBAL_DECAY)))
     decay = rng.uniform(*CYMBAL_DECAY[kind])
-    t = times(min(3.0, decay * rng.uniform(0.8, 1.1)), sample_rate)
+    t = times(min(3.5, decay * rng.uniform(0.8, 1.1)), sample_rate)
     if rng.random() < electronic:
         metal = _square_bank(rng, t.size, sample_rate) + _square_bank(rng, t.size, sample_rate)
         metal = dsp.highpass(
