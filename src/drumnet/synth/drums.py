@@ -55,7 +55,7 @@ def synth_drum(
     """One random sound of class `label` at `sample_rate` Hz.
 
     Returns float32 of shape (n,), finite, peak between -6.5 and -0.5 dBFS; n depends on the
-    class (a closed hat ~0.05 s, a crash up to ~3.5 s with its room).
+    class (a closed hat ~0.05 s, a crash up to ~4 s with its room).
     """
     if label not in SYNTHS:
         raise ValueError(f"no synthesiser for {label!r}; choose from {', '.join(SYNTHS)}")
