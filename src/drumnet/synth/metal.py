@@ -128,7 +128,7 @@ def hihat(
     closed and pedal hats 2.5x shorter.
     """
     drawn = HAT_KINDS[int(rng.choice(4, p=[0.35, 0.2, 0.2, 0.25]))]
-    kind = kind or drawn  # a given kind still draws, so the rest of the sound stays the same
+    kind = drawn if kind is None else kind  # a given kind still draws: the rest stays the same
     if kind not in HAT_KINDS:
         raise ValueError(f"unknown hi-hat kind {kind!r}; choose from {', '.join(HAT_KINDS)}")
     machine = rng.random() < 0.6 * electronic
