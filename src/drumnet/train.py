@@ -130,8 +130,8 @@ def fit(
     """Train a fresh model; returns (best model by validation balanced accuracy, history).
 
     Without `val`, or with `config.early_stopping` off, every epoch runs and the last epoch's
-    weights are kept (validation scores, if any, are still recorded). The history (one dict per epoch) is also
-    written to `history_path` as JSON lines, epoch by epoch, when given.
+    weights are kept (validation scores, if any, are still recorded). The history (one dict
+    per epoch) is also written to `history_path` as JSON lines, epoch by epoch, when given.
     """
     config = config or TrainConfig()
     features = features or FeatureConfig()
