@@ -107,6 +107,22 @@ def test_a_hit_after_half_a_second_of_silence_starts_at_the_window_start(tmp_pat
     assert np.abs(late[lag + 8 : lag + 4000] - early[8:4000]).max() < 0.01
 
 
+def test_the_energy_above_the_model_band_is_measured_and_an_offset_does_not_hide_it(
+    tmp_path: Path,
+) -> None:
+    # A hat that lives above the model's Nyquist plus an offset, like the Hydrogen TR-808 kit's.
+    t = np.arange(int(0.3 * 44100)) / 44100
+    hat = 0.4 * np.sin(2 * np.pi * 14000 * t) * np.exp(-t / 0.05)
+    sf.write(str(tmp_path / "hat.wav"), hat.astype(np.float32), 44100, "FLOAT")
+    sf.write(str(tmp_path / "offset.wav"), (hat + 0.05).astype(np.float32), 44100, "FLOAT")
+    sf.write(str(tmp_path / "tone.wav"), tone(44100, 0.3), 44100, "FLOAT")
+    hat_db, offset_db, tone_db = (
+        load_sound(tmp_path / f"{name}.wav").above_band_db for name in ("hat", "offset", "tone")
+    )
+    assert hat_db > 30 and offset_db > 30  # counting the offset as heard would give ~8 dB
+    assert tone_db < 0.5  # a 440 Hz tone loses nothing
+
+
 def test_onset_index_keeps_the_preroll_and_never_goes_negative() -> None:
     x = np.zeros(SR, dtype=np.float32)
     x[3000:3100] = 0.5

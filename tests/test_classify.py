@@ -108,6 +108,19 @@ def test_silent_file_is_unsure_with_warning(tmp_path, kick_hat):
     assert r.to_record()["warning"] == "silent"
 
 
+def test_a_sound_above_the_model_band_is_flagged_also_from_the_index(tmp_path, kick_hat):
+    t = np.arange(RATE // 4) / RATE
+    sf.write(str(tmp_path / "sizzle.wav"), 0.5 * np.sin(2 * np.pi * 12000 * t), RATE)
+    with Index(tmp_path / "index.sqlite") as index:
+        (fresh,) = classify_paths(tmp_path / "sizzle.wav", kick_hat, workers=0, index=index)
+        (cached,) = classify_paths(tmp_path / "sizzle.wav", kick_hat, workers=0, index=index)
+        assert fresh.ok and fresh.warning == "above-band" and fresh.to_record()["warning"]
+        assert cached.cached and cached.to_record() == fresh.to_record()
+        index._db.execute("DELETE FROM bands")  # as an older drumnet left it: no measurement
+        (old,) = classify_paths(tmp_path / "sizzle.wav", kick_hat, workers=0, index=index)
+        assert old.cached and old.warning is None and old.label == fresh.label
+
+
 def hostile_folder(root: Path, write_drum) -> tuple[set[str], set[str]]:
     """Build a folder of bad and good files; returns (names expected to fail, to succeed)."""
     root.mkdir(parents=True)

@@ -40,8 +40,10 @@ def test_jsonl_schema_and_exit_0(lib, model_file, isolated_cache, capsys):
     out, err = capsys.readouterr()
     rows = records(out)
     assert [Path(r["path"]).name for r in rows] == ["kick.wav", "hat.wav"]
+    # The test hat is noise high-passed above the model's 5.5 kHz band: flagged, as it should be.
+    assert [r.get("warning") for r in rows] == [None, "above-band"]
     for r in rows:
-        assert set(r) == {"path", "label", "confidence", "scores"}
+        assert set(r) - {"warning"} == {"path", "label", "confidence", "scores"}
         assert r["label"] in r["scores"] and r["confidence"] == max(r["scores"].values())
         assert sum(r["scores"].values()) == pytest.approx(1.0, abs=1e-4)
     assert err == ""

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -35,6 +36,19 @@ def test_put_lookup_and_staleness(tmp_path):
         assert index.count() == 1 and index.integrity_ok()
         mode = index._db.execute("PRAGMA journal_mode").fetchone()[0]
         assert mode == "wal"
+
+
+def test_the_above_band_measurement_is_stored_and_dropped_with_a_changed_file(tmp_path):
+    with Index(tmp_path / "i.sqlite") as index:
+        index.put(replace(entry("/lib/a.wav"), above_band_db=21.5))
+        index.put(entry("/lib/b.wav"))  # not measured (as written by an older drumnet)
+    with Index(tmp_path / "i.sqlite") as index:
+        assert index.lookup("/lib/a.wav", 10, 123, "m1").above_band_db == 21.5
+        assert index.lookup("/lib/b.wav", 10, 123, "m1").above_band_db is None
+        index.put(replace(entry("/lib/a.wav"), size=11))  # the file changed, not measured
+        index.commit()
+        assert index.lookup("/lib/a.wav", 11, 123, "m1").above_band_db is None
+        assert [e.above_band_db for e in index.entries()] == [None, None]
 
 
 def test_embeddings_round_trip_and_old_index_files_gain_the_table(tmp_path):

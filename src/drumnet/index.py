@@ -67,11 +67,26 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vector BLOB NOT NULL,        -- float32 little-endian, unit length
     PRIMARY KEY (path, model_id)
 );
+CREATE TABLE IF NOT EXISTS bands (  -- one row per results row (same key, size and mtime)
+    path TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    above_band_db REAL NOT NULL, -- dB of the file's energy above the model's band (audio.py)
+    PRIMARY KEY (path, model_id)
+);
 """
 _INSERT = {  # table -> statement; rows are queued per table and written in one transaction
     "results": "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "embeddings": "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "bands": "INSERT OR REPLACE INTO bands VALUES (?, ?, ?, ?, ?)",
 }
+# A results row with its bands row, if any (older drumnet versions wrote none).
+_RESULTS = (
+    "SELECT r.path, r.model_id, r.size, r.mtime_ns, r.hash, r.scores, r.silent, r.classified_at, "
+    "b.above_band_db FROM results r LEFT JOIN bands b ON b.path = r.path "
+    "AND b.model_id = r.model_id AND b.size = r.size AND b.mtime_ns = r.mtime_ns"
+)
 
 
 def file_hash(path: str | os.PathLike) -> str:
@@ -96,6 +111,7 @@ class Entry:
     scores: dict[str, float]  # over all the model's classes
     silent: bool
     classified_at: float
+    above_band_db: float | None = None  # None: not recorded (an older drumnet classified it)
 
     @property
     def label(self) -> str:
@@ -160,8 +176,7 @@ class Index:
     def lookup(self, path: str, size: int, mtime_ns: int, model_id: str) -> Entry | None:
         """The stored result for an unchanged file (same path, size, mtime, model), else None."""
         row = self._db.execute(
-            "SELECT path, model_id, size, mtime_ns, hash, scores, silent, classified_at "
-            "FROM results WHERE path = ? AND model_id = ? AND size = ? AND mtime_ns = ?",
+            _RESULTS + " WHERE r.path = ? AND r.model_id = ? AND r.size = ? AND r.mtime_ns = ?",
             (path, model_id, size, mtime_ns),
         ).fetchone()
         return _entry(row) if row else None
@@ -190,6 +205,9 @@ class Index:
                 entry.classified_at,
             ),
         )
+        if entry.above_band_db is not None:
+            key = (entry.path, entry.model_id, entry.size, entry.mtime_ns)
+            self._queue("bands", (*key, entry.above_band_db))
 
     def lookup_embedding(
         self, path: str, size: int, mtime_ns: int, model_id: str
@@ -234,8 +252,7 @@ class Index:
 
     def entries(self, model_id: str | None = None) -> Iterator[Entry]:
         """Every stored result (of one model when given), ordered by path."""
-        sql = "SELECT path, model_id, size, mtime_ns, hash, scores, silent, classified_at "
-        sql += "FROM results" + (" WHERE model_id = ?" if model_id else "") + " ORDER BY path"
+        sql = _RESULTS + (" WHERE r.model_id = ?" if model_id else "") + " ORDER BY r.path"
         yield from map(_entry, self._db.execute(sql, (model_id,) if model_id else ()))
 
     def count(self) -> int:
@@ -299,5 +316,6 @@ def duplicate_groups(
 
 
 def _entry(row: Iterable) -> Entry:
-    path, model_id, size, mtime_ns, digest, scores, silent, at = row
-    return Entry(path, model_id, size, mtime_ns, digest, json.loads(scores), bool(silent), at)
+    path, model_id, size, mtime_ns, digest, scores, silent, at, above_band_db = row
+    scores = json.loads(scores)
+    return Entry(path, model_id, size, mtime_ns, digest, scores, bool(silent), at, above_band_db)
