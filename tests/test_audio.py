@@ -265,6 +265,12 @@ def test_unusual_but_valid_files_decode_correctly(broken_folder: Path) -> None:
     assert long.source_seconds == pytest.approx(600.0) and not long.silent
 
 
+def test_absurdly_loud_float_audio_is_measured_without_overflow(tmp_path: Path) -> None:
+    sf.write(str(tmp_path / "loud.wav"), tone(44100, 0.5) * 1e20, 44100, subtype="FLOAT")
+    sound = load_sound(tmp_path / "loud.wav")  # squares overflow float32; the tone loses nothing
+    assert np.isfinite(sound.above_band_db) and sound.above_band_db < 0.5
+
+
 def test_silence_is_valid_and_reported_as_silent(broken_folder: Path) -> None:
     sound = load_sound(broken_folder / "silence.wav")
     assert sound.silent and sound.peak_dbfs == -np.inf
