@@ -156,7 +156,8 @@ def _energy(x: np.ndarray) -> float:
     if not x.size:
         return 0.0
     mean = float(x.mean(dtype=np.float64))
-    squares = float(np.dot(x, x))
+    with np.errstate(over="ignore"):
+        squares = float(np.dot(x, x))
     if not np.isfinite(squares):  # float32 overflows above ~1e19: absurd, but valid, audio
         squares = float(np.dot(x.astype(np.float64), x.astype(np.float64)))
     return max(0.0, squares - x.size * mean * mean)
