@@ -177,10 +177,14 @@ def above_band_db(x: np.ndarray, rate: int, y: np.ndarray, target: int) -> float
     return max(0.0, 10 * np.log10(source / max(kept, source * 1e-12)))
 
 
+def onset_window(y: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    """Signal at config's rate -> the window of config.n_samples that starts at its onset."""
+    return fit_window(y[onset_index(y, config) :], config.n_samples)
+
+
 def prepare_waveform(x: np.ndarray, rate: int, config: FeatureConfig) -> np.ndarray:
     """Mono signal at any rate -> onset-aligned window of config.n_samples at config's rate."""
-    x = resample(x, rate, config.sample_rate)
-    return fit_window(x[onset_index(x, config) :], config.n_samples)
+    return onset_window(resample(x, rate, config.sample_rate), config)
 
 
 def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> Sound:
@@ -191,7 +195,7 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
     )
     x = to_mono(frames)
     y = resample(x, rate, config.sample_rate)
-    window = fit_window(y[onset_index(y, config) :], config.n_samples)
+    window = onset_window(y, config)
     if not np.isfinite(window).all():  # finite float samples near 3e38 overflow when resampled
         raise AudioError(path, "sample values too large to process (overflow to NaN or infinity)")
     level = peak_dbfs(window)
