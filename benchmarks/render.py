@@ -199,6 +199,33 @@ def _classify(s: dict) -> list[str]:
     return out
 
 
+def _loops(s: dict) -> list[str]:
+    f = s["figures"]
+    out = [
+        "| sounds | kind | files | answered `loop` | latest second hit of a one-shot |",
+        "|---|---|---|---|---|",
+    ]
+    for r in f["rows"]:
+        late = "" if r["max_span_one_shot"] is None else f"{r['max_span_one_shot']:.2f} s"
+        out.append(
+            f"| {r['set']} | {r['kind']} | {r['n']} | {r['answered_loop']} ({_pct(r['rate'])}) | {late} |"
+        )
+    answers = f["lmms_loops_model_answers"]
+    said = ", ".join(f"{k} `{v}`" for k, v in sorted(answers.items()))
+    cost = f["ms_per_file_hit_times"]
+    out += [
+        "",
+        (
+            f"`drumnet classify` answers `loop` for {f['lmms_loops_answered_loop']} of LMMS's "
+            f"{len(answers)} loops. Without the rule (`--no-loops`) the shipped ensemble answers: "
+            f"{said}."
+        ),
+        "",
+        f"Cost: `hit_times` takes {cost:.2f} ms a file (3 s of audio at 11,025 Hz).",
+    ]
+    return out
+
+
 def _similar(s: dict) -> list[str]:
     f, sp = s["figures"], s["figures"]["speed"]
     n, classes = f["per_class"], len(f["classes"])
@@ -319,6 +346,20 @@ SECTIONS = (
             "2 decode workers, the shipped model. `large`: a fresh process on "
             "50,000 files with a cold index; main_mb / worker_mb are peak resident memory of "
             "the main process and of the largest worker."
+        ),
+    ),
+    (
+        "loops",
+        "Loops",
+        _loops,
+        (
+            "`drumnet classify` answers `loop` when a separate hit starts at least "
+            "0.5 s after a file's first (`classify.LOOP_SPAN_SECONDS`; hits from "
+            "`audio.hit_times`, on the first 3 s decoded). One-shots should never be answered "
+            "`loop`, loops always. Synthesiser sounds use seeds no model trained on; the built "
+            "beats mix one kit's kicks, snares and hats on eighth notes at 70-180 bpm, 1-4 s "
+            "(`benchmarks/bench_loops.py`). The kits and LMMS's loops also chose the detector's "
+            "settings, so the synthesiser rows are the unbiased ones."
         ),
     ),
     (

@@ -271,6 +271,17 @@ def similar(quick: bool = False) -> dict:
         )
 
 
+def loops(quick: bool = False) -> dict:
+    """One-shots taken for loops (kits, LMMS drums, synthesiser) and loops found (LMMS's
+    drum loops, beats built from the kits' one-shots); what the shipped model answers."""
+    import bench_loops
+
+    with tempfile.TemporaryDirectory(prefix="drumnet-bench-") as tmp:
+        return bench_loops.run(
+            per_class=20 if quick else 200, patterns=20 if quick else 200, tmpdir=tmp
+        )
+
+
 DREAM_VARIANTS = (
     # (name, dreaming models, DreamConfig changes)
     ("shipped model alone, shift/gain/noise variants", ("default",), {"library_eot": False}),
@@ -321,6 +332,7 @@ SECTIONS = {
     "other": other,
     "default_model": default_model,
     "classify": classify,
+    "loops": loops,
     "similar": similar,
     "dream": dream,
 }

@@ -37,6 +37,19 @@ def synth_drum(kind: str, seed: int = 0, rate: int = RATE, seconds: float = 0.5)
     return (0.9 * x / np.max(np.abs(x))).astype(np.float32)
 
 
+def synth_pattern(hits: list[tuple[float, str, float]], seconds: float = 3.0) -> np.ndarray:
+    """Hits of synth_drum (start seconds, kind, gain) mixed into one float32 signal at RATE."""
+    out = np.zeros(int(seconds * RATE), np.float32)
+    for start, kind, gain in hits:
+        hit = gain * synth_drum(kind, seed=int(start * 1000))
+        a = int(start * RATE)
+        out[a : a + hit.size] += hit[: out.size - a]
+    return out
+
+
+BEAT = [(0.0, "kick", 0.9), (0.5, "hat", 0.9), (1.0, "kick", 0.9), (1.5, "hat", 0.9)]  # a loop
+
+
 @pytest.fixture
 def write_drum() -> Callable[..., Path]:
     """write_drum(path, kind, seed=0) -> path: a synthesised hit as a 16-bit WAV."""

@@ -8,8 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import RATE, synth_drum, synth_pattern
 
-from drumnet.audio import AudioError, fit_window, load_audio, load_sound, onset_index
+from drumnet.audio import (
+    AudioError,
+    fit_window,
+    hit_times,
+    load_audio,
+    load_sound,
+    onset_index,
+    resample,
+)
 from drumnet.config import FeatureConfig
 
 CONFIG = FeatureConfig()
@@ -279,3 +288,24 @@ def test_silence_is_valid_and_reported_as_silent(broken_folder: Path) -> None:
     sf.write(str(broken_folder / "hiss.wav"), tone(SR, 1.0, amp=1e-4), SR, subtype="FLOAT")
     assert load_sound(broken_folder / "hiss.wav").silent  # -80 dBFS is below -70 dBFS
     (broken_folder / "hiss.wav").unlink()
+
+
+def test_hits_are_counted_in_a_beat_but_not_in_one_shots(tmp_path: Path) -> None:
+    beat = [(t, kind, 0.9) for t, kind in ((0.0, "kick"), (0.5, "snare"), (1.0, "kick"))]
+    hats = [(t, "hat", 0.6) for t in (0.25, 0.75, 1.25)]  # over a tail: not counted (15 dB)
+    flam = [(0.0, "snare", 0.5), (0.03, "snare", 0.9)]  # grace note 30 ms before: one hit
+    cases = {
+        "beat": (synth_pattern(beat + hats + [(1.5, "snare", 0.9)]), 4),
+        "flam": (synth_pattern(flam), 1),
+        "kick": (synth_drum("kick"), 1),
+        "tom": (synth_drum("tom", seconds=2.0), 1),
+        "quiet late hit": (synth_pattern([(0.0, "kick", 0.9), (0.6, "hat", 0.05)]), 1),
+        "silence": (np.zeros(RATE, np.float32), 1),
+    }
+    for name, (x, hits) in cases.items():
+        sf.write(str(tmp_path / "x.wav"), x, RATE, subtype="FLOAT")
+        sound = load_sound(tmp_path / "x.wav")
+        assert sound.hits == hits, name
+        assert sound.hit_span == (pytest.approx(1.5, abs=0.015) if name == "beat" else 0.0), name
+    times = hit_times(resample(synth_pattern(beat), RATE, 11025), 11025)
+    assert times == pytest.approx([0.0, 0.5, 1.0], abs=0.015)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from conftest import RATE, synth_drum
+from conftest import BEAT, RATE, synth_drum, synth_pattern
 
 from drumnet.audio import prepare_waveform
 from drumnet.checkpoint import save_model
@@ -18,7 +18,7 @@ from drumnet.classify import Decision, classify_paths
 from drumnet.config import FeatureConfig
 from drumnet.index import Index
 from drumnet.nets import build_model
-from drumnet.taxonomy import CLASSES, UNSURE
+from drumnet.taxonomy import CLASSES, LOOP, UNSURE
 
 
 def random_model_file(folder: Path, name: str = "mlp") -> Path:
@@ -119,6 +119,34 @@ def test_a_sound_above_the_model_band_is_flagged_also_from_the_index(tmp_path, k
         index._db.execute("DELETE FROM bands")  # as an older drumnet left it: no measurement
         (old,) = classify_paths(tmp_path / "sizzle.wav", kick_hat, workers=0, index=index)
         assert old.cached and old.warning is None and old.label == fresh.label
+
+
+def test_a_loop_is_answered_loop_also_from_the_index_unless_loops_are_off(tmp_path, kick_hat):
+    sf.write(str(tmp_path / "beat.wav"), synth_pattern(BEAT, 2.0), RATE, subtype="FLOAT")
+    with Index(tmp_path / "index.sqlite") as index:
+        (fresh,) = classify_paths(tmp_path / "beat.wav", kick_hat, workers=0, index=index)
+        (cached,) = classify_paths(tmp_path / "beat.wav", kick_hat, workers=0, index=index)
+        (kept,) = classify_paths(tmp_path / "beat.wav", kick_hat, workers=0, loops=False)
+        assert fresh.label == LOOP and fresh.to_record()["warning"] == "multi-hit"
+        assert cached.cached and cached.to_record() == fresh.to_record()
+        assert kept.label == "kick" and kept.warning == "multi-hit"  # its first second
+        index._db.execute("DELETE FROM hits")  # as an older drumnet left it: no measurement
+        (old,) = classify_paths(tmp_path / "beat.wav", kick_hat, workers=0, index=index)
+        assert old.cached and old.warning is None and old.label == "kick"
+
+
+def test_a_loop_is_a_loop_whatever_the_model_hears_unless_silent_or_corrected():
+    decide = Decision(("kick", "other")).decide
+    assert decide({"kick": 0.3, "other": 0.7}, False, None, loop=True)[:2] == (LOOP, 0.7)
+    assert decide({"kick": 0.7, "other": 0.3}, False, None, loop=True)[0] == LOOP
+    assert (
+        Decision(("kick", "other"), loops=False).decide(
+            {"kick": 0.7, "other": 0.3}, False, None, loop=True
+        )[0]
+        == "kick"
+    )
+    assert decide({"kick": 0.7, "other": 0.3}, True, None, loop=True)[0] == UNSURE  # silent
+    assert decide({"kick": 0.7, "other": 0.3}, False, "snare", loop=True)[0] == "snare"
 
 
 def hostile_folder(root: Path, write_drum) -> tuple[set[str], set[str]]:

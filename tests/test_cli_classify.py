@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+import soundfile as sf
+from conftest import BEAT, RATE, synth_pattern
 from test_classify import random_model_file, train_kick_hat
 
 from drumnet.checkpoint import save_model
@@ -135,6 +137,14 @@ def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path
     assert main(["organize", "--undo", str(manifest)]) == 0
     assert not dest.exists()
     assert main(["organize", str(lib), str(lib / "inside"), "--model", kick_hat_file]) == 2
+
+
+def test_organize_puts_loops_apart_unless_told_not_to(lib, kick_hat_file, isolated_cache, tmp_path):
+    sf.write(str(lib / "beat.wav"), synth_pattern(BEAT, 2.0), RATE, subtype="FLOAT")
+    for flags, folder in (([], "loop"), (["--no-loops"], "kick")):
+        dest = tmp_path / folder
+        assert main(["organize", str(lib), str(dest), "--model", kick_hat_file, *flags]) == 0
+        assert (dest / folder / "beat.wav").is_file() and (dest / "kick" / "kick.wav").is_file()
 
 
 def test_shipped_models_classify_real_drums(lib, isolated_cache, capsys):

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
+from numpy.lib.stride_tricks import sliding_window_view
 
 from drumnet.config import FeatureConfig
 
@@ -49,6 +50,10 @@ class Sound:
     # dB of the file's energy above the model's band (half its sample rate), lost in resampling
     # (see `above_band_db`): 0 for most sounds, over 15 only for some electronic hi-hats.
     above_band_db: float = 0.0
+    # Separate hits found after the onset in the part of the file decoded (see `hit_times`):
+    # 1 for a one-shot, more for a loop, a roll or a phrase; span: seconds from first to last.
+    hits: int = 1
+    hit_span: float = 0.0
 
 
 def _open_error(path: Path, exc: Exception) -> AudioError:
@@ -177,6 +182,41 @@ def above_band_db(x: np.ndarray, rate: int, y: np.ndarray, target: int) -> float
     return max(0.0, 10 * np.log10(source / max(kept, source * 1e-12)))
 
 
+HIT_BLOCK_SECONDS = 0.006  # envelope resolution: peak level per block
+HIT_RISE_DB = 15.0  # a new hit: the envelope climbs this much ...
+HIT_RISE_SECONDS = 0.05  # ... above its lowest point in this long before it
+HIT_NEAR_PEAK_DB = 18.0  # ... to within this much of the sound's peak
+HIT_GAP_SECONDS = 0.1  # hits closer than this are one (a flam, a clap's bursts)
+
+
+def hit_times(y: np.ndarray, rate: int) -> np.ndarray:
+    """Seconds from the start of y at which separate hits begin; the first is the first loud one.
+
+    An energy-envelope onset detector: a hit is a climb of HIT_RISE_DB within HIT_RISE_SECONDS
+    to near the peak. A hit over a loud tail (a hat just after a kick) is missed, so the count
+    is a lower bound; 12 dB would catch more but would split ride cymbals into several hits. In the Hydrogen kits and the LMMS drums no one-shot has a second hit
+    later than 0.36 s after its first, while every LMMS drum loop has one after 0.5 s or more
+    (classify.LOOP_SPAN_SECONDS; BENCHMARKS.md, "Loops").
+    """
+    block = max(1, round(HIT_BLOCK_SECONDS * rate))
+    n = y.size // block
+    if n == 0:
+        return np.zeros(0)
+    peaks = np.abs(y[: n * block]).reshape(n, block).max(axis=1)
+    env = 20 * np.log10(np.maximum(peaks, 1e-9, dtype=np.float32))
+    loud = env >= env.max() - HIT_NEAR_PEAK_DB
+    m = max(1, round(HIT_RISE_SECONDS * rate / block))
+    before = np.concatenate([np.full(m, np.inf, np.float32), env])
+    lowest = sliding_window_view(before, m)[:-1].min(axis=1)  # over the m blocks before each
+    candidates = np.flatnonzero(loud & (env - lowest >= HIT_RISE_DB))
+    gap = round(HIT_GAP_SECONDS * rate / block)
+    hits = [int(np.argmax(loud))]
+    for k in candidates:
+        if k - hits[-1] >= gap:
+            hits.append(int(k))
+    return np.array(hits) * (block / rate)
+
+
 def onset_window(y: np.ndarray, config: FeatureConfig) -> np.ndarray:
     """Signal at config's rate -> the window of config.n_samples that starts at its onset."""
     return fit_window(y[onset_index(y, config) :], config.n_samples)
@@ -195,10 +235,12 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
     )
     x = to_mono(frames)
     y = resample(x, rate, config.sample_rate)
-    window = onset_window(y, config)
+    start = onset_index(y, config)
+    window = fit_window(y[start:], config.n_samples)
     if not np.isfinite(window).all():  # finite float samples near 3e38 overflow when resampled
         raise AudioError(path, "sample values too large to process (overflow to NaN or infinity)")
     level = peak_dbfs(window)
+    hits = hit_times(y[start:], config.sample_rate)
     return Sound(
         samples=window,
         sample_rate=config.sample_rate,
@@ -208,6 +250,8 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
         peak_dbfs=level,
         silent=level < config.silence_dbfs,
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
+        hits=len(hits),
+        hit_span=float(hits[-1] - hits[0]) if len(hits) else 0.0,
     )
 
 

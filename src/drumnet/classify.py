@@ -31,7 +31,7 @@ from drumnet.classifier import DrumClassifier, load_model
 from drumnet.config import FeatureConfig
 from drumnet.index import Entry, Index, file_hash
 from drumnet.scan import ScanError, iter_audio_files
-from drumnet.taxonomy import UNSURE
+from drumnet.taxonomy import LOOP, UNSURE
 
 IN_FLIGHT_PER_WORKER = 4  # chunks queued per worker: keeps workers busy, memory bounded
 DEFAULT_BATCH_SIZE = 32  # files per worker task and per inference batch (fastest on CPU)
@@ -40,6 +40,10 @@ DEFAULT_BATCH_SIZE = 32  # files per worker task and per inference batch (fastes
 # Hydrogen kits only electronic hi-hats pass 15 dB (9 of 148 hats); no kick, snare, tom, clap
 # or rim passes 5 dB, and no cymbal or percussion 15 dB (tambourines reach 14).
 ABOVE_BAND_DB = 15.0
+# A file is a loop (several hits: a beat, a roll, a phrase) when a separate hit starts this
+# long after its first. No one-shot of the Hydrogen kits, the LMMS drums or the synthesiser's
+# drums has one (their latest second hits come 0.36 s after the first); all 13 LMMS loops do.
+LOOP_SPAN_SECONDS = 0.5
 T = TypeVar("T")
 
 
@@ -49,7 +53,8 @@ class Result:
 
     scores: probabilities over the classes the decision was restricted to (sum 1).
     confidence: the label's probability (1.0 for a person's correction); for `unsure`, the
-    best class's probability, i.e. how far below the threshold it was.
+    best class's probability, i.e. how far below the threshold it was; for `loop`, the best
+    class's probability too (the scores say what the loop's first second sounds like).
     """
 
     path: str
@@ -57,8 +62,10 @@ class Result:
     confidence: float | None = None
     scores: dict[str, float] | None = None
     error: str | None = None
-    # "silent": valid audio with nothing to hear. "above-band": over 97 % of the sound's energy
-    # lies above what the model hears (half its 11,025 Hz), so the label rests on the rest.
+    # "silent": valid audio with nothing to hear. "multi-hit": a separate hit starts at least
+    # LOOP_SPAN_SECONDS after the first (labelled `loop` unless the decision keeps loops'
+    # class labels). "above-band": over 97 % of the sound's energy lies above what the model
+    # hears (half its 11,025 Hz), so the label rests on the rest.
     warning: str | None = None
     corrected: bool = False  # the label is a person's correction
     cached: bool = False  # answered from the index, without decoding
@@ -92,13 +99,22 @@ class Result:
 
 @dataclass(frozen=True)
 class Decision:
-    """How scores become a label: restricted to `classes`, `unsure` below `min_confidence`."""
+    """How scores become a label: restricted to `classes`, `unsure` below `min_confidence`,
+    `loop` for a file of several drum hits (unless `loops` is False: then its first second's
+    class)."""
 
     classes: tuple[str, ...]
     min_confidence: float = 0.0
+    loops: bool = True
 
-    def decide(self, scores: dict[str, float], silent: bool, correction: str | None):
-        """Full-model scores -> (label, confidence, restricted scores, corrected)."""
+    def decide(
+        self, scores: dict[str, float], silent: bool, correction: str | None, loop: bool = False
+    ):
+        """Full-model scores -> (label, confidence, restricted scores, corrected).
+
+        loop: the file holds several hits: answered `loop` whatever the scores say (the model
+        hears most drum loops as `other` or as their first hit; the scores are still given).
+        """
         # Renormalising a subset of softmax outputs equals a softmax over those logits.
         sub = np.array([scores[c] for c in self.classes], dtype=np.float64)
         sub = sub / sub.sum() if sub.sum() > 0 else np.full(len(sub), 1.0 / len(sub))
@@ -109,6 +125,8 @@ class Decision:
         label = self.classes[best]
         if silent or sub[best] < self.min_confidence:
             label = UNSURE
+        if loop and self.loops and not silent:
+            label = LOOP
         return label, float(sub[best]), restricted, False
 
 
@@ -122,6 +140,8 @@ class _FileInfo:
     hash: str = ""
     silent: bool = False
     above_band_db: float = 0.0
+    hits: int = 1
+    hit_span: float = 0.0
     error: str | None = None
 
 
@@ -137,7 +157,10 @@ def decode_one(path: str, config: FeatureConfig) -> tuple[_FileInfo, np.ndarray 
         return _FileInfo(path, error=f"cannot read file ({exc.strerror or exc})"), None
     except Exception as exc:  # noqa: BLE001 -- a decoder bug must not stop a 50,000-file batch
         return _FileInfo(path, error=f"unexpected error ({type(exc).__name__}: {exc})"), None
-    info = _FileInfo(path, st.st_size, st.st_mtime_ns, digest, sound.silent, sound.above_band_db)
+    info = _FileInfo(
+        path, st.st_size, st.st_mtime_ns, digest, sound.silent, sound.above_band_db,
+        sound.hits, sound.hit_span,
+    )  # fmt: skip
     return info, sound.samples
 
 
@@ -299,12 +322,15 @@ def classify_paths(
     batch_size: int = DEFAULT_BATCH_SIZE,
     index: Index | None = None,
     threads: int | None = None,
+    loops: bool = True,
 ) -> Iterator[Result]:
     """Classify every audio file under `paths` (files and folders, recursive), streaming.
 
     model: a DrumClassifier, a model name or file (None: the shipped default model).
     classes: restrict the decision to these classes (default: all the model's classes).
     min_confidence: answers whose probability is below this become `unsure`.
+    loops: answer `loop` for a file of several drum hits (False: the class of its first second;
+    the "multi-hit" warning is given either way).
     workers: decoding processes (0: decode in this process). threads: torch threads for
     inference (default `default_threads(workers)`). index: an `Index` to reuse and store
     results in, and whose corrections to honour (None: no index).
@@ -319,7 +345,7 @@ def classify_paths(
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    decision = Decision(tuple(classes or clf.classes_), min_confidence)
+    decision = Decision(tuple(classes or clf.classes_), min_confidence, loops)
     return _stream(paths, clf, decision, workers, batch_size, index, threads)
 
 
@@ -356,16 +382,22 @@ def _finish(planned, chunk, clf, decision, index, first_of_hash) -> Iterator[Res
             entry = Entry(
                 os.path.abspath(path), clf.model_id, info.size, info.mtime_ns, info.hash,
                 {k: float(f"{v:.7g}") for k, v in scores.items()}, info.silent, now,
-                round(info.above_band_db, 2),
+                round(info.above_band_db, 2), info.hits, round(info.hit_span, 3),
             )  # fmt: skip
             if index is not None:
                 index.put(entry)
         yield _result(path, entry, decision, index, first_of_hash, cached)
 
 
+def _is_loop(entry: Entry) -> bool:
+    return entry.hit_span is not None and entry.hit_span >= LOOP_SPAN_SECONDS
+
+
 def _warning(entry: Entry) -> str | None:
     if entry.silent:
         return "silent"
+    if _is_loop(entry):
+        return "multi-hit"
     if entry.above_band_db is not None and entry.above_band_db >= ABOVE_BAND_DB:
         return "above-band"
     return None
@@ -373,7 +405,9 @@ def _warning(entry: Entry) -> str | None:
 
 def _result(path, entry: Entry, decision, index, first_of_hash, cached: bool) -> Result:
     correction = index.correction(entry.hash) if index is not None else None
-    label, confidence, scores, corrected = decision.decide(entry.scores, entry.silent, correction)
+    label, confidence, scores, corrected = decision.decide(
+        entry.scores, entry.silent, correction, _is_loop(entry)
+    )
     duplicate_of = first_of_hash.setdefault(entry.hash, path)
     return Result(
         path=path,

@@ -75,17 +75,31 @@ CREATE TABLE IF NOT EXISTS bands (  -- one row per results row (same key, size a
     above_band_db REAL NOT NULL, -- dB of the file's energy above the model's band (audio.py)
     PRIMARY KEY (path, model_id)
 );
+CREATE TABLE IF NOT EXISTS hits (  -- one row per results row (same key, size and mtime)
+    path TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hits INTEGER NOT NULL,       -- separate hits heard after the onset (audio.hit_times)
+    span REAL NOT NULL,          -- seconds from the first of them to the last
+    PRIMARY KEY (path, model_id)
+);
 """
 _INSERT = {  # table -> statement; rows are queued per table and written in one transaction
     "results": "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "embeddings": "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "bands": "INSERT OR REPLACE INTO bands VALUES (?, ?, ?, ?, ?)",
+    "hits": "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?)",
 }
-# A results row with its bands row, if any (older drumnet versions wrote none).
+# A results row with its bands and hits rows, if any (older drumnet versions wrote none).
+_SAME = (
+    "{t}.path = r.path AND {t}.model_id = r.model_id AND {t}.size = r.size "
+    "AND {t}.mtime_ns = r.mtime_ns"
+)
 _RESULTS = (
     "SELECT r.path, r.model_id, r.size, r.mtime_ns, r.hash, r.scores, r.silent, r.classified_at, "
-    "b.above_band_db FROM results r LEFT JOIN bands b ON b.path = r.path "
-    "AND b.model_id = r.model_id AND b.size = r.size AND b.mtime_ns = r.mtime_ns"
+    "b.above_band_db, h.hits, h.span FROM results r "
+    f"LEFT JOIN bands b ON {_SAME.format(t='b')} LEFT JOIN hits h ON {_SAME.format(t='h')}"
 )
 
 
@@ -112,6 +126,8 @@ class Entry:
     silent: bool
     classified_at: float
     above_band_db: float | None = None  # None: not recorded (an older drumnet classified it)
+    hits: int | None = None  # separate hits and their span in seconds (audio.hit_times);
+    hit_span: float | None = None  # None: not recorded, as above
 
     @property
     def label(self) -> str:
@@ -205,9 +221,11 @@ class Index:
                 entry.classified_at,
             ),
         )
+        key = (entry.path, entry.model_id, entry.size, entry.mtime_ns)
         if entry.above_band_db is not None:
-            key = (entry.path, entry.model_id, entry.size, entry.mtime_ns)
             self._queue("bands", (*key, entry.above_band_db))
+        if entry.hits is not None and entry.hit_span is not None:
+            self._queue("hits", (*key, entry.hits, entry.hit_span))
 
     def lookup_embedding(
         self, path: str, size: int, mtime_ns: int, model_id: str
@@ -316,6 +334,8 @@ def duplicate_groups(
 
 
 def _entry(row: Iterable) -> Entry:
-    path, model_id, size, mtime_ns, digest, scores, silent, at, above_band_db = row
+    path, model_id, size, mtime_ns, digest, scores, silent, at, above_band_db, hits, span = row
     scores = json.loads(scores)
-    return Entry(path, model_id, size, mtime_ns, digest, scores, bool(silent), at, above_band_db)
+    return Entry(
+        path, model_id, size, mtime_ns, digest, scores, bool(silent), at, above_band_db, hits, span
+    )

@@ -128,6 +128,7 @@ def organize(
     min_confidence: float = 0.0,
     workers: int = 2,
     index: Index | None = None,
+    loops: bool = True,
 ) -> Iterator[Placement]:
     """Classify SRC and place every file under DEST/<label>/; yields one Placement per file.
 
@@ -135,7 +136,7 @@ def organize(
     manifest. Use `Organizer` directly to learn the manifest's path.
     """
     return Organizer(src, dest, mode, dry_run, flat).run(
-        classify_paths([src], model, classes, min_confidence, workers, index=index)
+        classify_paths([src], model, classes, min_confidence, workers, index=index, loops=loops)
     )
 
 

@@ -53,6 +53,11 @@ def add_decision_options(parser: argparse.ArgumentParser) -> None:
         metavar="P",
         help="answers below this probability become 'unsure' (default 0)",
     )
+    parser.add_argument(
+        "--no-loops",
+        action="store_true",
+        help="label files of several hits (loops, rolls) by their first second, not 'loop'",
+    )
 
 
 def open_index(args: argparse.Namespace) -> Index | None:
@@ -103,8 +108,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     failed, results = 0, None
     try:
         results = classify_paths(
-            args.paths, model, classes, args.min_confidence, args.workers, args.batch_size, index
-        )
+            args.paths, model, classes, args.min_confidence, args.workers, args.batch_size, index,
+            loops=not args.no_loops,
+        )  # fmt: skip
         writer = _Writer(fmt, classes or model.classes_)
         for result in progress(results):
             writer.write(result)

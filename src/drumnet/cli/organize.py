@@ -36,7 +36,13 @@ def cmd_organize(args: argparse.Namespace) -> int:
     try:
         placements = organizer.run(
             classify_paths(
-                [args.src], model, classes, args.min_confidence, args.workers, index=index
+                [args.src],
+                model,
+                classes,
+                args.min_confidence,
+                args.workers,
+                index=index,
+                loops=not args.no_loops,
             )
         )
         for placement in progress(placements):
