@@ -139,8 +139,13 @@ def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path
     assert main(["organize", str(lib), str(lib / "inside"), "--model", kick_hat_file]) == 2
 
 
-def test_organize_puts_loops_apart_unless_told_not_to(lib, kick_hat_file, isolated_cache, tmp_path):
+def test_organize_puts_loops_apart_unless_told_not_to(
+    lib, kick_hat_file, isolated_cache, tmp_path, capsys
+):
     sf.write(str(lib / "beat.wav"), synth_pattern(BEAT, 2.0), RATE, subtype="FLOAT")
+    main(["classify", str(lib / "beat.wav"), "--model", kick_hat_file, "--format", "table"])
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("loop ") and line.endswith("(multi-hit; first second: kick)")
     for flags, folder in (([], "loop"), (["--no-loops"], "kick")):
         dest = tmp_path / folder
         assert main(["organize", str(lib), str(dest), "--model", kick_hat_file, *flags]) == 0

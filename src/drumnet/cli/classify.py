@@ -24,7 +24,7 @@ from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.datasets.manifest import Sample, write_manifest
 from drumnet.index import Index, duplicate_groups
 from drumnet.similar import Embedded
-from drumnet.taxonomy import CLASSES, parse_classes
+from drumnet.taxonomy import CLASSES, LOOP, parse_classes
 
 FORMATS = ("table", "csv", "jsonl")
 
@@ -91,6 +91,9 @@ class _Writer:
             self.csv.writerow(
                 [r.path, r.label or "", conf, r.warning or "", r.error or ""] + scores
             )
+        elif r.ok and r.label == LOOP:  # its confidence is its first second's best class's
+            best = max(r.scores, key=r.scores.__getitem__)
+            print(f"{r.label:<8} {'':>6}  {r.path}  ({r.warning}; first second: {best})")
         elif r.ok:
             note = "  (corrected)" if r.corrected else f"  ({r.warning})" if r.warning else ""
             print(f"{r.label:<8} {r.confidence:6.1%}  {r.path}{note}")
