@@ -194,9 +194,10 @@ def hit_times(y: np.ndarray, rate: int) -> np.ndarray:
 
     An energy-envelope onset detector: a hit is a climb of HIT_RISE_DB within HIT_RISE_SECONDS
     to near the peak. A hit over a loud tail (a hat just after a kick) is missed, so the count
-    is a lower bound; 12 dB would catch more but would split ride cymbals into several hits. In the Hydrogen kits and the LMMS drums no one-shot has a second hit
-    later than 0.36 s after its first, while every LMMS drum loop has one after 0.5 s or more
-    (classify.LOOP_SPAN_SECONDS; BENCHMARKS.md, "Loops").
+    is a lower bound; 12 dB would catch more but splits ride cymbals into several hits. No
+    one-shot of the Hydrogen kits or the LMMS drums has a second hit later than 0.36 s after
+    its first (0.48 s in 1,600 of the synthesiser's), while every LMMS drum loop has one at
+    0.5 s or later (classify.LOOP_SPAN_SECONDS; BENCHMARKS.md, "Loops").
     """
     block = max(1, round(HIT_BLOCK_SECONDS * rate))
     n = y.size // block
