@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
+from drumnet.classifier import DrumClassifier
 from drumnet.config import FeatureConfig
+from drumnet.ensemble import EnsembleNet
 from drumnet.nets import MODELS, build_model, make_config
+from drumnet.nets.fused import fuse_for_inference
 from drumnet.nets.layers import REPRESENTATIONS, HighwayConv
+from drumnet.similar import embed_waves
 
 CLASSES = ("kick", "snare", "hihat")
 
@@ -62,3 +67,41 @@ def test_config_overrides_are_validated():
         make_config("mlp", {"depth": 3})
     with pytest.raises(ValueError, match="unknown model"):
         make_config("transformer")
+
+
+def _with_trained_statistics(model: torch.nn.Module) -> torch.nn.Module:
+    """Batch norms with non-trivial affine weights and running statistics, as after training."""
+    g = torch.Generator().manual_seed(1)
+    for m in model.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            n = m.num_features
+            m.weight.data, m.bias.data = 1 + torch.rand(n, generator=g), torch.randn(n, generator=g)
+            m.running_mean, m.running_var = torch.randn(n, generator=g), 0.5 + torch.rand(n)
+    return model.eval()
+
+
+@pytest.mark.parametrize("representation", REPRESENTATIONS)
+def test_the_fused_network_computes_the_same_function(representation):
+    torch.manual_seed(0)
+    overrides = {"representation": representation, "blocks_per_stage": 2}
+    model = _with_trained_statistics(build_model("highway", CLASSES, overrides=overrides))
+    fused = fuse_for_inference(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.body.stages_.modules())
+    wave = torch.randn(4, FeatureConfig().n_samples) * 0.1
+    with torch.no_grad():
+        assert torch.allclose(fused(wave), model(wave), atol=1e-4)
+    assert model.body.stages_[0][1].__class__.__name__ == "BatchNorm2d"  # original untouched
+
+
+def test_the_classifier_predicts_with_the_fused_ensemble():
+    torch.manual_seed(0)
+    members = [_with_trained_statistics(build_model("highway", CLASSES)) for _ in range(2)]
+    clf = DrumClassifier(EnsembleNet(members), device="cpu")
+    waves = torch.randn(5, FeatureConfig().n_samples) * 0.1
+    with torch.no_grad():
+        expected = torch.softmax(clf.model_(waves), dim=1).numpy()
+    assert np.allclose(clf.predict_proba_waves(waves.numpy()), expected, atol=1e-5)
+    assert np.allclose(
+        embed_waves(clf, waves.numpy()), embed_waves(clf.model_, waves.numpy()), atol=1e-5
+    )
+    assert clf.fused_model_ is clf.fused_model_  # made once
