@@ -100,7 +100,7 @@ class Result:
 @dataclass(frozen=True)
 class Decision:
     """How scores become a label: restricted to `classes`, `unsure` below `min_confidence`,
-    `loop` for a file of several drum hits (unless `loops` is False: then its first second's
+    `loop` for a file of several hits (unless `loops` is False: then its first second's
     class)."""
 
     classes: tuple[str, ...]
@@ -329,7 +329,7 @@ def classify_paths(
     model: a DrumClassifier, a model name or file (None: the shipped default model).
     classes: restrict the decision to these classes (default: all the model's classes).
     min_confidence: answers whose probability is below this become `unsure`.
-    loops: answer `loop` for a file of several drum hits (False: the class of its first second;
+    loops: answer `loop` for a file of several hits (False: the class of its first second;
     the "multi-hit" warning is given either way).
     workers: decoding processes (0: decode in this process). threads: torch threads for
     inference (default `default_threads(workers)`). index: an `Index` to reuse and store

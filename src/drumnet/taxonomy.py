@@ -14,7 +14,7 @@ OTHER = "other"  # sounds that are not drum hits: speech, tones, instruments, ef
 CLASSES = DRUM_CLASSES + (OTHER,)
 UNKNOWN = "unknown"  # the name does not say; never used as a training label
 UNSURE = "unsure"  # a classifier's answer below its confidence threshold
-LOOP = "loop"  # a classifier's answer for a file of several drum hits (a beat, a roll)
+LOOP = "loop"  # a classifier's answer for a file of several hits (a beat, a roll, a riff)
 STUDY_TWO = ("kick", "snare")
 STUDY_FOUR = ("kick", "snare", "tom", "hihat")
 
