@@ -307,5 +307,6 @@ def test_hits_are_counted_in_a_beat_but_not_in_one_shots(tmp_path: Path) -> None
         sound = load_sound(tmp_path / "x.wav")
         assert sound.hits == hits, name
         assert sound.hit_span == (pytest.approx(1.5, abs=0.015) if name == "beat" else 0.0), name
+    assert list(hit_times(np.ones(10, np.float32), 11025)) == [0.0]  # shorter than a block
     times = hit_times(resample(synth_pattern(beat), RATE, 11025), 11025)
     assert times == pytest.approx([0.0, 0.5, 1.0], abs=0.015)

@@ -201,8 +201,8 @@ def hit_times(y: np.ndarray, rate: int) -> np.ndarray:
     """
     block = max(1, round(HIT_BLOCK_SECONDS * rate))
     n = y.size // block
-    if n == 0:
-        return np.zeros(0)
+    if n == 0:  # shorter than one block: one hit at the start
+        return np.zeros(1)
     peaks = np.abs(y[: n * block]).reshape(n, block).max(axis=1)
     env = 20 * np.log10(np.maximum(peaks, 1e-9, dtype=np.float32))
     loud = env >= env.max() - HIT_NEAR_PEAK_DB
