@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -129,6 +130,11 @@ def run(
         ens_s, _ = timed(lambda: sum(1 for _ in classify_paths(lib, ensemble, None, 0.0, workers)))
         figures["ensemble_classify_files_per_s"] = round(n / ens_s, 1)
         figures["ensemble_vs_decode"] = round(decode_s / ens_s, 3)
+        cores = os.cpu_count() or 1  # --threads N: every core, workers' ones too
+        all_s, _ = timed(
+            lambda: sum(1 for _ in classify_paths(lib, ensemble, workers=workers, threads=cores))
+        )
+        figures[f"ensemble_threads{cores}_files_per_s"] = round(n / all_s, 1)
     if large:
         big = synthesise(root / f"lib{large}", large)
         big_index = root / "bench-index-large.sqlite"

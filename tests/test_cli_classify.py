@@ -71,6 +71,7 @@ def test_bad_file_gives_exit_1_error_record_and_one_stderr_line(
         ["--classes", "kick,banjo"],
         ["--format", "xml"],
         ["--model", "/no/such.safetensors"],
+        ["--threads", "0"],
     ],
 )
 def test_usage_errors_exit_2(lib, model_file, isolated_cache, argv, capsys):
@@ -85,6 +86,8 @@ def test_usage_errors_exit_2(lib, model_file, isolated_cache, argv, capsys):
 
 def test_labels_classes_and_min_confidence(lib, kick_hat_file, isolated_cache, capsys):
     assert main(["classify", str(lib), "--model", kick_hat_file, "--no-index"]) == 0
+    assert [r["label"] for r in records(capsys.readouterr().out)] == ["kick", "hihat"]
+    assert main(["classify", str(lib), "--model", kick_hat_file, "--threads", "2"]) == 0
     assert [r["label"] for r in records(capsys.readouterr().out)] == ["kick", "hihat"]
     main(["classify", str(lib), "--model", kick_hat_file, "--classes", "kick"])
     assert [r["label"] for r in records(capsys.readouterr().out)] == ["kick", "kick"]

@@ -217,6 +217,14 @@ def _torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
+def check_pipeline(batch_size: int, threads: int | None) -> None:
+    """ValueError for settings the streaming pipeline cannot run with."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+
+
 def default_threads(workers: int) -> int:
     """Inference threads: the cores the decode workers leave free, at least one.
 
@@ -343,8 +351,7 @@ def classify_paths(
     clf.class_indices(classes)  # unknown class names raise ValueError here, not mid-stream
     if not 0.0 <= min_confidence <= 1.0:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    check_pipeline(batch_size, threads)
     decision = Decision(tuple(classes or clf.classes_), min_confidence, loops)
     return _stream(paths, clf, decision, workers, batch_size, index, threads)
 

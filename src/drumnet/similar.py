@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from drumnet.classifier import DrumClassifier
-from drumnet.classify import DEFAULT_BATCH_SIZE, indexed_chunks
+from drumnet.classify import DEFAULT_BATCH_SIZE, check_pipeline, indexed_chunks
 from drumnet.ensemble import EnsembleNet
 from drumnet.index import Embedding, Index
 from drumnet.scan import ScanError
@@ -169,8 +169,7 @@ def embed_paths(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    check_pipeline(batch_size, threads)
     return _stream(paths, clf, workers, batch_size, index, threads)
 
 

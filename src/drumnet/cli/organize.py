@@ -42,6 +42,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
                 args.min_confidence,
                 args.workers,
                 index=index,
+                threads=args.threads,
                 loops=not args.no_loops,
             )
         )

@@ -70,7 +70,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     failures = _Failures()
     try:
         query = embed_query(args.query, model, index)
-        found = embed_paths(args.paths, model, args.workers, args.batch_size, index)
+        found = embed_paths(args.paths, model, args.workers, args.batch_size, index, args.threads)
         with closing(found):  # stops the workers even on Ctrl-C, before the index closes
             matches = nearest(query, failures.report(progress(found)), args.top, classes)
         write_matches(matches, fmt)
