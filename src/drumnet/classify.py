@@ -13,6 +13,7 @@ and corrections people made (`drumnet label`) override the model.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import time
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -189,20 +190,51 @@ class _Immediate:
         return self._value
 
 
+def _fork_context():
+    """The fork start method, or None where there is none (then workers start afresh)."""
+    return multiprocessing.get_context("fork") if "fork" in _START_METHODS else None
+
+
+_START_METHODS = multiprocessing.get_all_start_methods()
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
 @contextmanager
-def _decoder(workers: int):
-    """Yields submit(fn, *args) -> future: a process pool, or inline when workers == 0."""
+def _decoder(workers: int, threads: int = 1):
+    """Yields submit(fn, *args) -> future: a process pool, or inline when workers == 0.
+
+    Workers are forked (they start in milliseconds and inherit the loaded model, see
+    `_INFER`) with `threads` torch threads each.
+    """
     if workers <= 0:
         yield _Immediate
         return
-    # fork starts workers in milliseconds; they only decode (numpy/soxr), never touch torch.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_fork_context(),
+        initializer=_init_worker,
+        initargs=(threads,),
+    )
     try:
         yield pool.submit
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# token -> the function a pipeline runs on each chunk's windows. Set before its pool forks, so
+# the workers inherit the model with it (nothing is pickled); a token per pipeline keeps two
+# pipelines alive at once apart.
+_INFER: dict[int, Callable[[np.ndarray], Any]] = {}
+_TOKENS = itertools.count()
+
+
+def _decode_and_infer(token: int, paths: list[str], config: FeatureConfig) -> tuple[list, Any]:
+    """Worker task: decode_chunk, then the pipeline's function on the windows."""
+    infos, waves = decode_chunk(paths, config)
+    return infos, _INFER[token](waves)
 
 
 @contextmanager
@@ -225,13 +257,18 @@ def check_pipeline(batch_size: int, threads: int | None) -> None:
         raise ValueError(f"threads must be at least 1, got {threads}")
 
 
-def default_threads(workers: int) -> int:
-    """Inference threads: the cores the decode workers leave free, at least one.
+def default_threads(workers: int, in_workers: bool = False) -> int:
+    """Torch threads per process that runs the network: the cores shared out among the
+    workers if they ran it (`in_workers`), else the cores the decode workers leave free; at
+    least one.
 
     On a busy or small machine an oversubscribed OpenMP pool is many times slower than one
     thread (its threads spin waiting for each other), so this never counts a core twice.
     """
-    return max(1, (os.cpu_count() or 1) - max(0, workers))
+    cores = os.cpu_count() or 1
+    if in_workers:
+        return max(1, cores // max(1, workers))
+    return max(1, cores - max(0, workers))
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -255,30 +292,51 @@ def decoded_chunks(
     workers: int,
     batch_size: int,
     threads: int | None = None,
-) -> Iterator[tuple[list[Planned], tuple[list[_FileInfo], np.ndarray] | None]]:
-    """Find the audio files under `paths` and decode those `cached` has no answer for.
+    infer: Callable[[np.ndarray], Any] = lambda waves: waves,
+    in_workers: bool = True,
+) -> Iterator[tuple[list[Planned], tuple[list[_FileInfo], Any] | None]]:
+    """Find the audio files under `paths`, decode those `cached` has no answer for, and run
+    `infer` on their windows.
 
     Yields one (planned, decoded) pair per chunk of `batch_size` files, in discovery order:
-    `planned` holds a ScanError or (path, cached(path)) per file, `decoded` is
-    `decode_chunk`'s (infos, windows (n_ok, n_samples)) for the files without a cached
-    answer (None when every file had one). Chunks decode in `workers` processes while the
-    caller runs inference with `threads` torch threads (default `default_threads(workers)`);
-    at most `workers * IN_FLIGHT_PER_WORKER` chunks are in flight. Closing the generator
-    stops the workers.
+    `planned` holds a ScanError or (path, cached(path)) per file, `decoded` is (infos,
+    infer(windows (n_ok, n_samples))) for the files without a cached answer (None when every
+    file had one). Chunks decode in `workers` processes, which also run `infer` when
+    `in_workers` (a model on the CPU), they can be forked, and each would get one thread
+    (`threads` unset or 1, cores <= workers): all cores then run the network, instead of the
+    cores the decoders leave free while the decoders mostly wait. Else `infer` runs here with
+    `threads` torch threads (default `default_threads(workers)`). At most `workers * IN_FLIGHT_PER_WORKER` chunks are in flight.
+    Closing the generator stops the workers.
     """
+    # A forked child may only run torch on one thread: GNU OpenMP deadlocks in a child whose
+    # parent already used its thread pool. So the workers run `infer` when one thread each is
+    # what they would get (2 cores, 2 workers); else it runs here on the cores they leave free.
+    remote = (
+        in_workers
+        and workers > 0
+        and _fork_context() is not None
+        and (threads or default_threads(workers, in_workers=True)) == 1
+    )
+    threads = 1 if remote else threads or default_threads(workers)
+    token = next(_TOKENS)
+    _INFER[token] = infer
     pending: deque = deque()
     limit = max(1, workers) * IN_FLIGHT_PER_WORKER
-    with _decoder(workers) as submit, _torch_threads(threads or default_threads(workers)):
-        for chunk in _chunks(iter_audio_files(paths), batch_size):
-            planned = [
-                item if isinstance(item, ScanError) else (item, cached(item)) for item in chunk
-            ]
-            todo = [p[0] for p in planned if isinstance(p, tuple) and p[1] is None]
-            pending.append((planned, submit(decode_chunk, todo, config) if todo else None))
-            while pending and (len(pending) > limit or _ready(pending[0][1])):
-                yield _settled(*pending.popleft())
-        while pending:
-            yield _settled(*pending.popleft())
+    try:
+        with _decoder(workers, threads) as submit, _torch_threads(None if remote else threads):
+            for chunk in _chunks(iter_audio_files(paths), batch_size):
+                planned = [
+                    item if isinstance(item, ScanError) else (item, cached(item)) for item in chunk
+                ]
+                todo = [p[0] for p in planned if isinstance(p, tuple) and p[1] is None]
+                task = (_decode_and_infer, token) if remote else (decode_chunk,)
+                pending.append((planned, submit(*task, todo, config) if todo else None))
+                while pending and (len(pending) > limit or _ready(pending[0][1])):
+                    yield _settled(*pending.popleft(), None if remote else infer)
+            while pending:
+                yield _settled(*pending.popleft(), None if remote else infer)
+    finally:
+        _INFER.pop(token, None)
 
 
 def indexed_chunks(
@@ -289,10 +347,12 @@ def indexed_chunks(
     workers: int,
     batch_size: int,
     threads: int | None = None,
-) -> Iterator[tuple[list[Planned], tuple[list[_FileInfo], np.ndarray] | None]]:
+    infer: Callable[[np.ndarray], Any] | None = None,
+) -> Iterator[tuple[list[Planned], tuple[list[_FileInfo], Any] | None]]:
     """`decoded_chunks` for `clf`, where a file unchanged since `index` stored an answer for it
     is not decoded: planned's cached answer is `find(index, absolute path, size, mtime_ns,
-    model_id)` (e.g. `Index.lookup`). The index is committed when the caller is done with the
+    model_id)` (e.g. `Index.lookup`). `infer` (default `clf.predict_proba_waves`) runs in the
+    workers when `clf` is on the CPU. The index is committed when the caller is done with the
     last chunk or closes this generator early (Ctrl-C), so every finished answer is kept."""
 
     def cached(path: str) -> T | None:
@@ -304,7 +364,12 @@ def indexed_chunks(
             return None  # let the decoder say what is wrong with it
         return find(index, os.path.abspath(path), st.st_size, st.st_mtime_ns, clf.model_id)
 
-    chunks = decoded_chunks(paths, clf.feature_config, cached, workers, batch_size, threads)
+    infer = infer or clf.predict_proba_waves
+    _ = clf.fused_model_  # made here, before the workers fork, so that they share it
+    in_workers = torch.device(clf.device).type == "cpu"  # a forked child cannot use CUDA
+    chunks = decoded_chunks(
+        paths, clf.feature_config, cached, workers, batch_size, threads, infer, in_workers
+    )
     with closing(chunks):
         try:
             yield from chunks
@@ -317,8 +382,11 @@ def _ready(future: Future | _Immediate | None) -> bool:
     return future is None or future.done()
 
 
-def _settled(planned: list, future: Future | _Immediate | None) -> tuple[list, tuple | None]:
-    return planned, None if future is None else future.result()
+def _settled(planned: list, future: Future | _Immediate | None, infer) -> tuple[list, Any]:
+    if future is None:
+        return planned, None
+    infos, out = future.result()
+    return planned, (infos, out if infer is None else infer(out))
 
 
 def classify_paths(
@@ -372,11 +440,10 @@ def _measured_lookup(index: Index, path: str, size: int, mtime_ns: int, model_id
 
 
 def _finish(planned, chunk, clf, decision, index, first_of_hash) -> Iterator[Result]:
-    """Run the model on one decoded chunk and merge with the cached answers, in order."""
+    """Merge one chunk's fresh answers with the cached ones, in order."""
     decoded: dict[str, tuple[_FileInfo, dict | None]] = {}
     if chunk is not None:
-        infos, waves = chunk
-        probs = clf.predict_proba_waves(waves) if len(waves) else np.zeros((0, 0))
+        infos, probs = chunk  # the model's probabilities for the files that decoded
         rows = iter(probs.tolist())
         for info in infos:
             scores = None if info.error else dict(zip(clf.classes_, next(rows)))

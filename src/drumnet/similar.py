@@ -16,6 +16,7 @@ probabilities come from the same forward pass, so filtering by class costs nothi
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -174,7 +175,10 @@ def embed_paths(
 
 
 def _stream(paths, clf, workers, batch_size, index, threads) -> Iterator[Embedded]:
-    chunks = indexed_chunks(paths, clf, index, Index.lookup_embedding, workers, batch_size, threads)
+    infer = functools.partial(embed_and_classify, clf)
+    chunks = indexed_chunks(
+        paths, clf, index, Index.lookup_embedding, workers, batch_size, threads, infer
+    )
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
             fresh = _embed_chunk(chunk, clf, index) if chunk is not None else {}
@@ -182,9 +186,8 @@ def _stream(paths, clf, workers, batch_size, index, threads) -> Iterator[Embedde
 
 
 def _embed_chunk(chunk, clf: DrumClassifier, index: Index | None) -> dict:
-    """decode_chunk's (infos, windows) -> {path: Embedding, or Embedded with an error}."""
-    infos, waves = chunk
-    vectors, probs = embed_and_classify(clf, waves)
+    """(infos, embed_and_classify's answer) -> {path: Embedding, or Embedded with an error}."""
+    infos, (vectors, probs) = chunk
     rows = iter(zip(vectors, probs.argmax(axis=1).tolist()))
     out: dict[str, Embedding | Embedded] = {}
     for info in infos:
