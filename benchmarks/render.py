@@ -343,7 +343,10 @@ SECTIONS = (
         _classify,
         (
             "`drumnet classify` on synthesised one-shots (44.1 kHz 16-bit WAV, 0.2-1.5 s), "
-            "2 decode workers, the shipped model. `large`: a fresh process on "
+            "2 worker processes that decode and, one torch thread each, run the network; "
+            "`classify` is the shipped model alone, `ensemble` the shipped five (the default). "
+            "`ensemble_threads2`: `--threads 2`, the network in the main process on both "
+            "cores while the workers only decode. `large`: a fresh process on "
             "50,000 files with a cold index; main_mb / worker_mb are peak resident memory of "
             "the main process and of the largest worker."
         ),

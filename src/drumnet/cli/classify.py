@@ -36,13 +36,20 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="model name or .safetensors file (default: the shipped ensemble of five nets; "
         "'default': one of them alone, faster)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="decoding processes (default 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes that decode files and, when each gets one core, run the network "
+        "(default 2; 0: all in this process)",
+    )
     parser.add_argument(
         "--threads",
         type=int,
         metavar="N",
-        help="torch threads for the network (default: the cores the workers leave free, at "
-        "least 1; on an idle machine all cores can be faster, on a busy one much slower)",
+        help="torch threads for the network; above 1 it runs in this process, not in the "
+        "workers (default: in the workers, one thread each, when they are as many as the "
+        "cores)",
     )
     parser.add_argument(
         "--no-index", action="store_true", help="neither read nor write the library index"
