@@ -14,7 +14,7 @@ from conftest import BEAT, RATE, synth_drum, synth_pattern
 from drumnet.audio import prepare_waveform
 from drumnet.checkpoint import save_model
 from drumnet.classifier import DrumClassifier
-from drumnet.classify import Decision, classify_paths
+from drumnet.classify import Decision, classify_paths, decoded_chunks
 from drumnet.config import FeatureConfig
 from drumnet.index import Index
 from drumnet.nets import build_model
@@ -77,6 +77,30 @@ def test_labels_are_right(kick_hat, library, workers):
         assert r.confidence == max(r.scores.values()) > 0.5
         assert sum(r.scores.values()) == pytest.approx(1.0)
     assert [r.path for r in results] == sorted(r.path for r in results)  # discovery order
+
+
+def _pid_and_rows(waves: np.ndarray) -> tuple[int, int]:
+    return os.getpid(), len(waves)
+
+
+def test_the_workers_run_the_network_when_each_gets_one_thread(library, kick_hat):
+    def run(threads):
+        chunks = decoded_chunks(
+            [library], FeatureConfig(), lambda _: None, 2, 2, threads, _pid_and_rows
+        )
+        return [decoded[1] for _, decoded in chunks]
+
+    in_workers = run(1)
+    assert {rows for _, rows in in_workers} == {2} and len(in_workers) == 3
+    assert os.getpid() not in {pid for pid, _ in in_workers}
+    assert {pid for pid, _ in run(2)} == {os.getpid()}  # more threads: in this process
+    remote = list(classify_paths(library, kick_hat, workers=2, threads=1, batch_size=2))
+    here = list(classify_paths(library, kick_hat, workers=0))
+    assert [(r.path, r.label, r.warning) for r in remote] == [
+        (r.path, r.label, r.warning) for r in here
+    ]
+    for a, b in zip(remote, here, strict=True):
+        assert a.scores == pytest.approx(b.scores, abs=1e-5)
 
 
 def test_classes_restrict_and_min_confidence(tmp_path, library):

@@ -79,7 +79,11 @@ def run(argv: list[str]) -> int:
 
 
 def test_shipped_model_finds_kicks_for_a_kick(lib, query, shipped):
-    found = embed_paths(lib, shipped, workers=0, threads=1)
+    found = list(embed_paths(lib, shipped, workers=0, threads=1))
+    in_workers = list(embed_paths(lib, shipped, workers=2, threads=1))  # forked, one thread
+    assert [e.path for e in in_workers] == [e.path for e in found]
+    for a, b in zip(in_workers, found, strict=True):
+        np.testing.assert_allclose(a.vector, b.vector, atol=1e-5)
     matches = nearest(embed_query(query, shipped), found, top=3)
     kicks = [Path(m.path).name.startswith("kick") for m in matches]
     assert len(matches) == 3 and sum(kicks) >= 2, matches
