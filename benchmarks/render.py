@@ -377,7 +377,7 @@ SECTIONS = (
             "nearest sounds that are of its own class, averaged over queries. The descriptor "
             "baseline is the classical forest's 94 features, standardised over these sounds. "
             "Speed: the shipped model (unless said) on synthesised one-shots as in "
-            '"Classifying a library", 2 decode workers; a search includes checking every '
+            '"Classifying a library", 2 worker processes; a search includes checking every '
             "file against the index."
         ),
     ),
