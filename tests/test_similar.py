@@ -91,6 +91,33 @@ def test_shipped_model_finds_kicks_for_a_kick(lib, query, shipped):
     assert matches[0].similarity >= matches[1].similarity >= matches[2].similarity
 
 
+def beat(seed: int) -> np.ndarray:
+    """Kick, hat, kick, hat at 0.5 s steps: a loop that starts with a kick."""
+    out = np.zeros(2 * RATE, np.float32)
+    for i, kind in enumerate(("kick", "hihat", "kick", "hihat")):
+        hit = render(kind, seed * 10 + i)[: RATE // 2]
+        out[i * RATE // 2 : i * RATE // 2 + hit.size] += hit
+    return 0.9 * out / np.abs(out).max()
+
+
+def test_a_one_shot_query_finds_no_loops_and_a_loop_query_only_loops(lib, query, shipped):
+    beats = [write(lib / f"beat{i}.wav", beat(i)) for i in range(2)]
+    with Index(lib.parent / "index.sqlite") as index:
+        found = list(embed_paths(lib, shipped, workers=0, index=index))
+        assert {e.loop for e in found} == {True, False}
+        assert [e.path for e in found if e.loop] == [str(b) for b in beats]
+        for_kick = nearest(embed_query(query, shipped), found, top=20)
+        assert len(for_kick) == 15 and not any("beat" in m.path for m in for_kick)
+        (other_beat,) = nearest(embed_query(beats[0], shipped), found, top=20)
+        assert other_beat.path == str(beats[1])
+        index._db.execute("DELETE FROM hits")  # as an older drumnet left it: no hit count
+        again = list(embed_paths(lib, shipped, workers=0, index=index))
+        assert not any(e.cached for e in again) and [e.loop for e in again] == [
+            e.loop for e in found
+        ]
+        assert all(e.cached for e in embed_paths(lib, shipped, workers=0, index=index))
+
+
 @pytest.mark.parametrize(
     ("name", "dim"), [("highway", 64), ("mlp", 128), ("ensemble", 64 * len(MEMBERS))]
 )

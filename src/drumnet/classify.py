@@ -426,17 +426,22 @@ def classify_paths(
 
 def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
     first_of_hash: dict[str, str] = {}  # content hash -> first path (duplicates); ~100 B/file
-    chunks = indexed_chunks(paths, clf, index, _measured_lookup, workers, batch_size, threads)
+    chunks = indexed_chunks(paths, clf, index, measured(Index.lookup), workers, batch_size, threads)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
             yield from _finish(planned, chunk, clf, decision, index, first_of_hash)
 
 
-def _measured_lookup(index: Index, path: str, size: int, mtime_ns: int, model_id: str):
-    """Index.lookup, but a result stored before drumnet counted hits is decoded again (once):
-    without the count a loop would keep its old one-shot label."""
-    entry = index.lookup(path, size, mtime_ns, model_id)
-    return entry if entry is not None and entry.hits is not None else None
+def measured(find: Callable[..., T | None]) -> Callable[..., T | None]:
+    """`find` (Index.lookup or Index.lookup_embedding), but an answer stored before drumnet
+    counted hits counts as missing: the file is decoded again, once, so that a loop stored
+    by an older version is told from a one-shot."""
+
+    def lookup(index: Index, *key) -> T | None:
+        found = find(index, *key)
+        return found if found is not None and found.hits is not None else None
+
+    return lookup
 
 
 def _finish(planned, chunk, clf, decision, index, first_of_hash) -> Iterator[Result]:

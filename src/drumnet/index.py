@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS bands (  -- one row per results row (same key, size a
     above_band_db REAL NOT NULL, -- dB of the file's energy above the model's band (audio.py)
     PRIMARY KEY (path, model_id)
 );
-CREATE TABLE IF NOT EXISTS hits (  -- one row per results row (same key, size and mtime)
+CREATE TABLE IF NOT EXISTS hits (  -- per results or embeddings row (same key, size, mtime)
     path TEXT NOT NULL,
     model_id TEXT NOT NULL,
     size INTEGER NOT NULL,
@@ -91,15 +91,22 @@ _INSERT = {  # table -> statement; rows are queued per table and written in one 
     "bands": "INSERT OR REPLACE INTO bands VALUES (?, ?, ?, ?, ?)",
     "hits": "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?)",
 }
+
+
+def _same(t: str, r: str) -> str:
+    """SQL: table alias t's row describes the same file version as alias r's."""
+    return " AND ".join(f"{t}.{c} = {r}.{c}" for c in ("path", "model_id", "size", "mtime_ns"))
+
+
 # A results row with its bands and hits rows, if any (older drumnet versions wrote none).
-_SAME = (
-    "{t}.path = r.path AND {t}.model_id = r.model_id AND {t}.size = r.size "
-    "AND {t}.mtime_ns = r.mtime_ns"
-)
 _RESULTS = (
     "SELECT r.path, r.model_id, r.size, r.mtime_ns, r.hash, r.scores, r.silent, r.classified_at, "
     "b.above_band_db, h.hits, h.span FROM results r "
-    f"LEFT JOIN bands b ON {_SAME.format(t='b')} LEFT JOIN hits h ON {_SAME.format(t='h')}"
+    f"LEFT JOIN bands b ON {_same('b', 'r')} LEFT JOIN hits h ON {_same('h', 'r')}"
+)
+_EMBEDDINGS = (
+    "SELECT e.path, e.model_id, e.size, e.mtime_ns, e.hash, e.label, e.dim, e.vector, h.hits, "
+    f"h.span FROM embeddings e LEFT JOIN hits h ON {_same('h', 'e')}"
 )
 
 
@@ -145,6 +152,8 @@ class Embedding:
     hash: str
     label: str  # the model's most probable class
     vector: np.ndarray
+    hits: int | None = None  # as in Entry: None when not recorded
+    hit_span: float | None = None
 
 
 @dataclass(frozen=True)
@@ -224,29 +233,34 @@ class Index:
         key = (entry.path, entry.model_id, entry.size, entry.mtime_ns)
         if entry.above_band_db is not None:
             self._queue("bands", (*key, entry.above_band_db))
-        if entry.hits is not None and entry.hit_span is not None:
-            self._queue("hits", (*key, entry.hits, entry.hit_span))
+        self._put_hits(key, entry.hits, entry.hit_span)
 
     def lookup_embedding(
         self, path: str, size: int, mtime_ns: int, model_id: str
     ) -> Embedding | None:
         """The stored embedding of an unchanged file (same path, size, mtime, model), else None."""
         row = self._db.execute(
-            "SELECT path, model_id, size, mtime_ns, hash, label, dim, vector FROM embeddings "
-            "WHERE path = ? AND model_id = ? AND size = ? AND mtime_ns = ?",
+            _EMBEDDINGS + " WHERE e.path = ? AND e.model_id = ? AND e.size = ? AND e.mtime_ns = ?",
             (path, model_id, size, mtime_ns),
         ).fetchone()
         if row is None:
             return None
-        *head, dim, blob = row
+        *head, dim, blob, hits, span = row
         vector = np.frombuffer(blob, dtype="<f4")
-        return Embedding(*head, vector) if vector.size == dim else None  # damaged: recompute
+        if vector.size != dim:
+            return None  # damaged: recompute
+        return Embedding(*head, vector, hits, span)
 
     def put_embedding(self, e: Embedding) -> None:
         """Store an embedding; written in batches like `put`."""
         vector = np.ascontiguousarray(e.vector, dtype="<f4")
         row = (e.path, e.model_id, e.size, e.mtime_ns, e.hash, e.label, vector.size)
         self._queue("embeddings", (*row, vector.tobytes()))
+        self._put_hits(row[:4], e.hits, e.hit_span)
+
+    def _put_hits(self, key: tuple, hits: int | None, span: float | None) -> None:
+        if hits is not None and span is not None:
+            self._queue("hits", (*key, hits, span))
 
     def embedding_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]

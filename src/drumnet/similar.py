@@ -29,7 +29,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from drumnet.classifier import DrumClassifier
-from drumnet.classify import DEFAULT_BATCH_SIZE, check_pipeline, indexed_chunks
+from drumnet.classify import (
+    DEFAULT_BATCH_SIZE,
+    LOOP_SPAN_SECONDS,
+    check_pipeline,
+    indexed_chunks,
+    measured,
+)
 from drumnet.ensemble import EnsembleNet
 from drumnet.index import Embedding, Index
 from drumnet.scan import ScanError
@@ -52,6 +58,7 @@ class Embedded:
     hash: str | None = None  # blake2b-128 of the file's bytes
     error: str | None = None
     cached: bool = False  # read from the index, without decoding
+    loop: bool | None = None  # several hits (classify.LOOP_SPAN_SECONDS); None: not known
 
     @property
     def ok(self) -> bool:
@@ -177,7 +184,7 @@ def embed_paths(
 def _stream(paths, clf, workers, batch_size, index, threads) -> Iterator[Embedded]:
     infer = functools.partial(embed_and_classify, clf)
     chunks = indexed_chunks(
-        paths, clf, index, Index.lookup_embedding, workers, batch_size, threads, infer
+        paths, clf, index, measured(Index.lookup_embedding), workers, batch_size, threads, infer
     )
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
@@ -201,8 +208,9 @@ def _embed_chunk(chunk, clf: DrumClassifier, index: Index | None) -> dict:
         path = os.path.abspath(info.path)
         label = clf.classes_[best]
         out[info.path] = Embedding(
-            path, clf.model_id, info.size, info.mtime_ns, info.hash, label, vector
-        )
+            path, clf.model_id, info.size, info.mtime_ns, info.hash, label, vector,
+            info.hits, round(info.hit_span, 3),
+        )  # fmt: skip
         if index is not None:
             index.put_embedding(out[info.path])
     return out
@@ -217,7 +225,8 @@ def _embedded(item, fresh: dict, index: Index | None) -> Embedded:
         return found  # the reason it failed
     correction = index.correction(found.hash) if index is not None else None
     label = correction or found.label
-    return Embedded(path, found.vector, label, found.hash, cached=stored is not None)
+    loop = None if found.hit_span is None else found.hit_span >= LOOP_SPAN_SECONDS
+    return Embedded(path, found.vector, label, found.hash, cached=stored is not None, loop=loop)
 
 
 def embed_query(
@@ -253,8 +262,10 @@ def nearest(
 ) -> list[Match]:
     """The `top` candidates that sound most like `query`, most similar first (ties in the
     candidates' order). Skipped: candidates that failed, the query itself (same absolute
-    path or same bytes), and with `classes`, candidates whose label is not among them.
-    Candidates are consumed as they come, so a stream's errors can be reported meanwhile.
+    path or same bytes), loops for a one-shot query and one-shots for a loop query (a loop
+    that starts with a kick is not what a kick query wants), and with `classes`, candidates
+    whose label is not among them. Candidates are consumed as they come, so a stream's errors
+    can be reported meanwhile.
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
@@ -266,6 +277,7 @@ def nearest(
         if c.ok
         and (query.hash is None or c.hash != query.hash)
         and os.path.abspath(c.path) != itself
+        and (query.loop is None or c.loop is None or c.loop == query.loop)
         and (keep is None or c.label in keep)
     ]
     if not kept:
