@@ -106,6 +106,7 @@ def test_a_one_shot_query_finds_no_loops_and_a_loop_query_only_loops(lib, query,
         found = list(embed_paths(lib, shipped, workers=0, index=index))
         assert {e.loop for e in found} == {True, False}
         assert [e.path for e in found if e.loop] == [str(b) for b in beats]
+        assert {e.label for e in found if e.loop} == {"loop"}
         for_kick = nearest(embed_query(query, shipped), found, top=20)
         assert len(for_kick) == 15 and not any("beat" in m.path for m in for_kick)
         (other_beat,) = nearest(embed_query(beats[0], shipped), found, top=20)

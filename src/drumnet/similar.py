@@ -39,6 +39,7 @@ from drumnet.classify import (
 from drumnet.ensemble import EnsembleNet
 from drumnet.index import Embedding, Index
 from drumnet.scan import ScanError
+from drumnet.taxonomy import LOOP
 
 SILENT = "silent (nothing to compare)"
 INFERENCE_BATCH = 128  # windows per forward pass for a bare network (as DrumClassifier's)
@@ -49,7 +50,8 @@ class Embedded:
     """One file's embedding, or the reason there is none.
 
     vector: float32 (D,), unit length. label: the model's most probable class over all its
-    classes, or a person's correction (`drumnet label`) when the index has one.
+    classes, `loop` for a file of several hits, or a person's correction (`drumnet label`)
+    when the index has one.
     """
 
     path: str
@@ -224,8 +226,8 @@ def _embedded(item, fresh: dict, index: Index | None) -> Embedded:
     if isinstance(found, Embedded):
         return found  # the reason it failed
     correction = index.correction(found.hash) if index is not None else None
-    label = correction or found.label
     loop = None if found.hit_span is None else found.hit_span >= LOOP_SPAN_SECONDS
+    label = correction or (LOOP if loop else found.label)  # as `classify` would answer
     return Embedded(path, found.vector, label, found.hash, cached=stored is not None, loop=loop)
 
 
