@@ -252,7 +252,7 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
         silent=level < config.silence_dbfs,
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
         hits=len(hits),
-        hit_span=float(hits[-1] - hits[0]) if len(hits) else 0.0,
+        hit_span=float(hits[-1] - hits[0]),  # hit_times always finds at least one hit
     )
 
 

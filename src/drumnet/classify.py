@@ -192,10 +192,8 @@ class _Immediate:
 
 def _fork_context():
     """The fork start method, or None where there is none (then workers start afresh)."""
-    return multiprocessing.get_context("fork") if "fork" in _START_METHODS else None
-
-
-_START_METHODS = multiprocessing.get_all_start_methods()
+    has_fork = "fork" in multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork") if has_fork else None
 
 
 def _init_worker(threads: int) -> None:
@@ -305,8 +303,9 @@ def decoded_chunks(
     `in_workers` (a model on the CPU), they can be forked, and each would get one thread
     (`threads` unset or 1, cores <= workers): all cores then run the network, instead of the
     cores the decoders leave free while the decoders mostly wait. Else `infer` runs here with
-    `threads` torch threads (default `default_threads(workers)`). At most `workers * IN_FLIGHT_PER_WORKER` chunks are in flight.
-    Closing the generator stops the workers.
+    `threads` torch threads (default `default_threads(workers)`). At most
+    `workers * IN_FLIGHT_PER_WORKER` chunks are in flight. Closing the generator stops the
+    workers.
     """
     # A forked child may only run torch on one thread: GNU OpenMP deadlocks in a child whose
     # parent already used its thread pool. So the workers run `infer` when one thread each is
@@ -475,14 +474,15 @@ def _finish(planned, chunk, clf, decision, index, first_of_hash) -> Iterator[Res
         yield _result(path, entry, decision, index, first_of_hash, cached)
 
 
-def _is_loop(entry: Entry) -> bool:
-    return entry.hit_span is not None and entry.hit_span >= LOOP_SPAN_SECONDS
+def is_loop(hit_span: float | None) -> bool:
+    """A file whose hits span this long is a loop (False when the span was not measured)."""
+    return hit_span is not None and hit_span >= LOOP_SPAN_SECONDS
 
 
 def _warning(entry: Entry) -> str | None:
     if entry.silent:
         return "silent"
-    if _is_loop(entry):
+    if is_loop(entry.hit_span):
         return "multi-hit"
     if entry.above_band_db is not None and entry.above_band_db >= ABOVE_BAND_DB:
         return "above-band"
@@ -492,7 +492,7 @@ def _warning(entry: Entry) -> str | None:
 def _result(path, entry: Entry, decision, index, first_of_hash, cached: bool) -> Result:
     correction = index.correction(entry.hash) if index is not None else None
     label, confidence, scores, corrected = decision.decide(
-        entry.scores, entry.silent, correction, _is_loop(entry)
+        entry.scores, entry.silent, correction, is_loop(entry.hit_span)
     )
     duplicate_of = first_of_hash.setdefault(entry.hash, path)
     return Result(

@@ -31,9 +31,9 @@ from torch import nn
 from drumnet.classifier import DrumClassifier
 from drumnet.classify import (
     DEFAULT_BATCH_SIZE,
-    LOOP_SPAN_SECONDS,
     check_pipeline,
     indexed_chunks,
+    is_loop,
     measured,
 )
 from drumnet.ensemble import EnsembleNet
@@ -60,7 +60,7 @@ class Embedded:
     hash: str | None = None  # blake2b-128 of the file's bytes
     error: str | None = None
     cached: bool = False  # read from the index, without decoding
-    loop: bool | None = None  # several hits (classify.LOOP_SPAN_SECONDS); None: not known
+    loop: bool | None = None  # several hits (classify.is_loop); None: not known
 
     @property
     def ok(self) -> bool:
@@ -226,7 +226,7 @@ def _embedded(item, fresh: dict, index: Index | None) -> Embedded:
     if isinstance(found, Embedded):
         return found  # the reason it failed
     correction = index.correction(found.hash) if index is not None else None
-    loop = None if found.hit_span is None else found.hit_span >= LOOP_SPAN_SECONDS
+    loop = is_loop(found.hit_span)
     label = correction or (LOOP if loop else found.label)  # as `classify` would answer
     return Embedded(path, found.vector, label, found.hash, cached=stored is not None, loop=loop)
 
