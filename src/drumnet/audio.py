@@ -8,8 +8,9 @@ message a person understands; callers processing batches catch it per file and g
 from __future__ import annotations
 
 import errno
+import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -50,10 +51,24 @@ class Sound:
     # dB of the file's energy above the model's band (half its sample rate), lost in resampling
     # (see `above_band_db`): 0 for most sounds, over 15 only for some electronic hi-hats.
     above_band_db: float = 0.0
-    # Separate hits found after the onset in the part of the file decoded (see `hit_times`):
-    # 1 for a one-shot, more for a loop, a roll or a phrase; span: seconds from first to last.
-    hits: int = 1
-    hit_span: float = 0.0
+    # The decoded head from the onset on (at most max_onset + window seconds), kept so that
+    # `hits` can be counted when someone asks: classify does, building training tensors not.
+    head: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)
+
+    @functools.cached_property
+    def _hit_times(self) -> np.ndarray:
+        return hit_times(self.head, self.sample_rate)
+
+    @property
+    def hits(self) -> int:
+        """Separate hits after the onset (`hit_times`): 1 for a one-shot, more for a loop, a
+        roll or a phrase."""
+        return len(self._hit_times)
+
+    @property
+    def hit_span(self) -> float:
+        """Seconds from the first hit to the last (0 for a one-shot)."""
+        return float(self._hit_times[-1] - self._hit_times[0])
 
 
 def _open_error(path: Path, exc: Exception) -> AudioError:
@@ -241,7 +256,6 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
     if not np.isfinite(window).all():  # finite float samples near 3e38 overflow when resampled
         raise AudioError(path, "sample values too large to process (overflow to NaN or infinity)")
     level = peak_dbfs(window)
-    hits = hit_times(y[start:], config.sample_rate)
     return Sound(
         samples=window,
         sample_rate=config.sample_rate,
@@ -251,8 +265,7 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
         peak_dbfs=level,
         silent=level < config.silence_dbfs,
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
-        hits=len(hits),
-        hit_span=float(hits[-1] - hits[0]),  # hit_times always finds at least one hit
+        head=y[start:],
     )
 
 
