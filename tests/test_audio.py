@@ -191,6 +191,9 @@ def test_only_the_head_of_a_long_file_is_read(tmp_path: Path, monkeypatch) -> No
 CASES: dict[str, str | None] = {
     "zero_bytes.wav": "empty",
     "truncated_header.wav": "truncated",
+    "cut_short.wav": "truncated",
+    "cut_short.aiff": "truncated",
+    "pipe.wav": "not a regular file",
     "random_bytes.wav": "not an audio file",
     "text.wav": "not an audio file",
     "readme.txt": "not an audio file",
@@ -205,6 +208,8 @@ CASES: dict[str, str | None] = {
     "ten_minutes.wav": None,
     "crash_ĉinelo_シンバル.wav": None,
     "silence.wav": None,
+    "dc_offset.wav": None,
+    "not_utf8_\udcff.wav": None,  # Linux names are bytes: b"\xff" is not UTF-8
 }
 
 
@@ -214,6 +219,11 @@ def _make_folder(folder: Path) -> None:
     sf.write(str(folder / "reference.wav"), good, rate, subtype="PCM_16")
     (folder / "zero_bytes.wav").write_bytes(b"")
     (folder / "truncated_header.wav").write_bytes((folder / "reference.wav").read_bytes()[:20])
+    for name in ("cut_short.wav", "cut_short.aiff"):  # a download cut off mid-way
+        sf.write(str(folder / "whole"), good, rate, format=name.split(".")[1], subtype="PCM_16")
+        (folder / name).write_bytes((folder / "whole").read_bytes()[:30000])
+    (folder / "whole").unlink()
+    os.mkfifo(folder / "pipe.wav")  # reading it would wait forever for a writer
     (folder / "reference.wav").unlink()
     (folder / "random_bytes.wav").write_bytes(np.random.default_rng(0).bytes(4096))
     (folder / "text.wav").write_text("kick: 1 . . . 1 . . .\n" * 40)
@@ -233,6 +243,8 @@ def _make_folder(folder: Path) -> None:
     _write_long(folder / "ten_minutes.wav", 10.0)
     sf.write(str(folder / "crash_ĉinelo_シンバル.wav"), good, rate, subtype="PCM_24")
     sf.write(str(folder / "silence.wav"), np.zeros(rate, np.float32), rate)
+    sf.write(str(folder / "dc_offset.wav"), np.full(rate, 0.5, np.float32), rate)
+    sf.write(os.fsencode(folder / "not_utf8_\udcff.wav"), good, rate, subtype="PCM_16")
 
 
 @pytest.fixture(scope="module")
@@ -273,6 +285,9 @@ def test_unusual_but_valid_files_decode_correctly(broken_folder: Path) -> None:
     long = load_sound(broken_folder / "ten_minutes.wav")
     assert long.source_seconds == pytest.approx(600.0) and not long.silent
 
+    odd = load_sound(broken_folder / "not_utf8_\udcff.wav")
+    np.testing.assert_allclose(odd.samples[200:-200], tone(SR, 1.0)[200:-200], atol=1e-3)
+
 
 def test_absurdly_loud_float_audio_is_measured_without_overflow(tmp_path: Path) -> None:
     for freq, lost in ((440.0, (0.0, 0.5)), (14000.0, (30.0, 200.0))):
@@ -287,6 +302,7 @@ def test_silence_is_valid_and_reported_as_silent(broken_folder: Path) -> None:
     assert sound.samples.shape == (N,) and not sound.samples.any()
     sf.write(str(broken_folder / "hiss.wav"), tone(SR, 1.0, amp=1e-4), SR, subtype="FLOAT")
     assert load_sound(broken_folder / "hiss.wav").silent  # -80 dBFS is below -70 dBFS
+    assert load_sound(broken_folder / "dc_offset.wav").silent  # a constant is not a sound
     (broken_folder / "hiss.wav").unlink()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,85 @@ def test_shipped_models_classify_real_drums(lib, isolated_cache, capsys):
         assert main(["classify", str(lib), "--model", model]) == 0
         labels = {Path(r["path"]).stem: r["label"] for r in records(capsys.readouterr().out)}
         assert labels == {"kick": "kick", "hat": "hihat"}, model
+
+
+def test_a_name_that_is_not_utf8_is_classified_indexed_and_printed_as_its_bytes(
+    lib, model_file, isolated_cache, capfdbinary
+):
+    odd = os.fsdecode(bytes(lib / "sub") + b"/odd\xffname.wav")  # any bytes but / are legal
+    os.rename(lib / "kick.wav", odd)
+    for _ in range(2):  # the second run reads the index
+        assert main(["classify", str(lib), "--model", model_file, "--format", "csv"]) == 0
+        out, err = capfdbinary.readouterr()
+        assert b"odd\xffname.wav" in out and b"hat.wav" in out and err == b""
+    assert main(["duplicates", str(lib)]) == 0
+    assert main(["label", odd, "perc"]) == 0
+
+
+def test_table_and_error_lines_escape_a_newline_in_a_name(lib, model_file, isolated_cache, capsys):
+    (lib / "kick.wav").rename(lib / "two\nlines.wav")
+    (lib / "bad\n.wav").write_bytes(b"not audio")
+    assert main(["classify", str(lib), "--model", model_file, "--format", "table"]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 3 and "two\\x0alines.wav" in out
+    assert err.count("\n") == 1 and "bad\\x0a.wav: not an audio file" in err
+
+
+def test_duplicates_reports_what_it_cannot_read_and_never_reads_a_pipe(lib, isolated_cache, capsys):
+    (lib / "again.wav").write_bytes((lib / "kick.wav").read_bytes())
+    os.mkfifo(lib / "pipe.wav")  # reading it would wait for a writer forever
+    (lib / "zero.wav").symlink_to("/dev/zero")  # and this would never end
+    assert main(["duplicates", str(lib), str(lib / "gone"), "--format", "jsonl"]) == 1
+    out, err = capsys.readouterr()
+    (group,) = records(out)
+    assert sorted(Path(p).name for p in group["paths"]) == ["again.wav", "kick.wav"]
+    lines = err.splitlines()
+    assert len(lines) == 3 and all(line.startswith("drumnet duplicates: ") for line in lines)
+    assert sum("not a regular file" in line for line in lines) == 2
+    assert any("gone: no such file or folder" in line for line in lines)
+
+
+def test_label_goes_on_past_bad_files_and_labels_only_audio(lib, isolated_cache, capsys):
+    (lib / "notes.wav").write_text("not audio")
+    (lib / "empty.wav").write_bytes(b"")
+    kick, hat = lib / "kick.wav", lib / "sub" / "hat.wav"
+    argv = ["label", str(kick), str(lib / "gone.wav"), str(lib / "notes.wav")]
+    assert main([*argv, str(lib / "empty.wav"), str(lib / "sub"), str(hat), "perc"]) == 1
+    out, err = capsys.readouterr()
+    assert [Path(line.split()[-1]).name for line in out.splitlines()] == ["kick.wav", "hat.wav"]
+    assert len(err.splitlines()) == 4
+    for reason in ("no such file", "not an audio file", "empty file", "is a directory"):
+        assert reason in err
+    assert main(["label", "--list"]) == 0
+    listed = records(capsys.readouterr().out)
+    assert sorted(Path(r["path"]).name for r in listed) == ["hat.wav", "kick.wav"]
+
+
+def test_label_export_never_replaces_a_file(lib, isolated_cache, tmp_path, capsys):
+    assert main(["label", str(lib / "kick.wav"), "kick"]) == 0
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    (ds / "labels.csv").write_text("mine\n")
+    assert main(["label", "--export", str(ds)]) == 2
+    assert "not an empty folder" in capsys.readouterr().err
+    assert (ds / "labels.csv").read_text() == "mine\n" and len(list(ds.iterdir())) == 1
+    assert main(["label", "--export", str(tmp_path / "new")]) == 0
+    assert (tmp_path / "new" / "labels.csv").exists()
+
+
+def test_evaluate_names_every_sound_it_leaves_out_and_exits_1(
+    model_file, write_drum, isolated_cache, tmp_path, capsys
+):
+    ds = tmp_path / "ds"
+    for kind, seed in (("kick", 0), ("kick", 1), ("hat", 2), ("hat", 3)):
+        write_drum(ds / ("hihat" if kind == "hat" else kind) / f"{kind}{seed}.wav", kind, seed)
+    (ds / "kick" / "empty.wav").write_bytes(b"")
+    (ds / "hihat" / "notes.wav").write_text("not audio")
+    write_drum(ds / "misc" / "mystery.wav", "kick")  # no name says a class
+    assert main(["evaluate", "--model", model_file, "--data", str(ds)]) == 1
+    out, err = capsys.readouterr()
+    assert "   n=4   " in out
+    lines = err.splitlines()
+    assert len(lines) == 3 and all(line.startswith("drumnet evaluate: ") for line in lines)
+    for words in ("empty.wav: empty file", "notes.wav: not an audio file", "mystery.wav"):
+        assert any(words in line for line in lines), words

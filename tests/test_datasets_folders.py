@@ -55,3 +55,9 @@ def test_bad_inputs_raise_clear_errors(tmp_path):
     (tmp_path / "labels.csv").write_text("file,class\nx.wav,kick\n")
     with pytest.raises(ValueError, match="path,label"):
         folder_samples(tmp_path)
+
+
+def test_a_labels_csv_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / "labels.csv").write_bytes("path,label\nkick-\xe9.wav,kick\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"labels\.csv: not UTF-8"):
+        folder_samples(tmp_path)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +49,7 @@ class Sound:
     source_channels: int
     source_seconds: float  # duration of the whole file, from its header
     peak_dbfs: float  # peak level of the window, dB relative to full scale
-    silent: bool  # peak below config.silence_dbfs: valid audio, but nothing to hear
+    silent: bool  # peak below config.silence_dbfs, or no more than a constant: nothing to hear
     # dB of the file's energy above the model's band (half its sample rate), lost in resampling
     # (see `above_band_db`): 0 for most sounds, over 15 only for some electronic hi-hats.
     above_band_db: float = 0.0
@@ -98,10 +100,31 @@ def _check_file(path: Path) -> None:
         raise AudioError(path, "no such file") from None
     except OSError as exc:
         raise _open_error(path, exc) from None
-    if path.is_dir():
+    if stat.S_ISDIR(st.st_mode):
         raise AudioError(path, "is a directory, not an audio file")
+    if not stat.S_ISREG(st.st_mode):  # reading a pipe or /dev/zero would never end
+        raise AudioError(path, "not a regular file (a device, pipe or socket)")
     if st.st_size == 0:
         raise AudioError(path, "empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise AudioError(path, "permission denied")
+
+
+# libsndfile's log of a WAV / AIFF whose audio chunk is shorter than its header says.
+_CUT_SHORT = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
+def _check_complete(path: Path, f: sf.SoundFile) -> None:
+    """Raise if the file holds less audio than its header promises (a download cut short).
+
+    libsndfile reads what is there without an error; its log says what was missing. A size of
+    0 or 2**32 - 1 is a recorder's placeholder for "unknown", not a promise.
+    """
+    for promised, held in _CUT_SHORT.findall(f.extra_info):
+        if 0 < int(promised) < 0xFFFFFFFF and int(held) < int(promised):
+            raise AudioError(
+                path, f"truncated (the header promises {promised} bytes of audio, {held} remain)"
+            )
 
 
 def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int, int, float]:
@@ -112,10 +135,12 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     path = Path(path)
     _check_file(path)
     try:
-        with sf.SoundFile(str(path)) as f:
+        # Bytes, not str: Linux file names may be any bytes, and soundfile encodes a str strictly.
+        with sf.SoundFile(os.fsencode(path)) as f:
             rate, channels, total = f.samplerate, f.channels, f.frames
             if rate <= 0 or channels <= 0:
                 raise AudioError(path, "header declares no sample rate or channels")
+            _check_complete(path, f)
             want = int(seconds * rate) + 1
             # MP3/OGG may report an unknown or huge length; read() stops at the real end.
             n = want if total <= 0 or total > 2**62 else min(want, total)
@@ -263,7 +288,8 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
         source_channels=channels,
         source_seconds=seconds,
         peak_dbfs=level,
-        silent=level < config.silence_dbfs,
+        # A constant (a DC offset alone) is silent too, though resampling makes it ring.
+        silent=min(level, peak_dbfs(x - x.mean())) < config.silence_dbfs,
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
         head=y[start:],
     )
@@ -282,7 +308,7 @@ def save_audio(
     if not np.isfinite(x).all():
         raise ValueError("refusing to write audio with NaN or infinite samples")
     path = Path(path)
-    sf.write(str(path), np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype)
+    sf.write(os.fsencode(path), np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype)
     return path
 
 

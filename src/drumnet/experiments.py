@@ -71,9 +71,16 @@ def load_pool(
     features: FeatureConfig | None = None,
     progress: bool = False,
 ) -> Pool:
-    """Decode (or load from the tensor cache) the evaluation data and the extra sources."""
+    """Decode (or load from the tensor cache) the evaluation data and the extra sources.
+
+    `errors` lists the files that could not be decoded and, for `data`, the rows or files
+    that were left out (unknown label, missing file), one line each.
+    """
     features = features or FeatureConfig()
-    parts = [_decode(load_data(data) if data else gather(eval_sources), features, False, progress)]
+    found = load_data(data) if data else gather(eval_sources)
+    parts = [_decode(found, features, False, progress)]
+    if data:  # in a user's data a row or file left out is an error; the default kits' are by design
+        parts[0].errors[:0] = [f"{what}: {reason}" for reason, what in found.skipped]
     parts += [_decode(gather((name,)), features, True, progress) for name in extra_sources]
     return Pool(
         np.concatenate([p.waves for p in parts]),

@@ -16,8 +16,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -108,6 +109,21 @@ _EMBEDDINGS = (
     "SELECT e.path, e.model_id, e.size, e.mtime_ns, e.hash, e.label, e.dim, e.vector, h.hits, "
     f"h.span FROM embeddings e LEFT JOIN hits h ON {_same('h', 'e')}"
 )
+
+
+def _db_path(path: str) -> str | bytes:
+    """A path as the index stores it: text, or the raw bytes (os.fsencode) of a name that is not
+    valid UTF-8. Linux allows any bytes in a file name; SQLite's text must be UTF-8."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def _py_path(value: str | bytes) -> str:
+    """The inverse of `_db_path`."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
 
 
 def file_hash(path: str | os.PathLike) -> str:
@@ -202,7 +218,7 @@ class Index:
         """The stored result for an unchanged file (same path, size, mtime, model), else None."""
         row = self._db.execute(
             _RESULTS + " WHERE r.path = ? AND r.model_id = ? AND r.size = ? AND r.mtime_ns = ?",
-            (path, model_id, size, mtime_ns),
+            (_db_path(path), model_id, size, mtime_ns),
         ).fetchone()
         return _entry(row) if row else None
 
@@ -210,7 +226,7 @@ class Index:
         """The content hash stored for an unchanged file by any model, else None."""
         row = self._db.execute(
             "SELECT hash FROM results WHERE path = ? AND size = ? AND mtime_ns = ? LIMIT 1",
-            (path, size, mtime_ns),
+            (_db_path(path), size, mtime_ns),
         ).fetchone()
         return row[0] if row else None
 
@@ -219,7 +235,7 @@ class Index:
         self._queue(
             "results",
             (
-                entry.path,
+                _db_path(entry.path),
                 entry.model_id,
                 entry.size,
                 entry.mtime_ns,
@@ -230,7 +246,7 @@ class Index:
                 entry.classified_at,
             ),
         )
-        key = (entry.path, entry.model_id, entry.size, entry.mtime_ns)
+        key = (_db_path(entry.path), entry.model_id, entry.size, entry.mtime_ns)
         if entry.above_band_db is not None:
             self._queue("bands", (*key, entry.above_band_db))
         self._put_hits(key, entry.hits, entry.hit_span)
@@ -241,20 +257,20 @@ class Index:
         """The stored embedding of an unchanged file (same path, size, mtime, model), else None."""
         row = self._db.execute(
             _EMBEDDINGS + " WHERE e.path = ? AND e.model_id = ? AND e.size = ? AND e.mtime_ns = ?",
-            (path, model_id, size, mtime_ns),
+            (_db_path(path), model_id, size, mtime_ns),
         ).fetchone()
         if row is None:
             return None
-        *head, dim, blob, hits, span = row
+        _, *head, dim, blob, hits, span = row
         vector = np.frombuffer(blob, dtype="<f4")
         if vector.size != dim:
             return None  # damaged: recompute
-        return Embedding(*head, vector, hits, span)
+        return Embedding(path, *head, vector, hits, span)
 
     def put_embedding(self, e: Embedding) -> None:
         """Store an embedding; written in batches like `put`."""
         vector = np.ascontiguousarray(e.vector, dtype="<f4")
-        row = (e.path, e.model_id, e.size, e.mtime_ns, e.hash, e.label, vector.size)
+        row = (_db_path(e.path), e.model_id, e.size, e.mtime_ns, e.hash, e.label, vector.size)
         self._queue("embeddings", (*row, vector.tobytes()))
         self._put_hits(row[:4], e.hits, e.hit_span)
 
@@ -299,7 +315,7 @@ class Index:
                 "INSERT OR REPLACE INTO corrections VALUES (?, ?, ?, ?, ?)",
                 (
                     correction.hash,
-                    correction.path,
+                    _db_path(correction.path),
                     correction.size,
                     correction.label,
                     correction.labelled_at,
@@ -318,29 +334,38 @@ class Index:
         rows = self._db.execute(
             "SELECT hash, path, size, label, labelled_at FROM corrections ORDER BY label, path"
         )
-        return [Correction(*row) for row in rows]
+        return [Correction(h, _py_path(path), *rest) for h, path, *rest in rows]
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def duplicate_groups(
-    paths: Iterable[str | os.PathLike], index: Index | None = None
+    paths: Iterable[str | os.PathLike],
+    index: Index | None = None,
+    on_error: Callable[[str, str], None] | None = None,
 ) -> list[list[str]]:
     """Groups of files under `paths` with identical bytes (2+ files each), largest first.
 
     Hashes stored in the index for unchanged files are reused, so after a `classify` run
-    this reads no audio at all. Unreadable files are skipped.
+    this reads no audio at all. A path that cannot be read is left out and passed to
+    `on_error(path, reason)`; so is anything but a regular file (a pipe would never end).
     """
     by_hash: dict[str, list[str]] = {}
     for path in iter_audio_files(paths):
         if not isinstance(path, str):
+            if on_error:
+                on_error(path.path, path.reason)
             continue
         try:
             st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError("not a regular file")
             known = index and index.known_hash(os.path.abspath(path), st.st_size, st.st_mtime_ns)
             digest = known or file_hash(path)
-        except OSError:
+        except OSError as exc:
+            if on_error:
+                on_error(path, exc.strerror or str(exc))
             continue
         by_hash.setdefault(digest, []).append(path)
     groups = [group for group in by_hash.values() if len(group) > 1]
@@ -351,5 +376,15 @@ def _entry(row: Iterable) -> Entry:
     path, model_id, size, mtime_ns, digest, scores, silent, at, above_band_db, hits, span = row
     scores = json.loads(scores)
     return Entry(
-        path, model_id, size, mtime_ns, digest, scores, bool(silent), at, above_band_db, hits, span
+        _py_path(path),
+        model_id,
+        size,
+        mtime_ns,
+        digest,
+        scores,
+        bool(silent),
+        at,
+        above_band_db,
+        hits,
+        span,
     )

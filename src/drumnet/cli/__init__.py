@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
 
 from drumnet import __version__
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A file name that is not valid UTF-8 is printed as the bytes it is, as `ls` does.
+        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from drumnet.audio import AudioError, load_sound
 from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
@@ -83,8 +84,17 @@ def progress(items: Iterable, what: str = "files") -> Iterator:
     return tqdm(items, unit=f" {what}", file=sys.stderr, disable=not sys.stderr.isatty())
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
+
+
+def shown(path: str) -> str:
+    """A path for a one-line message or a table row: control characters (a newline in a file
+    name) escaped as \\xNN. CSV and JSON lines carry paths as they are."""
+    return path.translate(_CONTROL)
+
+
 def report_error(result: Result | Embedded, command: str) -> None:
-    tqdm.write(f"drumnet {command}: {result.path}: {result.error}", file=sys.stderr)
+    tqdm.write(f"drumnet {command}: {shown(result.path)}: {result.error}", file=sys.stderr)
 
 
 class _Writer:
@@ -107,12 +117,12 @@ class _Writer:
             )
         elif r.ok and r.label == LOOP:  # its confidence is its first second's best class's
             best = max(r.scores, key=r.scores.__getitem__)
-            print(f"{r.label:<8} {'':>6}  {r.path}  ({r.warning}; first second: {best})")
+            print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({r.warning}; first second: {best})")
         elif r.ok:
             note = "  (corrected)" if r.corrected else f"  ({r.warning})" if r.warning else ""
-            print(f"{r.label:<8} {r.confidence:6.1%}  {r.path}{note}")
+            print(f"{r.label:<8} {r.confidence:6.1%}  {shown(r.path)}{note}")
         else:
-            print(f"{'ERROR':<8} {'':>6}  {r.path}: {r.error}")
+            print(f"{'ERROR':<8} {'':>6}  {shown(r.path)}: {r.error}")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -156,9 +166,16 @@ def load_cli_model(args: argparse.Namespace, command: str) -> DrumClassifier | N
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
+    failed = 0
+
+    def failure(path: str, reason: str) -> None:
+        nonlocal failed
+        failed += 1
+        print(f"drumnet duplicates: {shown(path)}: {reason}", file=sys.stderr)
+
     index = open_index(args)
     try:
-        groups = duplicate_groups(args.paths, index)
+        groups = duplicate_groups(args.paths, index, failure)
     finally:
         if index is not None:
             index.close()
@@ -166,8 +183,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
         if args.format == "jsonl":
             print(json.dumps({"paths": group}, ensure_ascii=False))
         else:
-            print("\n".join([f"{len(group)} identical files:", *(f"  {p}" for p in group)]))
-    return 0
+            print("\n".join([f"{len(group)} identical files:", *(f"  {shown(p)}" for p in group)]))
+    return 1 if failed else 0
 
 
 def cmd_label(args: argparse.Namespace) -> int:
@@ -183,27 +200,39 @@ def cmd_label(args: argparse.Namespace) -> int:
         *paths, label = args.items
         if label.lower() not in CLASSES:
             raise ValueError(f"unknown class {label!r}; choose from {', '.join(CLASSES)}")
+        failed = 0
         for path in paths:
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"{path}: no such file")
-            c = index.correct(path, label.lower())
-            print(f"{c.label:<8} {c.path}")
-    return 0
+            try:
+                load_sound(path)  # only audio drumnet can read may carry a label
+                c = index.correct(path, label.lower())
+            except (AudioError, OSError) as exc:
+                failed += 1
+                reason = exc.reason if isinstance(exc, AudioError) else exc.strerror or exc
+                print(f"drumnet label: {shown(path)}: {reason}", file=sys.stderr)
+                continue
+            print(f"{c.label:<8} {shown(c.path)}")
+    return 1 if failed else 0
 
 
 def export_corrections(index: Index, out: Path) -> int:
-    """Copy every corrected file that still exists to out/<class>/<name> + labels.csv."""
+    """Copy every corrected file that still exists to out/<class>/<name> + labels.csv.
+
+    `out` must be new or empty: an export never replaces a file.
+    """
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"{out} exists and is not an empty folder; export into a new one")
     samples, missing = [], 0
     for c in index.corrections():
         if not os.path.isfile(c.path):
             missing += 1
-            print(f"drumnet label: {c.path}: gone, not exported", file=sys.stderr)
+            print(f"drumnet label: {shown(c.path)}: gone, not exported", file=sys.stderr)
             continue
         target = out / c.label / f"{c.hash[:8]}-{Path(c.path).name}"  # unique per sound
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(c.path, target)
         library = Path(c.path).parent.name  # the pack folder the sound came from
         samples.append(Sample(str(target.relative_to(out)), c.label, library, source="label"))
+    out.mkdir(parents=True, exist_ok=True)
     write_manifest(samples, out / "labels.csv")
     print(f"exported {len(samples)} corrected files to {out}", file=sys.stderr)
     return 1 if missing else 0

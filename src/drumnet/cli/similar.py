@@ -23,6 +23,7 @@ from drumnet.cli.classify import (
     open_index,
     progress,
     report_error,
+    shown,
 )
 from drumnet.similar import Embedded, Match, embed_paths, embed_query, nearest
 from drumnet.taxonomy import parse_classes
@@ -40,7 +41,7 @@ def write_matches(matches: list[Match], fmt: str) -> None:
         out.writerows([m.rank, f"{m.similarity:.3f}", m.label, m.path] for m in matches)
     else:
         for m in matches:
-            print(f"{m.rank:>3}  {m.similarity:6.3f}  {m.label:<8} {m.path}")
+            print(f"{m.rank:>3}  {m.similarity:6.3f}  {m.label:<8} {shown(m.path)}")
 
 
 class _Failures:

@@ -8,11 +8,10 @@ root, so splitting by library never puts one pack on both sides.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from drumnet.audio import is_audio_path
-from drumnet.datasets.manifest import Sample
+from drumnet.datasets.manifest import Sample, csv_rows
 from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_path
 
 LABELS_FILE = "labels.csv"
@@ -27,22 +26,21 @@ def _library_for(root: Path, relative: Path) -> str:
 def _from_labels_csv(root: Path) -> tuple[list[Sample], list[Skip]]:
     samples: list[Sample] = []
     skipped: list[Skip] = []
-    with open(root / LABELS_FILE, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if not {"path", "label"} <= set(reader.fieldnames or ()):
-            raise ValueError(f"{root / LABELS_FILE} needs the columns path,label[,library]")
-        for line, row in enumerate(reader, start=2):
-            relative, label = Path(row["path"].strip()), row["label"].strip().lower()
-            where = f"{LABELS_FILE} line {line}: {relative}"
-            if label not in CLASSES:
-                skipped.append((f"label not one of {', '.join(CLASSES)}", f"{where} ({label!r})"))
-                continue
-            path = (root / relative).resolve()
-            if not path.is_file():
-                skipped.append(("file missing", where))
-                continue
-            library = (row.get("library") or "").strip() or _library_for(root, relative)
-            samples.append(Sample(str(path), label, library, relative.stem, 0, "folder"))
+    fieldnames, rows = csv_rows(root / LABELS_FILE)
+    if not {"path", "label"} <= set(fieldnames):
+        raise ValueError(f"{root / LABELS_FILE} needs the columns path,label[,library]")
+    for line, row in enumerate(rows, start=2):
+        relative, label = Path((row["path"] or "").strip()), (row["label"] or "").strip().lower()
+        where = f"{LABELS_FILE} line {line}: {relative}"
+        if label not in CLASSES:
+            skipped.append((f"label not one of {', '.join(CLASSES)}", f"{where} ({label!r})"))
+            continue
+        path = (root / relative).resolve()
+        if not path.is_file():
+            skipped.append(("file missing", where))
+            continue
+        library = (row.get("library") or "").strip() or _library_for(root, relative)
+        samples.append(Sample(str(path), label, library, relative.stem, 0, "folder"))
     return samples, skipped
 
 

@@ -41,9 +41,19 @@ def write_manifest(samples: list[Sample], path: str | os.PathLike) -> Path:
     return path
 
 
+def csv_rows(path: str | os.PathLike) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a UTF-8 CSV file. Raises ValueError naming the file if the
+    text is not UTF-8."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            return list(reader.fieldnames or ()), list(reader)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+
+
 def read_manifest(path: str | os.PathLike) -> list[Sample]:
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    _, rows = csv_rows(path)
     return [
         Sample(
             path=r["path"],
