@@ -61,3 +61,17 @@ def test_a_labels_csv_that_is_not_utf8_is_named(tmp_path):
     (tmp_path / "labels.csv").write_bytes("path,label\nkick-\xe9.wav,kick\n".encode("latin-1"))
     with pytest.raises(ValueError, match=r"labels\.csv: not UTF-8"):
         folder_samples(tmp_path)
+
+
+def test_class_folders_are_not_libraries(tmp_path, write_drum):
+    """DIR/<class>/x.wav: one library (the folder), so a split by library cannot hold out a
+    class; DIR/<class>/<pack>/x.wav: the pack."""
+    write_drum(tmp_path / "Kicks" / "a.wav", "kick")
+    write_drum(tmp_path / "HH" / "b.wav", "hat")
+    write_drum(tmp_path / "Snares" / "909 Pack" / "c.wav", "snare")
+    samples, _ = folder_samples(tmp_path)
+    assert sorted((s.label, s.library) for s in samples) == [
+        ("hihat", tmp_path.name),
+        ("kick", tmp_path.name),
+        ("snare", "909 Pack"),
+    ]

@@ -3,7 +3,7 @@
 With `labels.csv` at the root (columns path,label[,library]; paths relative to the root) the
 labels are taken as given. Otherwise each audio file's class comes from its file name, then its
 folders, innermost first (`808/BD/x.wav` -> kick), and its library is the top folder under the
-root, so splitting by library never puts one pack on both sides.
+root that does not name a class, so splitting by library never puts one pack on both sides.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from drumnet.audio import is_audio_path
 from drumnet.datasets.manifest import Sample, csv_rows
-from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_path
+from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_name, class_for_path
 
 LABELS_FILE = "labels.csv"
 
@@ -20,7 +20,13 @@ Skip = tuple[str, str]
 
 
 def _library_for(root: Path, relative: Path) -> str:
-    return relative.parts[0] if len(relative.parts) > 1 else root.name
+    """The first folder under root that does not name a class (`Kick/808/x.wav` -> 808), else
+    root's own name: class folders are not libraries, or a split by library would hold out
+    whole classes."""
+    for folder in relative.parts[:-1]:
+        if class_for_name(folder) == UNKNOWN:
+            return folder
+    return root.name
 
 
 def _from_labels_csv(root: Path) -> tuple[list[Sample], list[Skip]]:
