@@ -11,6 +11,7 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,6 +105,7 @@ def fetch_packages(names: list[str], force: bool = False, with_dependencies: boo
         if not todo:
             return root
         _tool("dpkg-deb")
+        print(f"drumnet: fetching {', '.join(todo)} into {root} (once)", file=sys.stderr)
         _download(todo, debs)
         for name in todo:
             found = sorted(debs.glob(f"{name}_*.deb"), key=lambda p: p.stat().st_mtime)
