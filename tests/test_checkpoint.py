@@ -10,6 +10,7 @@ import torch
 
 import drumnet
 from drumnet.checkpoint import ModelFileError, load_checkpoint, read_metadata, save_model
+from drumnet.classifier import load_model
 from drumnet.config import FeatureConfig
 from drumnet.nets import build_model
 
@@ -48,6 +49,8 @@ def test_refuses_files_it_does_not_understand(tmp_path):
         load_checkpoint(text)
     with pytest.raises(ModelFileError, match="no such model file"):
         load_checkpoint(tmp_path / "missing.safetensors")
+    with pytest.raises(ModelFileError, match="no model named 'nosuch'.* ensemble, default, "):
+        load_model("nosuch")
 
 
 def test_refuses_newer_format_and_damaged_weights(tmp_path):

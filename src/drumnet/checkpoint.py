@@ -19,6 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from drumnet import __version__
 from drumnet.config import FeatureConfig
+from drumnet.ensemble import ENSEMBLE
 from drumnet.nets import MODELS, DrumNet, build_model
 
 FORMAT = "drumnet-model"
@@ -107,7 +108,13 @@ def resolve_model_path(name_or_path: str | os.PathLike | None) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix or candidate.exists() or os.sep in str(name_or_path):
         return candidate
-    return default_model_path().parent / f"{name_or_path}.safetensors"
+    shipped = default_model_path().parent
+    if not (shipped / f"{name_or_path}.safetensors").is_file():
+        names = ", ".join([ENSEMBLE, *sorted(p.stem for p in shipped.glob("*.safetensors"))])
+        raise ModelFileError(
+            f"no model named {name_or_path!r}: give a .safetensors file or one of {names}"
+        )
+    return shipped / f"{name_or_path}.safetensors"
 
 
 def load_state(model: DrumNet) -> dict[str, torch.Tensor]:
