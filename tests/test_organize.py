@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ import pytest
 import soundfile as sf
 from test_classify import train_kick_hat
 
+from drumnet.checkpoint import save_model
+from drumnet.cli import main
 from drumnet.index import Index
 from drumnet.organize import Organizer, organize, read_manifest, undo
 
@@ -18,6 +21,13 @@ from drumnet.organize import Organizer, organize, read_manifest, undo
 @pytest.fixture(scope="module")
 def kick_hat():
     return train_kick_hat()
+
+
+@pytest.fixture(scope="module")
+def kick_hat_file(kick_hat, tmp_path_factory) -> str:
+    return str(
+        save_model(kick_hat.model_, tmp_path_factory.mktemp("model") / "kick-hat.safetensors")
+    )
 
 
 @pytest.fixture
@@ -124,3 +134,32 @@ def test_unsure_corrections_and_refusals(tmp_path, src, kick_hat):
         Organizer(src, src / "sorted")
     with pytest.raises(ValueError, match="mode"):
         Organizer(src, tmp_path / "d", mode="move")
+
+
+def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, capsys):
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "hihat").write_text("a plain file where the hihat folder would go")
+    argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
+    assert main([*argv, "--no-index"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert sum(line.endswith("not placed (File exists)") for line in err) == 2
+    assert "1 files could not be read or classified and were not placed" in err
+    assert "2 files could not be placed in DEST" in err
+
+
+def test_files_inside_dest_through_symlinks_are_skipped(tmp_path, src, kick_hat, write_drum):
+    dest = tmp_path / "dest"
+    write_drum(dest / "kick" / "pre.wav", "kick", seed=9)
+    (src / "zz_out").symlink_to(dest / "kick")  # a folder of SRC that is DEST's
+    (src / "link.wav").symlink_to(dest / "kick" / "pre.wav")
+    before = snapshot(dest)
+    placements, manifest = run(src, dest, kick_hat)
+    assert not (dest / "kick" / "zz_out").exists() and not (dest / "kick" / "link.wav").exists()
+    skipped = sorted(p.result.path for p in placements if p.outcome == "skipped")
+    assert skipped == [str(src / "link.wav"), str(src / "zz_out" / "pre.wav")]
+    undo(manifest)
+    assert snapshot(dest) == before
+    shutil.copytree(src / "Pack A", dest / "incoming")  # SRC inside DEST: its files are placed
+    placements, _ = run(dest / "incoming", dest, kick_hat)
+    assert [p.outcome for p in placements] == ["placed", "placed"]

@@ -7,7 +7,9 @@ taken name gets a suffix, `kick (2).wav`. Every folder and file created is appen
 DEST/drumnet-manifest-<time>.jsonl as it happens (flushed per line), so even a killed run can
 be undone: `undo(manifest)` removes exactly what was created and is still unchanged (size and
 content hash), keeps and reports files someone changed since, then removes the folders it
-created if they are empty. Files that cannot be decoded are reported and not placed.
+created if they are empty. Files that cannot be decoded, or not placed (DEST full, a name
+taken by a plain file...), are reported. Files of SRC that lie inside DEST (through a symlink)
+are skipped.
 """
 
 from __future__ import annotations
@@ -31,10 +33,16 @@ MANIFEST_FORMAT = "drumnet-organize"
 
 @dataclass(frozen=True)
 class Placement:
-    """One source file's outcome: placed at `dest` (None when it failed to decode)."""
+    """One source file's outcome; `dest` is where it was placed, None unless outcome is "placed".
+
+    outcome: "placed"; "unreadable" (it could not be decoded or classified: result.error says
+    why); "unplaced" (DEST refused it: result.error says why); "skipped" (it already lies
+    inside DEST, e.g. through a symlink in SRC, so it is not copied into DEST again).
+    """
 
     result: Result
     dest: str | None
+    outcome: str
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,8 @@ class Organizer:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
         self.src, self.dest = check_paths(src, dest)
+        self._src_real = Path(os.path.realpath(self.src))  # symlinks resolved
+        self._dest_real = Path(os.path.realpath(self.dest))
         self.mode, self.dry_run, self.flat = mode, dry_run, flat
         self.manifest_path: Path | None = None
         self._made: set[Path] = set()
@@ -168,19 +178,35 @@ class Organizer:
                 manifest.write({"action": "mkdir", "dest": str(folder)})
         try:
             for result in results:
-                if not result.ok:
-                    yield Placement(result, None)
-                    continue
-                try:
-                    yield Placement(result, str(self._place(result, manifest)))
-                except OSError as exc:  # e.g. DEST full or read-only: report, go on
-                    reason = f"not placed ({exc.strerror or exc})"
-                    yield Placement(dataclasses.replace(result, error=reason), None)
+                yield self._outcome(result, manifest)
         finally:
             if hasattr(results, "close"):
                 results.close()  # stop the classifier's workers now, not at garbage collection
             if manifest:
                 manifest.close()
+
+    def _in_dest(self, path: str) -> bool:
+        """Whether a file found in SRC really lies in DEST, reached through a symlink out of SRC.
+
+        Both where it is (its folder's real path) and what it is (a symlink's target) count.
+        SRC may lie inside DEST (DEST/incoming): its own files are not skipped.
+        """
+        folder, name = os.path.split(os.path.abspath(path))
+        here, real = Path(os.path.realpath(folder), name), Path(os.path.realpath(path))
+        return any(
+            _inside(p, self._dest_real) and not _inside(p, self._src_real) for p in (here, real)
+        )
+
+    def _outcome(self, result: Result, manifest: Manifest | None) -> Placement:
+        if self._in_dest(result.path):
+            return Placement(result, None, "skipped")
+        if not result.ok:
+            return Placement(result, None, "unreadable")
+        try:
+            return Placement(result, str(self._place(result, manifest)), "placed")
+        except OSError as exc:  # e.g. DEST full or read-only: report, go on
+            reason = f"not placed ({exc.strerror or exc})"
+            return Placement(dataclasses.replace(result, error=reason), None, "unplaced")
 
     def _place(self, result: Result, manifest: Manifest | None) -> Path:
         target = self.target_for(result)
