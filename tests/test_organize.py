@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -134,6 +135,46 @@ def test_unsure_corrections_and_refusals(tmp_path, src, kick_hat):
         Organizer(src, src / "sorted")
     with pytest.raises(ValueError, match="mode"):
         Organizer(src, tmp_path / "d", mode="move")
+
+
+def test_a_failed_copy_leaves_nothing_behind(tmp_path, src, kick_hat, monkeypatch):
+    dest = tmp_path / "dest"
+    (dest / "kick" / "Pack A").mkdir(parents=True)
+    (dest / "kick" / "Pack A" / "k0.wav").write_bytes(b"precious")  # the copy goes to k0 (2)
+    before = snapshot(dest)
+
+    def full_disk(fin, fout, length=0):
+        fout.write(b"partial")
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr(shutil, "copyfileobj", full_disk)
+    placements, manifest = run(src, dest, kick_hat)
+    # No partial copies, no folders made for them; the user's own file untouched.
+    assert set(snapshot(dest)) == set(before) | {manifest.name}
+    assert (dest / "kick" / "Pack A" / "k0.wav").read_bytes() == b"precious"
+    unplaced = [p for p in placements if p.outcome == "unplaced"]
+    assert len(unplaced) == 4 and all(p.result.error.endswith("(File too large)") for p in unplaced)
+    undo(manifest)
+    assert snapshot(dest) == before
+
+
+def test_a_dest_that_cannot_be_written_is_a_usage_error(
+    tmp_path, src, kick_hat, monkeypatch, capsys
+):
+    (tmp_path / "file").write_text("hi")
+    assert main(["organize", str(src), str(tmp_path / "file")]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"drumnet organize: error: {tmp_path / 'file'}: DEST is not a folder\n"
+    )
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr("drumnet.organize.open", denied, raising=False)  # the manifest's open
+    with pytest.raises(ValueError, match=r"new/dest: cannot write to DEST \(Permission denied\)"):
+        run(src, tmp_path / "new" / "dest", kick_hat)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "src"]  # nothing created
 
 
 def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, capsys):

@@ -8,20 +8,23 @@ DEST/drumnet-manifest-<time>.jsonl as it happens (flushed per line), so even a k
 be undone: `undo(manifest)` removes exactly what was created and is still unchanged (size and
 content hash), keeps and reports files someone changed since, then removes the folders it
 created if they are empty. Files that cannot be decoded, or not placed (DEST full, a name
-taken by a plain file...), are reported. Files of SRC that lie inside DEST (through a symlink)
-are skipped.
+taken by a plain file...), are reported; a half-made file is removed at once, so DEST holds
+only what the manifest records. Files of SRC that lie inside DEST (through a symlink) are
+skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from drumnet.classifier import DrumClassifier
 from drumnet.classify import Result, classify_paths
@@ -58,10 +61,13 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def check_paths(src: str | os.PathLike, dest: str | os.PathLike) -> tuple[Path, Path]:
-    """Absolute (src, dest); ValueError when SRC is missing or DEST lies within SRC."""
+    """Absolute (src, dest); ValueError when SRC is missing, DEST is not a folder or lies
+    within SRC."""
     src_path, dest_path = Path(src).absolute(), Path(dest).absolute()
     if not src_path.exists():
         raise ValueError(f"{src}: no such file or folder")
+    if dest_path.exists() and not dest_path.is_dir():
+        raise ValueError(f"{dest}: DEST is not a folder")
     if _inside(dest_path.resolve(), src_path.resolve()):
         raise ValueError("DEST must not lie inside SRC (SRC is never changed)")
     return src_path, dest_path
@@ -81,7 +87,11 @@ class Manifest:
             except FileExistsError:
                 continue
         self.path = dest / name
-        self.write({"format": MANIFEST_FORMAT, "version": 1, **header})
+        try:
+            self.write({"format": MANIFEST_FORMAT, "version": 1, **header})
+        except BaseException:
+            self.discard()
+            raise
 
     def write(self, record: dict) -> None:
         self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -90,6 +100,12 @@ class Manifest:
     def close(self) -> None:
         self.file.close()
 
+    def discard(self) -> None:
+        """Close and delete the manifest: the run could not start."""
+        with contextlib.suppress(OSError):
+            self.file.close()
+        self.path.unlink(missing_ok=True)
+
 
 def _candidates(target: Path) -> Iterator[Path]:
     yield target
@@ -97,18 +113,40 @@ def _candidates(target: Path) -> Iterator[Path]:
         yield target.with_name(f"{target.stem} ({n}){target.suffix}")
 
 
-def _place_one(src: Path, target: Path, mode: str) -> str:
-    """Create `target` from `src` exclusively (FileExistsError if taken); returns its hash."""
+def _claim(src: Path, target: Path, mode: str) -> BinaryIO | None:
+    """Create `target` exclusively: the link, or for a copy an empty file returned open.
+
+    FileExistsError, with nothing created, when the name is taken; once this returns, `target`
+    is ours, and only then may a failure remove it.
+    """
     if mode == "symlink":
         os.symlink(src, target)
-        return file_hash(src)
-    if mode == "hardlink":
+    elif mode == "hardlink":
         os.link(src, target)
-        return file_hash(target)
-    with open(src, "rb") as fin, open(target, "xb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)
-    shutil.copystat(src, target)  # keep the mtime a producer sorts by
+    else:
+        return open(target, "xb")  # closed by _fill
+    return None
+
+
+def _fill(src: Path, target: Path, out: BinaryIO | None) -> str:
+    """Copy `src` into the claimed `target` (out: its open file; None for a link); its hash."""
+    if out is not None:
+        with out, open(src, "rb") as fin:
+            shutil.copyfileobj(fin, out, 1 << 20)
+        shutil.copystat(src, target)  # keep the mtime a producer sorts by
     return file_hash(target)
+
+
+def _remove_empty_dirs(folders: Iterable[str | os.PathLike]) -> list[str]:
+    """rmdir each of `folders` that exists and is empty, deepest first; those removed."""
+    removed = []
+    for folder in sorted({os.fspath(f) for f in folders}, key=lambda d: (-d.count(os.sep), d)):
+        try:
+            os.rmdir(folder)  # only succeeds when empty
+            removed.append(folder)
+        except OSError:
+            pass
+    return removed
 
 
 def _make_dirs(folder: Path, manifest: Manifest | None, made: set[Path]) -> None:
@@ -168,15 +206,10 @@ class Organizer:
         return self.dest / result.label / rel
 
     def run(self, results: Iterator[Result]) -> Iterator[Placement]:
+        """One Placement per result; ValueError naming DEST when it cannot be written to."""
         manifest = None
-        if not self.dry_run:
-            _make_dirs(self.dest, None, self._made)
-            header = {"src": str(self.src), "dest": str(self.dest), "mode": self.mode}
-            manifest = Manifest(self.dest, {**header, "started": time.time()})
-            self.manifest_path = manifest.path
-            for folder in self._made:  # DEST itself, when organize created it
-                manifest.write({"action": "mkdir", "dest": str(folder)})
         try:
+            manifest = None if self.dry_run else self._start()
             for result in results:
                 yield self._outcome(result, manifest)
         finally:
@@ -184,6 +217,23 @@ class Organizer:
                 results.close()  # stop the classifier's workers now, not at garbage collection
             if manifest:
                 manifest.close()
+
+    def _start(self) -> Manifest:
+        """Create DEST (when missing) and the manifest; on failure, undo that and ValueError."""
+        manifest = None
+        try:
+            _make_dirs(self.dest, None, self._made)
+            header = {"src": str(self.src), "dest": str(self.dest), "mode": self.mode}
+            manifest = Manifest(self.dest, {**header, "started": time.time()})
+            for folder in sorted(self._made):  # DEST and its parents, when organize made them
+                manifest.write({"action": "mkdir", "dest": str(folder)})
+        except OSError as exc:
+            if manifest:
+                manifest.discard()
+            _remove_empty_dirs(self._made)
+            raise ValueError(f"{self.dest}: cannot write to DEST ({exc.strerror or exc})") from exc
+        self.manifest_path = manifest.path
+        return manifest
 
     def _in_dest(self, path: str) -> bool:
         """Whether a file found in SRC really lies in DEST, reached through a symlink out of SRC.
@@ -210,30 +260,49 @@ class Organizer:
 
     def _place(self, result: Result, manifest: Manifest | None) -> Path:
         target = self.target_for(result)
-        src = Path(result.path).absolute()
         if self.dry_run:
             free = next(
                 c for c in _candidates(target) if not (os.path.lexists(c) or c in self._planned)
             )
             self._planned.add(free)
             return free
-        _make_dirs(target.parent, manifest, self._made)
+        try:
+            _make_dirs(target.parent, manifest, self._made)
+            return self._create(Path(result.path).absolute(), target, result.label, manifest)
+        except BaseException:
+            # Folders made for this file alone go again: DEST as if it had never been tried.
+            chain = [p for p in (target.parent, *target.parents) if p != self.dest]
+            self._made.difference_update(map(Path, _remove_empty_dirs(self._made & set(chain))))
+            raise
+
+    def _create(self, src: Path, target: Path, label: str, manifest: Manifest) -> Path:
+        """Place `src` at the first free name from `target` and record it in the manifest.
+
+        A file this call made and could not finish or record (a copy cut short by a full disk,
+        a manifest line that could not be written) is removed again before the error goes on.
+        """
         for candidate in _candidates(target):
             try:
-                digest = _place_one(src, candidate, self.mode)
+                out = _claim(src, candidate, self.mode)
             except FileExistsError:
                 continue
-            manifest.write(
-                {
-                    "action": "place",
-                    "src": str(src),
-                    "dest": str(candidate),
-                    "mode": self.mode,
-                    "size": os.stat(candidate).st_size,
-                    "hash": digest,
-                    "label": result.label,
-                }
-            )
+            try:
+                digest = _fill(src, candidate, out)
+                manifest.write(
+                    {
+                        "action": "place",
+                        "src": str(src),
+                        "dest": str(candidate),
+                        "mode": self.mode,
+                        "size": os.stat(candidate).st_size,
+                        "hash": digest,
+                        "label": label,
+                    }
+                )
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(candidate)
+                raise
             return candidate
         raise OSError(f"no free name for {target}")
 
@@ -279,11 +348,5 @@ def undo(manifest: str | os.PathLike) -> UndoReport:
     if not kept:
         os.unlink(manifest)  # DEST goes back to exactly how it was
     dirs = [r["dest"] for r in records[1:] if r.get("action") == "mkdir"]
-    removed_dirs = []
-    for folder in sorted(dirs, key=lambda d: d.count(os.sep), reverse=True):
-        try:
-            os.rmdir(folder)  # only succeeds when empty
-            removed_dirs.append(folder)
-        except OSError:
-            pass
+    removed_dirs = _remove_empty_dirs(dirs)
     return UndoReport(tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs))
