@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from test_classify import train_kick_hat
 
 from drumnet.checkpoint import save_model
 from drumnet.cli import main
-from drumnet.index import Index
+from drumnet.index import Index, file_hash
 from drumnet.organize import Organizer, organize, read_manifest, undo
 
 
@@ -175,6 +176,52 @@ def test_a_dest_that_cannot_be_written_is_a_usage_error(
     with pytest.raises(ValueError, match=r"new/dest: cannot write to DEST \(Permission denied\)"):
         run(src, tmp_path / "new" / "dest", kick_hat)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "src"]  # nothing created
+
+
+def _bad_manifests(dest: Path, outside: Path) -> dict[str, bytes | None]:
+    """Name -> contents (None: a folder) of files `--undo` must refuse."""
+    header = json.dumps({"format": "drumnet-organize", "version": 1, "dest": str(dest)}) + "\n"
+    place = {"action": "place", "src": "/s.wav", "dest": str(outside), "mode": "copy"}
+    place.update(size=outside.stat().st_size, hash=file_hash(outside))
+    return {
+        "folder": None,
+        "number": b"1\n",
+        "list": b"[1, 2]\n",
+        "binary": b"\xff\xfe\x00\x01RIFF",
+        "missing keys": (header + '{"action": "place"}\n').encode(),
+        "outside DEST": (header + json.dumps(place) + "\n").encode(),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["folder", "number", "list", "binary", "missing keys", "outside DEST"]
+)
+def test_undo_refuses_what_is_not_a_manifest(tmp_path, kind, capsys):
+    dest, outside = tmp_path / "dest", tmp_path / "outside.wav"
+    dest.mkdir()
+    outside.write_bytes(b"the user's file, which a bad record must not delete")
+    manifest = dest / "drumnet-manifest-bad.jsonl"
+    content = _bad_manifests(dest, outside)[kind]
+    manifest.mkdir() if content is None else manifest.write_bytes(content)
+    before = snapshot(tmp_path)
+    assert main(["organize", "--undo", str(manifest)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"drumnet organize: error: {manifest}: not a drumnet organize manifest (")
+    assert err.count("\n") == 1 and snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("dest_exists", [True, False])
+def test_runs_undone_oldest_first_restore_dest(tmp_path, src, kick_hat, dest_exists):
+    dest = tmp_path / "new" / "dest"  # when missing, the first run creates both folders
+    if dest_exists:
+        (dest / "kick").mkdir(parents=True)
+        (dest / "kick" / "mine.wav").write_bytes(b"the user's own kick")
+    before = snapshot(tmp_path)
+    _, first = run(src, dest, kick_hat)
+    _, second = run(src, dest, kick_hat)
+    undo(first)  # its folders still hold the second run's files: handed over to it
+    undo(second)
+    assert snapshot(tmp_path) == before
 
 
 def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, capsys):

@@ -7,10 +7,11 @@ taken name gets a suffix, `kick (2).wav`. Every folder and file created is appen
 DEST/drumnet-manifest-<time>.jsonl as it happens (flushed per line), so even a killed run can
 be undone: `undo(manifest)` removes exactly what was created and is still unchanged (size and
 content hash), keeps and reports files someone changed since, then removes the folders it
-created if they are empty. Files that cannot be decoded, or not placed (DEST full, a name
-taken by a plain file...), are reported; a half-made file is removed at once, so DEST holds
-only what the manifest records. Files of SRC that lie inside DEST (through a symlink) are
-skipped.
+created if they are empty; a folder another run's files still use is handed over to that run's
+manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
+not placed (DEST full, a name taken by a plain file...), are reported; a half-made file is
+removed at once, so DEST holds only what the manifest records. Files of SRC that lie inside
+DEST (through a symlink) are skipped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ from drumnet.index import Index, file_hash
 
 MODES = ("copy", "hardlink", "symlink")
 MANIFEST_FORMAT = "drumnet-organize"
+MANIFEST_GLOB = "drumnet-manifest-*.jsonl"
+# What undo needs of each kind of record (version 1), by key and type.
+RECORD_KEYS = {
+    "mkdir": {"dest": str},
+    "place": {"src": str, "dest": str, "mode": str, "size": int, "hash": str},
+}
 
 
 @dataclass(frozen=True)
@@ -308,17 +315,58 @@ class Organizer:
 
 
 def read_manifest(path: str | os.PathLike) -> list[dict]:
-    """The records of a manifest; a line cut short by a killed run is ignored."""
-    records = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    if not records or records[0].get("format") != MANIFEST_FORMAT:
-        raise ValueError(f"{path}: not a drumnet organize manifest")
+    """The records of a manifest; a line cut short by a killed run is ignored.
+
+    ValueError "<path>: not a drumnet organize manifest (why)" for anything undo could not
+    follow safely: a folder, an unreadable or binary file, a record it does not understand.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            records = [record for record in map(_json_or_none, f) if record is not None]
+    except OSError as exc:
+        raise _not_a_manifest(path, exc.strerror or str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise _not_a_manifest(path, "not text") from exc
+    problem = _manifest_problem(records)
+    if problem:
+        raise _not_a_manifest(path, problem)
     return records
+
+
+def _json_or_none(line: str):
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
+
+
+def _not_a_manifest(path: str | os.PathLike, why: str) -> ValueError:
+    return ValueError(f"{os.fspath(path)}: not a drumnet organize manifest ({why})")
+
+
+def _manifest_problem(records: list) -> str | None:
+    """Why `records` are not a manifest undo understands, or None when they are."""
+    header = records[0] if records else None
+    if not isinstance(header, dict) or header.get("format") != MANIFEST_FORMAT:
+        return "no drumnet-organize header"
+    if header.get("version") != 1:
+        return f"version {header.get('version')!r}; this drumnet reads version 1"
+    if not isinstance(header.get("dest"), str):
+        return "no DEST in its header"
+    for record in records[1:]:
+        keys = RECORD_KEYS.get(record.get("action")) if isinstance(record, dict) else None
+        if keys is None or any(not isinstance(record.get(k), t) for k, t in keys.items()):
+            return f"bad record {json.dumps(record, ensure_ascii=False)[:60]}"
+        if not _within_dest(record, header["dest"]):
+            return f"{record['dest']} lies outside DEST {header['dest']}"
+    return None
+
+
+def _within_dest(record: dict, dest: str) -> bool:
+    """Whether a record stays where undo may act: files in DEST, folders in DEST or above it
+    (organize creates DEST's missing parents too)."""
+    path, dest_path = Path(os.path.normpath(record["dest"])), Path(os.path.normpath(dest))
+    return _inside(path, dest_path) or record["action"] == "mkdir" and _inside(dest_path, path)
 
 
 def _unchanged(record: dict) -> bool:
@@ -335,7 +383,7 @@ def undo(manifest: str | os.PathLike) -> UndoReport:
     records = read_manifest(manifest)
     removed, kept, missing = [], [], []
     for record in records[1:]:
-        if record.get("action") != "place":
+        if record["action"] != "place":
             continue
         dest = record["dest"]
         if not os.path.lexists(dest):
@@ -347,6 +395,29 @@ def undo(manifest: str | os.PathLike) -> UndoReport:
             kept.append(dest)
     if not kept:
         os.unlink(manifest)  # DEST goes back to exactly how it was
-    dirs = [r["dest"] for r in records[1:] if r.get("action") == "mkdir"]
+    dirs = {r["dest"] for r in records[1:] if r["action"] == "mkdir"}
     removed_dirs = _remove_empty_dirs(dirs)
+    _hand_over(dirs - set(removed_dirs), records[0]["dest"], manifest)
     return UndoReport(tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs))
+
+
+def _hand_over(folders: set[str], dest: str, manifest: str | os.PathLike) -> None:
+    """Record the folders an undone run made that are not empty yet in DEST's other manifests.
+
+    Whichever run is undone last then removes them, so runs into one DEST can be undone in
+    any order. A folder too many in a manifest does no harm: undo removes only empty ones.
+    """
+    records = [{"action": "mkdir", "dest": f} for f in sorted(folders) if os.path.isdir(f)]
+    own = os.path.realpath(manifest)
+    others = [m for m in Path(dest).glob(MANIFEST_GLOB) if os.path.realpath(m) != own]
+    for other in others if records else ():
+        with contextlib.suppress(ValueError, OSError):  # not a manifest, or not writable
+            other_dest = read_manifest(other)[0]["dest"]
+            _append(other, [r for r in records if _within_dest(r, other_dest)])
+
+
+def _append(manifest: Path, records: list[dict]) -> None:
+    """Append records to a closed manifest, after a newline that ends any line cut short."""
+    if records:
+        with open(manifest, "a", encoding="utf-8") as f:
+            f.write("\n" + "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
