@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +14,22 @@ import pytest
 import soundfile as sf
 from test_classify import train_kick_hat
 
-from drumnet.index import Index
+from drumnet.checkpoint import save_model
+from drumnet.cli import main
+from drumnet.index import Index, file_hash
 from drumnet.organize import Organizer, organize, read_manifest, undo
 
 
 @pytest.fixture(scope="module")
 def kick_hat():
     return train_kick_hat()
+
+
+@pytest.fixture(scope="module")
+def kick_hat_file(kick_hat, tmp_path_factory) -> str:
+    return str(
+        save_model(kick_hat.model_, tmp_path_factory.mktemp("model") / "kick-hat.safetensors")
+    )
 
 
 @pytest.fixture
@@ -124,3 +136,118 @@ def test_unsure_corrections_and_refusals(tmp_path, src, kick_hat):
         Organizer(src, src / "sorted")
     with pytest.raises(ValueError, match="mode"):
         Organizer(src, tmp_path / "d", mode="move")
+
+
+def test_a_failed_copy_leaves_nothing_behind(tmp_path, src, kick_hat, monkeypatch):
+    dest = tmp_path / "dest"
+    (dest / "kick" / "Pack A").mkdir(parents=True)
+    (dest / "kick" / "Pack A" / "k0.wav").write_bytes(b"precious")  # the copy goes to k0 (2)
+    before = snapshot(dest)
+
+    def full_disk(fin, fout, length=0):
+        fout.write(b"partial")
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr(shutil, "copyfileobj", full_disk)
+    placements, manifest = run(src, dest, kick_hat)
+    # No partial copies, no folders made for them; the user's own file untouched.
+    assert set(snapshot(dest)) == set(before) | {manifest.name}
+    assert (dest / "kick" / "Pack A" / "k0.wav").read_bytes() == b"precious"
+    unplaced = [p for p in placements if p.outcome == "unplaced"]
+    assert len(unplaced) == 4 and all(p.result.error.endswith("(File too large)") for p in unplaced)
+    undo(manifest)
+    assert snapshot(dest) == before
+
+
+def test_a_dest_that_cannot_be_written_is_a_usage_error(
+    tmp_path, src, kick_hat, monkeypatch, capsys
+):
+    (tmp_path / "file").write_text("hi")
+    assert main(["organize", str(src), str(tmp_path / "file")]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"drumnet organize: error: {tmp_path / 'file'}: DEST is not a folder\n"
+    )
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr("drumnet.organize.open", denied, raising=False)  # the manifest's open
+    with pytest.raises(ValueError, match=r"new/dest: cannot write to DEST \(Permission denied\)"):
+        run(src, tmp_path / "new" / "dest", kick_hat)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "src"]  # nothing created
+
+
+def _bad_manifests(dest: Path, outside: Path) -> dict[str, bytes | None]:
+    """Name -> contents (None: a folder) of files `--undo` must refuse."""
+    header = json.dumps({"format": "drumnet-organize", "version": 1, "dest": str(dest)}) + "\n"
+    place = {"action": "place", "src": "/s.wav", "dest": str(outside), "mode": "copy"}
+    place.update(size=outside.stat().st_size, hash=file_hash(outside))
+    return {
+        "folder": None,
+        "number": b"1\n",
+        "list": b"[1, 2]\n",
+        "binary": b"\xff\xfe\x00\x01RIFF",
+        "missing keys": (header + '{"action": "place"}\n').encode(),
+        "outside DEST": (header + json.dumps(place) + "\n").encode(),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["folder", "number", "list", "binary", "missing keys", "outside DEST"]
+)
+def test_undo_refuses_what_is_not_a_manifest(tmp_path, kind, capsys):
+    dest, outside = tmp_path / "dest", tmp_path / "outside.wav"
+    dest.mkdir()
+    outside.write_bytes(b"the user's file, which a bad record must not delete")
+    manifest = dest / "drumnet-manifest-bad.jsonl"
+    content = _bad_manifests(dest, outside)[kind]
+    manifest.mkdir() if content is None else manifest.write_bytes(content)
+    before = snapshot(tmp_path)
+    assert main(["organize", "--undo", str(manifest)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"drumnet organize: error: {manifest}: not a drumnet organize manifest (")
+    assert err.count("\n") == 1 and snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("dest_exists", [True, False])
+def test_runs_undone_oldest_first_restore_dest(tmp_path, src, kick_hat, dest_exists):
+    dest = tmp_path / "new" / "dest"  # when missing, the first run creates both folders
+    if dest_exists:
+        (dest / "kick").mkdir(parents=True)
+        (dest / "kick" / "mine.wav").write_bytes(b"the user's own kick")
+    before = snapshot(tmp_path)
+    _, first = run(src, dest, kick_hat)
+    _, second = run(src, dest, kick_hat)
+    undo(first)  # its folders still hold the second run's files: handed over to it
+    undo(second)
+    assert snapshot(tmp_path) == before
+
+
+def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, capsys):
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "hihat").write_text("a plain file where the hihat folder would go")
+    argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
+    assert main([*argv, "--no-index"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert sum(line.endswith("not placed (File exists)") for line in err) == 2
+    assert "1 files could not be read or classified and were not placed" in err
+    assert "2 files could not be placed in DEST" in err
+
+
+def test_files_inside_dest_through_symlinks_are_skipped(tmp_path, src, kick_hat, write_drum):
+    dest = tmp_path / "dest"
+    write_drum(dest / "kick" / "pre.wav", "kick", seed=9)
+    (src / "zz_out").symlink_to(dest / "kick")  # a folder of SRC that is DEST's
+    (src / "link.wav").symlink_to(dest / "kick" / "pre.wav")
+    before = snapshot(dest)
+    placements, manifest = run(src, dest, kick_hat)
+    assert not (dest / "kick" / "zz_out").exists() and not (dest / "kick" / "link.wav").exists()
+    skipped = sorted(p.result.path for p in placements if p.outcome == "skipped")
+    assert skipped == [str(src / "link.wav"), str(src / "zz_out" / "pre.wav")]
+    undo(manifest)
+    assert snapshot(dest) == before
+    shutil.copytree(src / "Pack A", dest / "incoming")  # SRC inside DEST: its files are placed
+    placements, _ = run(dest / "incoming", dest, kick_hat)
+    assert [p.outcome for p in placements] == ["placed", "placed"]

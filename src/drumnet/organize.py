@@ -7,19 +7,25 @@ taken name gets a suffix, `kick (2).wav`. Every folder and file created is appen
 DEST/drumnet-manifest-<time>.jsonl as it happens (flushed per line), so even a killed run can
 be undone: `undo(manifest)` removes exactly what was created and is still unchanged (size and
 content hash), keeps and reports files someone changed since, then removes the folders it
-created if they are empty. Files that cannot be decoded are reported and not placed.
+created if they are empty; a folder another run's files still use is handed over to that run's
+manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
+not placed (DEST full, a name taken by a plain file...), are reported; a half-made file is
+removed at once, so DEST holds only what the manifest records. Files of SRC that lie inside
+DEST (through a symlink) are skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from drumnet.classifier import DrumClassifier
 from drumnet.classify import Result, classify_paths
@@ -27,14 +33,26 @@ from drumnet.index import Index, file_hash
 
 MODES = ("copy", "hardlink", "symlink")
 MANIFEST_FORMAT = "drumnet-organize"
+MANIFEST_GLOB = "drumnet-manifest-*.jsonl"
+# What undo needs of each kind of record (version 1), by key and type.
+RECORD_KEYS = {
+    "mkdir": {"dest": str},
+    "place": {"src": str, "dest": str, "mode": str, "size": int, "hash": str},
+}
 
 
 @dataclass(frozen=True)
 class Placement:
-    """One source file's outcome: placed at `dest` (None when it failed to decode)."""
+    """One source file's outcome; `dest` is where it was placed, None unless outcome is "placed".
+
+    outcome: "placed"; "unreadable" (it could not be decoded or classified: result.error says
+    why); "unplaced" (DEST refused it: result.error says why); "skipped" (it already lies
+    inside DEST, e.g. through a symlink in SRC, so it is not copied into DEST again).
+    """
 
     result: Result
     dest: str | None
+    outcome: str
 
 
 @dataclass(frozen=True)
@@ -50,10 +68,13 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def check_paths(src: str | os.PathLike, dest: str | os.PathLike) -> tuple[Path, Path]:
-    """Absolute (src, dest); ValueError when SRC is missing or DEST lies within SRC."""
+    """Absolute (src, dest); ValueError when SRC is missing, DEST is not a folder or lies
+    within SRC."""
     src_path, dest_path = Path(src).absolute(), Path(dest).absolute()
     if not src_path.exists():
         raise ValueError(f"{src}: no such file or folder")
+    if dest_path.exists() and not dest_path.is_dir():
+        raise ValueError(f"{dest}: DEST is not a folder")
     if _inside(dest_path.resolve(), src_path.resolve()):
         raise ValueError("DEST must not lie inside SRC (SRC is never changed)")
     return src_path, dest_path
@@ -73,7 +94,11 @@ class Manifest:
             except FileExistsError:
                 continue
         self.path = dest / name
-        self.write({"format": MANIFEST_FORMAT, "version": 1, **header})
+        try:
+            self.write({"format": MANIFEST_FORMAT, "version": 1, **header})
+        except BaseException:
+            self.discard()
+            raise
 
     def write(self, record: dict) -> None:
         self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -82,6 +107,12 @@ class Manifest:
     def close(self) -> None:
         self.file.close()
 
+    def discard(self) -> None:
+        """Close and delete the manifest: the run could not start."""
+        with contextlib.suppress(OSError):
+            self.file.close()
+        self.path.unlink(missing_ok=True)
+
 
 def _candidates(target: Path) -> Iterator[Path]:
     yield target
@@ -89,18 +120,40 @@ def _candidates(target: Path) -> Iterator[Path]:
         yield target.with_name(f"{target.stem} ({n}){target.suffix}")
 
 
-def _place_one(src: Path, target: Path, mode: str) -> str:
-    """Create `target` from `src` exclusively (FileExistsError if taken); returns its hash."""
+def _claim(src: Path, target: Path, mode: str) -> BinaryIO | None:
+    """Create `target` exclusively: the link, or for a copy an empty file returned open.
+
+    FileExistsError, with nothing created, when the name is taken; once this returns, `target`
+    is ours, and only then may a failure remove it.
+    """
     if mode == "symlink":
         os.symlink(src, target)
-        return file_hash(src)
-    if mode == "hardlink":
+    elif mode == "hardlink":
         os.link(src, target)
-        return file_hash(target)
-    with open(src, "rb") as fin, open(target, "xb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)
-    shutil.copystat(src, target)  # keep the mtime a producer sorts by
+    else:
+        return open(target, "xb")  # closed by _fill
+    return None
+
+
+def _fill(src: Path, target: Path, out: BinaryIO | None) -> str:
+    """Copy `src` into the claimed `target` (out: its open file; None for a link); its hash."""
+    if out is not None:
+        with out, open(src, "rb") as fin:
+            shutil.copyfileobj(fin, out, 1 << 20)
+        shutil.copystat(src, target)  # keep the mtime a producer sorts by
     return file_hash(target)
+
+
+def _remove_empty_dirs(folders: Iterable[str | os.PathLike]) -> list[str]:
+    """rmdir each of `folders` that exists and is empty, deepest first; those removed."""
+    removed = []
+    for folder in sorted({os.fspath(f) for f in folders}, key=lambda d: (-d.count(os.sep), d)):
+        try:
+            os.rmdir(folder)  # only succeeds when empty
+            removed.append(folder)
+        except OSError:
+            pass
+    return removed
 
 
 def _make_dirs(folder: Path, manifest: Manifest | None, made: set[Path]) -> None:
@@ -147,6 +200,8 @@ class Organizer:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
         self.src, self.dest = check_paths(src, dest)
+        self._src_real = Path(os.path.realpath(self.src))  # symlinks resolved
+        self._dest_real = Path(os.path.realpath(self.dest))
         self.mode, self.dry_run, self.flat = mode, dry_run, flat
         self.manifest_path: Path | None = None
         self._made: set[Path] = set()
@@ -158,72 +213,160 @@ class Organizer:
         return self.dest / result.label / rel
 
     def run(self, results: Iterator[Result]) -> Iterator[Placement]:
+        """One Placement per result; ValueError naming DEST when it cannot be written to."""
         manifest = None
-        if not self.dry_run:
-            _make_dirs(self.dest, None, self._made)
-            header = {"src": str(self.src), "dest": str(self.dest), "mode": self.mode}
-            manifest = Manifest(self.dest, {**header, "started": time.time()})
-            self.manifest_path = manifest.path
-            for folder in self._made:  # DEST itself, when organize created it
-                manifest.write({"action": "mkdir", "dest": str(folder)})
         try:
+            manifest = None if self.dry_run else self._start()
             for result in results:
-                if not result.ok:
-                    yield Placement(result, None)
-                    continue
-                try:
-                    yield Placement(result, str(self._place(result, manifest)))
-                except OSError as exc:  # e.g. DEST full or read-only: report, go on
-                    reason = f"not placed ({exc.strerror or exc})"
-                    yield Placement(dataclasses.replace(result, error=reason), None)
+                yield self._outcome(result, manifest)
         finally:
             if hasattr(results, "close"):
                 results.close()  # stop the classifier's workers now, not at garbage collection
             if manifest:
                 manifest.close()
 
+    def _start(self) -> Manifest:
+        """Create DEST (when missing) and the manifest; on failure, undo that and ValueError."""
+        manifest = None
+        try:
+            _make_dirs(self.dest, None, self._made)
+            header = {"src": str(self.src), "dest": str(self.dest), "mode": self.mode}
+            manifest = Manifest(self.dest, {**header, "started": time.time()})
+            for folder in sorted(self._made):  # DEST and its parents, when organize made them
+                manifest.write({"action": "mkdir", "dest": str(folder)})
+        except OSError as exc:
+            if manifest:
+                manifest.discard()
+            _remove_empty_dirs(self._made)
+            raise ValueError(f"{self.dest}: cannot write to DEST ({exc.strerror or exc})") from exc
+        self.manifest_path = manifest.path
+        return manifest
+
+    def _in_dest(self, path: str) -> bool:
+        """Whether a file found in SRC really lies in DEST, reached through a symlink out of SRC.
+
+        Both where it is (its folder's real path) and what it is (a symlink's target) count.
+        SRC may lie inside DEST (DEST/incoming): its own files are not skipped.
+        """
+        folder, name = os.path.split(os.path.abspath(path))
+        here, real = Path(os.path.realpath(folder), name), Path(os.path.realpath(path))
+        return any(
+            _inside(p, self._dest_real) and not _inside(p, self._src_real) for p in (here, real)
+        )
+
+    def _outcome(self, result: Result, manifest: Manifest | None) -> Placement:
+        if self._in_dest(result.path):
+            return Placement(result, None, "skipped")
+        if not result.ok:
+            return Placement(result, None, "unreadable")
+        try:
+            return Placement(result, str(self._place(result, manifest)), "placed")
+        except OSError as exc:  # e.g. DEST full or read-only: report, go on
+            reason = f"not placed ({exc.strerror or exc})"
+            return Placement(dataclasses.replace(result, error=reason), None, "unplaced")
+
     def _place(self, result: Result, manifest: Manifest | None) -> Path:
         target = self.target_for(result)
-        src = Path(result.path).absolute()
         if self.dry_run:
             free = next(
                 c for c in _candidates(target) if not (os.path.lexists(c) or c in self._planned)
             )
             self._planned.add(free)
             return free
-        _make_dirs(target.parent, manifest, self._made)
+        try:
+            _make_dirs(target.parent, manifest, self._made)
+            return self._create(Path(result.path).absolute(), target, result.label, manifest)
+        except BaseException:
+            # Folders made for this file alone go again: DEST as if it had never been tried.
+            chain = [p for p in (target.parent, *target.parents) if p != self.dest]
+            self._made.difference_update(map(Path, _remove_empty_dirs(self._made & set(chain))))
+            raise
+
+    def _create(self, src: Path, target: Path, label: str, manifest: Manifest) -> Path:
+        """Place `src` at the first free name from `target` and record it in the manifest.
+
+        A file this call made and could not finish or record (a copy cut short by a full disk,
+        a manifest line that could not be written) is removed again before the error goes on.
+        """
         for candidate in _candidates(target):
             try:
-                digest = _place_one(src, candidate, self.mode)
+                out = _claim(src, candidate, self.mode)
             except FileExistsError:
                 continue
-            manifest.write(
-                {
-                    "action": "place",
-                    "src": str(src),
-                    "dest": str(candidate),
-                    "mode": self.mode,
-                    "size": os.stat(candidate).st_size,
-                    "hash": digest,
-                    "label": result.label,
-                }
-            )
+            try:
+                digest = _fill(src, candidate, out)
+                manifest.write(
+                    {
+                        "action": "place",
+                        "src": str(src),
+                        "dest": str(candidate),
+                        "mode": self.mode,
+                        "size": os.stat(candidate).st_size,
+                        "hash": digest,
+                        "label": label,
+                    }
+                )
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(candidate)
+                raise
             return candidate
         raise OSError(f"no free name for {target}")
 
 
 def read_manifest(path: str | os.PathLike) -> list[dict]:
-    """The records of a manifest; a line cut short by a killed run is ignored."""
-    records = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    if not records or records[0].get("format") != MANIFEST_FORMAT:
-        raise ValueError(f"{path}: not a drumnet organize manifest")
+    """The records of a manifest; a line cut short by a killed run is ignored.
+
+    ValueError "<path>: not a drumnet organize manifest (why)" for anything undo could not
+    follow safely: a folder, an unreadable or binary file, a record it does not understand.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            records = [record for record in map(_json_or_none, f) if record is not None]
+    except OSError as exc:
+        raise _not_a_manifest(path, exc.strerror or str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise _not_a_manifest(path, "not text") from exc
+    problem = _manifest_problem(records)
+    if problem:
+        raise _not_a_manifest(path, problem)
     return records
+
+
+def _json_or_none(line: str):
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
+
+
+def _not_a_manifest(path: str | os.PathLike, why: str) -> ValueError:
+    return ValueError(f"{os.fspath(path)}: not a drumnet organize manifest ({why})")
+
+
+def _manifest_problem(records: list) -> str | None:
+    """Why `records` are not a manifest undo understands, or None when they are."""
+    header = records[0] if records else None
+    if not isinstance(header, dict) or header.get("format") != MANIFEST_FORMAT:
+        return "no drumnet-organize header"
+    if header.get("version") != 1:
+        return f"version {header.get('version')!r}; this drumnet reads version 1"
+    if not isinstance(header.get("dest"), str):
+        return "no DEST in its header"
+    for record in records[1:]:
+        keys = RECORD_KEYS.get(record.get("action")) if isinstance(record, dict) else None
+        if keys is None or any(not isinstance(record.get(k), t) for k, t in keys.items()):
+            return f"bad record {json.dumps(record, ensure_ascii=False)[:60]}"
+        if not _within_dest(record, header["dest"]):
+            return f"{record['dest']} lies outside DEST {header['dest']}"
+    return None
+
+
+def _within_dest(record: dict, dest: str) -> bool:
+    """Whether a record stays where undo may act: files in DEST, folders in DEST or above it
+    (organize creates DEST's missing parents too)."""
+    path, dest_path = Path(os.path.normpath(record["dest"])), Path(os.path.normpath(dest))
+    return _inside(path, dest_path) or record["action"] == "mkdir" and _inside(dest_path, path)
 
 
 def _unchanged(record: dict) -> bool:
@@ -240,7 +383,7 @@ def undo(manifest: str | os.PathLike) -> UndoReport:
     records = read_manifest(manifest)
     removed, kept, missing = [], [], []
     for record in records[1:]:
-        if record.get("action") != "place":
+        if record["action"] != "place":
             continue
         dest = record["dest"]
         if not os.path.lexists(dest):
@@ -252,12 +395,29 @@ def undo(manifest: str | os.PathLike) -> UndoReport:
             kept.append(dest)
     if not kept:
         os.unlink(manifest)  # DEST goes back to exactly how it was
-    dirs = [r["dest"] for r in records[1:] if r.get("action") == "mkdir"]
-    removed_dirs = []
-    for folder in sorted(dirs, key=lambda d: d.count(os.sep), reverse=True):
-        try:
-            os.rmdir(folder)  # only succeeds when empty
-            removed_dirs.append(folder)
-        except OSError:
-            pass
+    dirs = {r["dest"] for r in records[1:] if r["action"] == "mkdir"}
+    removed_dirs = _remove_empty_dirs(dirs)
+    _hand_over(dirs - set(removed_dirs), records[0]["dest"], manifest)
     return UndoReport(tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs))
+
+
+def _hand_over(folders: set[str], dest: str, manifest: str | os.PathLike) -> None:
+    """Record the folders an undone run made that are not empty yet in DEST's other manifests.
+
+    Whichever run is undone last then removes them, so runs into one DEST can be undone in
+    any order. A folder too many in a manifest does no harm: undo removes only empty ones.
+    """
+    records = [{"action": "mkdir", "dest": f} for f in sorted(folders) if os.path.isdir(f)]
+    own = os.path.realpath(manifest)
+    others = [m for m in Path(dest).glob(MANIFEST_GLOB) if os.path.realpath(m) != own]
+    for other in others if records else ():
+        with contextlib.suppress(ValueError, OSError):  # not a manifest, or not writable
+            other_dest = read_manifest(other)[0]["dest"]
+            _append(other, [r for r in records if _within_dest(r, other_dest)])
+
+
+def _append(manifest: Path, records: list[dict]) -> None:
+    """Append records to a closed manifest, after a newline that ends any line cut short."""
+    if records:
+        with open(manifest, "a", encoding="utf-8") as f:
+            f.write("\n" + "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))

@@ -31,8 +31,9 @@ def cmd_organize(args: argparse.Namespace) -> int:
     if model is None:
         return 2
     index = open_index(args)
-    counts: Counter = Counter()
-    failed, placements = 0, None
+    counts: Counter = Counter()  # label -> files placed
+    outcomes: Counter = Counter()  # Placement.outcome -> files
+    placements = None
     try:
         placements = organizer.run(
             classify_paths(
@@ -48,13 +49,13 @@ def cmd_organize(args: argparse.Namespace) -> int:
         )
         for placement in progress(placements):
             r = placement.result
-            if placement.dest is None:
-                failed += 1
+            outcomes[placement.outcome] += 1
+            if placement.outcome in ("unreadable", "unplaced"):
                 report_error(r, "organize")
-                continue
-            counts[r.label] += 1
-            if args.verbose or args.dry_run:
-                print(f"{r.label:<8} {r.path} -> {placement.dest}")
+            elif placement.outcome == "placed":
+                counts[r.label] += 1
+                if args.verbose or args.dry_run:
+                    print(f"{r.label:<8} {r.path} -> {placement.dest}")
     finally:
         if placements is not None:
             placements.close()  # closes the manifest, stops the workers, commits results
@@ -63,11 +64,22 @@ def cmd_organize(args: argparse.Namespace) -> int:
     verb = "would place" if args.dry_run else f"placed ({args.mode})"
     summary = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
     print(f"{verb} {sum(counts.values())} files in {args.dest}: {summary or 'none'}")
-    if failed:
-        print(f"{failed} files could not be classified and were not placed", file=sys.stderr)
+    if outcomes["skipped"]:
+        print(f"skipped {outcomes['skipped']} files of SRC that lie inside DEST")
+    print_failures(outcomes)
     if organizer.manifest_path:
         print(f"manifest (for --undo): {organizer.manifest_path}")
-    return 1 if failed else 0
+    return 1 if outcomes["unreadable"] or outcomes["unplaced"] else 0
+
+
+def print_failures(outcomes: Counter) -> None:
+    """One stderr line per kind of failure: reading (or classifying) and placing."""
+    for outcome, what in (
+        ("unreadable", "could not be read or classified and were not placed"),
+        ("unplaced", "could not be placed in DEST"),
+    ):
+        if outcomes[outcome]:
+            print(f"{outcomes[outcome]} files {what}", file=sys.stderr)
 
 
 def cmd_undo(manifest: str) -> int:
