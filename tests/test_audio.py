@@ -12,12 +12,14 @@ from conftest import RATE, synth_drum, synth_pattern
 
 from drumnet.audio import (
     AudioError,
+    audio_format,
     fit_window,
     hit_times,
     load_audio,
     load_sound,
     onset_index,
     resample,
+    save_audio,
 )
 from drumnet.config import FeatureConfig
 
@@ -326,3 +328,14 @@ def test_hits_are_counted_in_a_beat_but_not_in_one_shots(tmp_path: Path) -> None
     assert list(hit_times(np.ones(10, np.float32), 11025)) == [0.0]  # shorter than a block
     times = hit_times(resample(synth_pattern(beat), RATE, 11025), 11025)
     assert times == pytest.approx([0.0, 0.5, 1.0], abs=0.015)
+
+
+def test_save_audio_writes_what_the_extension_says_and_refuses_unknown_ones(tmp_path):
+    x = np.sin(np.arange(1000) / 10).astype(np.float32) * 0.5
+    assert audio_format(tmp_path / "a.FLAC") == "FLAC"
+    assert sf.info(str(save_audio(tmp_path / "a.flac", x, RATE))).format == "FLAC"
+    for name, words in [("a.mp3x", "as .mp3x"), ("a", "without a file extension")]:
+        with pytest.raises(ValueError, match=words) as err:
+            save_audio(tmp_path / name, x, RATE)
+        assert ".wav" in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.flac"]

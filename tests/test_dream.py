@@ -137,3 +137,85 @@ def test_cli_bad_input_is_one_line_and_exit_1(highway_file, tmp_path, capsys):
     assert err.startswith("drumnet dream: error:") and "bad.wav" in err
     assert len(err.splitlines()) == 1
     assert not (tmp_path / "o.wav").exists()
+
+
+# Loading this model would fail (exit 1): an exit 2 shows the outputs were checked first.
+NO_MODEL = ["--model", "/nonexistent/model.safetensors"]
+
+
+def assert_one_line_error(capsys, *words: str) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("drumnet dream: error:") and len(err.splitlines()) == 1, err
+    assert all(w in err for w in words), err
+    return err
+
+
+def test_cli_dream_refuses_to_write_over_its_input(tmp_path, capsys):
+    src = save_audio(tmp_path / "kick.wav", make_drum("kick", np.random.default_rng(9)), 11025)
+    original = src.read_bytes()
+    (tmp_path / "link.wav").hardlink_to(src)
+    for out in (
+        ["-o", str(src)],
+        ["-o", str(tmp_path / "sub" / ".." / "kick.wav")],
+        ["-o", str(tmp_path / "link.wav")],
+        ["-o", str(tmp_path / "new.wav"), "--png", str(src)],
+    ):
+        argv = ["dream", str(src), "--toward", "snare", *out, "--overwrite"]
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        assert main(argv + NO_MODEL) == 2, out
+        assert_one_line_error(capsys, "is an input file")
+        assert src.read_bytes() == original
+    assert not (tmp_path / "new.wav").exists()
+
+
+def test_cli_dream_refuses_existing_outputs_unless_overwrite(highway_file, tmp_path, capsys):
+    src = save_audio(tmp_path / "tom.wav", make_drum("tom", np.random.default_rng(8)), 11025)
+    out, png = tmp_path / "out.wav", tmp_path / "out.png"
+    argv = ["dream", str(src), "--toward", "snare", "-o", str(out), "--steps", "2"]
+    png.write_bytes(b"mine")  # a picture the user never named
+    assert main(argv + NO_MODEL) == 2
+    assert_one_line_error(capsys, f"{png} exists", "--overwrite", "--png PATH")
+    assert png.read_bytes() == b"mine" and not out.exists()
+    # Another --png, or none, keeps the existing picture and writes the WAV.
+    other = tmp_path / "other.png"
+    assert main(argv + ["--png", str(other), "--model", str(highway_file)]) == 0
+    assert png.read_bytes() == b"mine" and other.stat().st_size > 1000
+    wav = out.read_bytes()
+    assert main(argv + ["--no-png"] + NO_MODEL) == 2  # the WAV now exists
+    assert_one_line_error(capsys, f"{out} exists", "--overwrite")
+    assert out.read_bytes() == wav
+    assert main(argv + ["--overwrite", "--model", str(highway_file)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("output", "png", "words"),
+    [
+        ("nodir/x.wav", [], ("folder", "nodir", "does not exist")),
+        ("somedir", [], ("somedir is a folder",)),
+        ("x.mp3x", [], ("cannot write audio as .mp3x", ".wav", ".flac")),
+        ("x", [], ("without a file extension",)),
+        ("x.wav", ["--png", "nodir/x.png"], ("folder", "does not exist")),
+        ("x.wav", ["--png", "x.pngx"], ("cannot draw a picture as .pngx", ".png")),
+        ("x.wav", ["--png", "x.wav"], ("would be one file",)),
+    ],
+)
+def test_cli_dream_bad_output_path_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch, output, png, words
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "somedir").mkdir()
+    argv = ["dream", "--from", "noise", "--toward", "kick", "-o", output, *png]
+    assert main(argv + NO_MODEL) == 2
+    assert_one_line_error(capsys, *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["somedir"]
+
+
+def test_cli_dream_silent_input_is_a_file_error(highway_file, tmp_path, capsys):
+    silent = save_audio(tmp_path / "silent.wav", np.zeros(11025, np.float32), 11025)
+    out = tmp_path / "o.wav"
+    argv = ["dream", str(silent), "--toward", "snare", "-o", str(out)]
+    assert main(argv + ["--model", str(highway_file)]) == 1
+    err = assert_one_line_error(capsys, "silent.wav", "silent", "--from noise")
+    assert "synthesize" not in err
+    assert not out.exists()

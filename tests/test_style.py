@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import soundfile as sf
 from dream_fixtures import highway_file, highway_model, make_drum  # noqa: F401
 
@@ -46,3 +47,54 @@ def test_cli_style_missing_file_exit_1(highway_file, tmp_path, capsys):
     argv = ["style", str(content), str(tmp_path / "nope.wav"), "-o", str(tmp_path / "o.wav")]
     assert main(argv + ["--model", str(highway_file)]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+# Loading this model would fail (exit 1): an exit 2 shows the outputs were checked first.
+NO_MODEL = ["--model", "/nonexistent/model.safetensors"]
+
+
+def test_cli_style_refuses_to_write_over_an_input(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    content = save_audio(tmp_path / "kick.wav", make_drum("kick", rng), 11025)
+    style = save_audio(tmp_path / "snare.wav", make_drum("snare", rng), 11025)
+    before = content.read_bytes(), style.read_bytes()
+    for out in (
+        ["-o", str(content)],
+        ["-o", str(style)],
+        ["-o", str(tmp_path / "n.wav"), "--png", str(style)],
+    ):
+        argv = ["style", str(content), str(style), *out, "--overwrite"]
+        assert main(argv + NO_MODEL) == 2
+        err = capsys.readouterr().err.strip()
+        assert "is an input file" in err and len(err.splitlines()) == 1
+        assert (content.read_bytes(), style.read_bytes()) == before
+
+
+def test_cli_style_existing_output_needs_overwrite(highway_file, tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    content = save_audio(tmp_path / "kick.wav", make_drum("kick", rng), 11025)
+    style = save_audio(tmp_path / "snare.wav", make_drum("snare", rng), 11025)
+    out = tmp_path / "o.wav"
+    out.write_bytes(b"mine")
+    argv = ["style", str(content), str(style), "-o", str(out), "--no-png", "--steps", "2"]
+    assert main(argv + NO_MODEL) == 2
+    assert "exists (pass --overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"mine"
+    assert main(argv + ["--overwrite", "--model", str(highway_file)]) == 0
+    assert sf.read(out)[0].shape == (11025,)
+
+
+def test_silent_content_or_style_is_named(highway_model, highway_file, tmp_path, capsys):
+    rng = np.random.default_rng(6)
+    drum, silence = make_drum("kick", rng), np.zeros(11025, np.float32)
+    with pytest.raises(ValueError, match="the style sound"):
+        style_transfer(highway_model, drum, silence, FAST)
+    with pytest.raises(ValueError, match="the content sound"):
+        style_transfer(highway_model, silence, drum, FAST)
+    content = save_audio(tmp_path / "kick.wav", drum, 11025)
+    quiet = save_audio(tmp_path / "quiet.wav", silence, 11025)
+    argv = ["style", str(content), str(quiet), "-o", str(tmp_path / "o.wav")]
+    assert main(argv + ["--model", str(highway_file)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("drumnet style: error:") and len(err.splitlines()) == 1
+    assert "quiet.wav" in err and "style" in err and "kick.wav" not in err

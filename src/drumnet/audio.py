@@ -308,8 +308,26 @@ def save_audio(
     if not np.isfinite(x).all():
         raise ValueError("refusing to write audio with NaN or infinite samples")
     path = Path(path)
-    sf.write(os.fsencode(path), np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype)
+    fmt = audio_format(path, subtype)
+    sf.write(os.fsencode(path), np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype, format=fmt)
     return path
+
+
+def audio_format(path: str | os.PathLike, subtype: str = "PCM_16") -> str:
+    """The libsndfile format `save_audio` writes for this file name ('WAV' for x.wav).
+
+    Raises ValueError, naming the extensions that work, when libsndfile cannot write `subtype`
+    in a file of this extension (x.mp3x, x.ogg as PCM, no extension).
+    """
+    suffix = Path(path).suffix
+    fmt = suffix[1:].upper()
+    if fmt in sf.available_formats() and sf.check_format(fmt, subtype):
+        return fmt
+    usable = [
+        f".{f.lower()}" for f in sorted(sf.available_formats()) if sf.check_format(f, subtype)
+    ]
+    kind = f"as {suffix}" if suffix else "without a file extension"
+    raise ValueError(f"{path}: cannot write audio {kind} (use one of {', '.join(usable)})")
 
 
 def is_audio_path(path: str | os.PathLike) -> bool:

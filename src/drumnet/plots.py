@@ -27,13 +27,27 @@ def spectrogram_db(wave: np.ndarray, config: FeatureConfig) -> np.ndarray:
     return np.maximum(db - db.max(), -80.0)
 
 
+def picture_format(path: str | os.PathLike) -> str:
+    """The picture format `plot_spectrograms` writes for this file name ('png' without one).
+
+    Raises ValueError, naming the extensions that work, when matplotlib has no such format.
+    """
+    fmt = Path(path).suffix[1:].lower() or "png"
+    known = FigureCanvasAgg.get_supported_filetypes()
+    if fmt not in known:
+        usable = ", ".join(f".{f}" for f in sorted(known))
+        raise ValueError(f"{path}: cannot draw a picture as .{fmt} (use one of {usable})")
+    return fmt
+
+
 def plot_spectrograms(
     panels: Sequence[tuple[str, np.ndarray]],
     config: FeatureConfig,
     path: str | os.PathLike,
     title: str | None = None,
 ) -> Path:
-    """Write a PNG with one spectrogram per (caption, waveform (L,)) panel, left to right."""
+    """Write a picture (PNG, or as the extension says) with one spectrogram per (caption,
+    waveform (L,)) panel, left to right."""
     fig = Figure(figsize=(4.0 * len(panels), 3.4), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
@@ -56,5 +70,5 @@ def plot_spectrograms(
     if title:
         fig.suptitle(title, fontsize=11)
     path = Path(path)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, format=picture_format(path))
     return path

@@ -109,10 +109,11 @@ def envelope_db(wave: torch.Tensor, model: DrumNet) -> torch.Tensor:
     return (db - db.amax(1, keepdim=True)).clamp_min(-80.0)
 
 
-def _tensor(wave: np.ndarray) -> torch.Tensor:
+def _tensor(wave: np.ndarray, name: str) -> torch.Tensor:
+    """(L,) -> (1, L); ValueError naming the sound (`name`) if it is empty, silent or not finite."""
     x = torch.as_tensor(np.asarray(wave, np.float32)).reshape(1, -1)
     if x.numel() == 0 or not torch.isfinite(x).all() or x.abs().max() <= 0:
-        raise ValueError("content and style must be finite, non-silent audio")
+        raise ValueError(f"the {name} sound must be finite, non-silent audio")
     return x
 
 
@@ -120,8 +121,8 @@ def style_distance(model, a: np.ndarray, b: np.ndarray, layers=None) -> float:
     """Feature-statistics distance between two waveforms under the (first) model."""
     net = as_models(model)[0]
     with torch.no_grad(), frozen_eval([net]):
-        sa = style_statistics(net, _tensor(a), layers)
-        sb = style_statistics(net, _tensor(b), layers)
+        sa = style_statistics(net, _tensor(a, "first"), layers)
+        sb = style_statistics(net, _tensor(b, "second"), layers)
         return float(statistics_distance(sa, sb))
 
 
@@ -129,7 +130,7 @@ def envelope_distance(model, a: np.ndarray, b: np.ndarray) -> float:
     """Mean squared difference of two waveforms' envelopes, in (dB / 20)^2."""
     net = as_models(model)[0]
     with torch.no_grad():
-        ea, eb = envelope_db(_tensor(a), net), envelope_db(_tensor(b), net)
+        ea, eb = envelope_db(_tensor(a, "first"), net), envelope_db(_tensor(b, "second"), net)
         n = min(ea.shape[1], eb.shape[1])
         return float(((ea[:, :n] - eb[:, :n]) / 20).pow(2).mean())
 
@@ -143,7 +144,7 @@ def style_transfer(
     """
     config = config or StyleConfig()
     models = as_models(model)
-    c, s = _tensor(content), _tensor(style)
+    c, s = _tensor(content, "content"), _tensor(style, "style")
     gen = torch.Generator().manual_seed(config.edit.seed)
     edit = SpectralEdit(c[0], models[0].frontend, config.edit, gen)
     with torch.no_grad(), frozen_eval(models):

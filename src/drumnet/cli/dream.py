@@ -1,19 +1,23 @@
 """`drumnet dream` and `drumnet style`: thin wrappers over drumnet.dream and drumnet.style.
 
 Each prints class probabilities (or distances) before and after, writes the WAV and a
-spectrogram PNG next to it. A file that cannot be read or a model that cannot be loaded is one
-line on stderr and exit status 1.
+spectrogram PNG next to it. A file that cannot be read (or is silent) or a model that cannot be
+loaded is one line on stderr and exit status 1. Output paths are checked before any work: one
+that cannot be written, is one of the inputs, or exists (without --overwrite) is a usage error,
+exit status 2, and nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio import AudioError, fit_window, load_audio, save_audio
+from drumnet.audio import AudioError, audio_format, fit_window, load_audio, save_audio
 from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import load_model
 from drumnet.dream import (
@@ -29,7 +33,7 @@ from drumnet.dream import (
     synthesize,
     with_overrides,
 )
-from drumnet.plots import plot_spectrograms
+from drumnet.plots import picture_format, plot_spectrograms
 from drumnet.style import StyleConfig, style_transfer
 
 
@@ -45,6 +49,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--png", type=Path, help="spectrogram picture (default: OUTPUT with .png)")
     p.add_argument("--no-png", action="store_true", help="do not draw the spectrogram picture")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace the WAV and the PNG if they exist"
+    )
 
 
 def register(sub) -> None:
@@ -83,6 +90,61 @@ def _png_path(args) -> Path | None:
     return None if args.no_png else (args.png or args.output.with_suffix(".png"))
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """True when a and b name one file (same path once resolved, or a hard link)."""
+    if a.resolve() == b.resolve():
+        return True
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
+def _check_output(
+    path: Path, fmt: Callable[[Path], str], inputs: list[Path], overwrite: bool, how: str
+) -> None:
+    """Raise ValueError unless `path` can be written without harm: a file name in a writable
+    folder, no input, a format fmt(path) knows, and new unless `overwrite`. `how` says how to
+    choose another name."""
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name ({how})")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ValueError(f"{path}: folder {folder} {what}")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{path}: cannot write in folder {folder} (permission denied)")
+    for source in inputs:
+        if _same_file(path, source):
+            raise ValueError(f"{path} is an input file; refusing to write over it ({how})")
+    fmt(path)
+    if not overwrite and os.path.lexists(path):
+        raise ValueError(f"{path} exists (pass --overwrite to replace it, or {how})")
+
+
+def check_outputs(args: argparse.Namespace, inputs: list[str]) -> None:
+    """Everything that would make writing the WAV or the PNG fail or do harm, checked before
+    any work: a bad name or folder, an input, an existing file. Raises ValueError (exit 2)."""
+    sources = [Path(i) for i in inputs]
+    _check_output(args.output, audio_format, sources, args.overwrite, "choose another -o")
+    png = _png_path(args)
+    if png is None:
+        return
+    how = "choose another --png" if args.png else "--png PATH, or --no-png"
+    if _same_file(png, args.output):
+        raise ValueError(f"{png}: the WAV and the spectrogram would be one file ({how})")
+    _check_output(png, picture_format, sources, args.overwrite, how)
+
+
+SILENT_START = "silent audio, nothing to dream from (use --from noise to start from scratch)"
+
+
+def _load_input(path: str, feats, silent: str) -> np.ndarray:
+    """The file's window; AudioError (exit 1) if it cannot be read, or with the reason
+    `silent` if it is all zeros."""
+    wave = load_audio(path, feats)
+    if not np.any(wave):
+        raise AudioError(path, silent)
+    return wave
+
+
 def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
     feats = as_models(models)[0].features
     length = round(args.seconds * feats.sample_rate) if args.seconds else feats.n_samples
@@ -91,7 +153,7 @@ def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
     if args.start:
         start = start_sound(args.start, length, feats.sample_rate, args.seed)
     else:
-        start = fit_window(load_audio(args.input, feats), length)
+        start = fit_window(_load_input(args.input, feats, SILENT_START), length)
     if args.amplify is not None:
         return start, amplify(models, start, args.amplify, config)
     if args.start:
@@ -102,6 +164,7 @@ def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
 def run_dream(args: argparse.Namespace) -> int:
     if (args.input is None) == (args.start is None):
         raise ValueError("give either an INPUT file or --from noise|click")
+    check_outputs(args, [args.input] if args.input else [])
     try:
         models = _load_models(args.model)
         start, result = _dream(args, models)
@@ -124,10 +187,12 @@ def run_dream(args: argparse.Namespace) -> int:
 
 
 def run_style(args: argparse.Namespace) -> int:
+    check_outputs(args, [args.content, args.style])
     try:
         models = _load_models(args.model, ensemble=False)
         feats = as_models(models)[0].features
-        content, style = load_audio(args.content, feats), load_audio(args.style, feats)
+        content = _load_input(args.content, feats, "silent audio; the content must be audible")
+        style = _load_input(args.style, feats, "silent audio; the style must be audible")
         base = StyleConfig()
         edit = with_overrides(base.edit, steps=args.steps, seed=args.seed)
         config = StyleConfig(args.style_weight, args.content_weight, base.layers, edit)
