@@ -91,14 +91,27 @@ def test_collisions_never_overwrite(tmp_path, src, kick_hat):
     (dest / "kick" / "Pack A").mkdir(parents=True)
     (dest / "kick" / "Pack A" / "k0.wav").write_bytes(b"precious")
     _, first = run(src, dest, kick_hat)
-    _, second = run(src, dest, kick_hat)  # the same library again
+    (src / "Pack A" / "k1.wav").write_bytes((src / "Pack B" / "h0.wav").read_bytes())
+    again, second = run(src, dest, kick_hat)  # the same library again, one file changed
     assert (dest / "kick" / "Pack A" / "k0.wav").read_bytes() == b"precious"
     names = sorted(p.name for p in (dest / "kick" / "Pack A").iterdir())
-    assert names == ["k0 (2).wav", "k0 (3).wav", "k0.wav", "k1 (2).wav", "k1.wav"]
+    assert names == ["k0 (2).wav", "k0.wav", "k1.wav"]  # k0 was there already: not copied again
+    assert sorted(p.name for p in (dest / "hihat" / "Pack A").iterdir()) == ["k1.wav"]
+    present = [Path(p.dest).name for p in again if p.outcome == "present"]
+    assert sorted(present) == ["h0.wav", "h1.wav", "k0 (2).wav"]
     assert first != second  # one manifest per run
     undo(second)
     undo(first)
     assert sorted(p.name for p in dest.rglob("*")) == ["Pack A", "k0.wav", "kick"]
+
+
+def test_a_dry_run_knows_what_is_already_there(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    run(src, dest, kick_hat)
+    before = snapshot(dest)
+    planned, _ = run(src, dest, kick_hat, dry_run=True)
+    assert sorted(p.outcome for p in planned) == ["present"] * 4 + ["unreadable"]
+    assert snapshot(dest) == before
 
 
 def test_undo_keeps_changed_files_and_their_folders(tmp_path, src, kick_hat):
@@ -211,17 +224,20 @@ def test_undo_refuses_what_is_not_a_manifest(tmp_path, kind, capsys):
 
 
 @pytest.mark.parametrize("dest_exists", [True, False])
-def test_runs_undone_oldest_first_restore_dest(tmp_path, src, kick_hat, dest_exists):
+def test_runs_undone_oldest_first_restore_dest(tmp_path, src, kick_hat, dest_exists, write_drum):
     dest = tmp_path / "new" / "dest"  # when missing, the first run creates both folders
     if dest_exists:
         (dest / "kick").mkdir(parents=True)
         (dest / "kick" / "mine.wav").write_bytes(b"the user's own kick")
-    before = snapshot(tmp_path)
+    before = snapshot(tmp_path / "new")
     _, first = run(src, dest, kick_hat)
-    _, second = run(src, dest, kick_hat)
-    undo(first)  # its folders still hold the second run's files: handed over to it
+    write_drum(src / "Pack A" / "k9.wav", "kick", seed=209)  # new since the first run
+    placed, second = run(src, dest, kick_hat)
+    assert [Path(p.dest).name for p in placed if p.outcome == "placed"] == ["k9.wav"]
+    undo(first)  # its folders still hold the second run's file: handed over to it
+    assert (dest / "kick" / "Pack A" / "k9.wav").exists()
     undo(second)
-    assert snapshot(tmp_path) == before
+    assert snapshot(tmp_path / "new") == before
 
 
 def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, capsys):
@@ -251,3 +267,18 @@ def test_files_inside_dest_through_symlinks_are_skipped(tmp_path, src, kick_hat,
     shutil.copytree(src / "Pack A", dest / "incoming")  # SRC inside DEST: its files are placed
     placements, _ = run(dest / "incoming", dest, kick_hat)
     assert [p.outcome for p in placements] == ["placed", "placed"]
+
+
+def test_cli_a_second_run_adds_nothing_and_undo_takes_every_manifest(
+    tmp_path, src, kick_hat_file, capsys
+):
+    dest = tmp_path / "dest"
+    argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
+    assert main(argv) == 1  # broken.wav
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "4 files were already in DEST (the same bytes), left as they are" in out
+    manifests = sorted(dest.glob("drumnet-manifest-*.jsonl"))
+    assert len(manifests) == 2  # what `--undo DEST/drumnet-manifest-*.jsonl` expands to
+    assert main(["organize", "--undo", *map(str, manifests)]) == 0
+    assert not dest.exists()

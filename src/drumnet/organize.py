@@ -21,6 +21,7 @@ import dataclasses
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ RECORD_KEYS = {
 class Placement:
     """One source file's outcome; `dest` is where it was placed, None unless outcome is "placed".
 
-    outcome: "placed"; "unreadable" (it could not be decoded or classified: result.error says
+    outcome: "placed"; "present" (an earlier run placed the same file there: `dest` is where,
+    nothing is done); "unreadable" (it could not be decoded or classified: result.error says
     why); "unplaced" (DEST refused it: result.error says why); "skipped" (it already lies
     inside DEST, e.g. through a symlink in SRC, so it is not copied into DEST again).
     """
@@ -133,6 +135,24 @@ def _claim(src: Path, target: Path, mode: str) -> BinaryIO | None:
     else:
         return open(target, "xb")  # closed by _fill
     return None
+
+
+def _holds(target: Path, src: Path, mode: str) -> bool:
+    """Whether `target` already is what placing `src` would make (an earlier run's copy or
+    link), so organizing the same SRC again adds nothing."""
+    try:
+        if mode == "symlink":
+            return os.path.islink(target) and os.readlink(target) == str(src)
+        if mode == "hardlink":
+            return os.path.samefile(target, src)
+        st = os.stat(target, follow_symlinks=False)
+        return (
+            stat.S_ISREG(st.st_mode)
+            and st.st_size == os.stat(src).st_size
+            and file_hash(target) == file_hash(src)
+        )
+    except OSError:
+        return False
 
 
 def _fill(src: Path, target: Path, out: BinaryIO | None) -> str:
@@ -260,30 +280,35 @@ class Organizer:
         if not result.ok:
             return Placement(result, None, "unreadable")
         try:
-            return Placement(result, str(self._place(result, manifest)), "placed")
+            dest, made = self._place(result, manifest)
+            return Placement(result, str(dest), "placed" if made else "present")
         except OSError as exc:  # e.g. DEST full or read-only: report, go on
             reason = f"not placed ({exc.strerror or exc})"
             return Placement(dataclasses.replace(result, error=reason), None, "unplaced")
 
-    def _place(self, result: Result, manifest: Manifest | None) -> Path:
-        target = self.target_for(result)
+    def _place(self, result: Result, manifest: Manifest | None) -> tuple[Path, bool]:
+        """Where the file goes, and whether this run made it there (False: already there)."""
+        target, src = self.target_for(result), Path(result.path).absolute()
         if self.dry_run:
-            free = next(
-                c for c in _candidates(target) if not (os.path.lexists(c) or c in self._planned)
-            )
-            self._planned.add(free)
-            return free
+            for c in _candidates(target):
+                if c in self._planned:
+                    continue
+                if not os.path.lexists(c) or _holds(c, src, self.mode):
+                    self._planned.add(c)
+                    return c, not os.path.lexists(c)
+            raise OSError(f"no free name for {target}")
         try:
             _make_dirs(target.parent, manifest, self._made)
-            return self._create(Path(result.path).absolute(), target, result.label, manifest)
+            return self._create(src, target, result.label, manifest)
         except BaseException:
             # Folders made for this file alone go again: DEST as if it had never been tried.
             chain = [p for p in (target.parent, *target.parents) if p != self.dest]
             self._made.difference_update(map(Path, _remove_empty_dirs(self._made & set(chain))))
             raise
 
-    def _create(self, src: Path, target: Path, label: str, manifest: Manifest) -> Path:
-        """Place `src` at the first free name from `target` and record it in the manifest.
+    def _create(self, src: Path, target: Path, label: str, manifest: Manifest) -> tuple[Path, bool]:
+        """Place `src` at the first free name from `target` and record it in the manifest;
+        (that name, True). A name that already holds the same file: (it, False), nothing done.
 
         A file this call made and could not finish or record (a copy cut short by a full disk,
         a manifest line that could not be written) is removed again before the error goes on.
@@ -292,6 +317,8 @@ class Organizer:
             try:
                 out = _claim(src, candidate, self.mode)
             except FileExistsError:
+                if _holds(candidate, src, self.mode):
+                    return candidate, False
                 continue
             try:
                 digest = _fill(src, candidate, out)
@@ -310,7 +337,7 @@ class Organizer:
                 with contextlib.suppress(OSError):
                     os.unlink(candidate)
                 raise
-            return candidate
+            return candidate, True
         raise OSError(f"no free name for {target}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 
@@ -13,6 +14,7 @@ from drumnet.cli.classify import (
     open_index,
     progress,
     report_error,
+    shown,
 )
 from drumnet.organize import MODES, Organizer, undo
 from drumnet.taxonomy import parse_classes
@@ -21,8 +23,8 @@ from drumnet.taxonomy import parse_classes
 def cmd_organize(args: argparse.Namespace) -> int:
     if args.undo:
         if args.src or args.dest:
-            raise ValueError("--undo takes only the manifest: drumnet organize --undo MANIFEST")
-        return cmd_undo(args.undo)
+            raise ValueError("--undo takes only manifests: drumnet organize --undo MANIFEST...")
+        return max(cmd_undo(m) for m in sorted(args.undo, key=os.path.getmtime, reverse=True))
     if not (args.src and args.dest):
         raise ValueError("give SRC and DEST (or --undo MANIFEST)")
     classes = parse_classes(args.classes)
@@ -55,7 +57,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
             elif placement.outcome == "placed":
                 counts[r.label] += 1
                 if args.verbose or args.dry_run:
-                    print(f"{r.label:<8} {r.path} -> {placement.dest}")
+                    print(f"{r.label:<8} {shown(r.path)} -> {shown(placement.dest)}")
     finally:
         if placements is not None:
             placements.close()  # closes the manifest, stops the workers, commits results
@@ -64,6 +66,10 @@ def cmd_organize(args: argparse.Namespace) -> int:
     verb = "would place" if args.dry_run else f"placed ({args.mode})"
     summary = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
     print(f"{verb} {sum(counts.values())} files in {args.dest}: {summary or 'none'}")
+    if outcomes["present"]:
+        print(
+            f"{outcomes['present']} files were already in DEST (the same bytes), left as they are"
+        )
     if outcomes["skipped"]:
         print(f"skipped {outcomes['skipped']} files of SRC that lie inside DEST")
     print_failures(outcomes)
@@ -107,7 +113,12 @@ def register(subparsers) -> None:
     p.add_argument("--mode", choices=MODES, default="copy", help="default: copy")
     p.add_argument("--dry-run", action="store_true", help="print the plan, create nothing")
     p.add_argument("--flat", action="store_true", help="DEST/<class>/<name>, no sub-folders")
-    p.add_argument("--undo", metavar="MANIFEST", help="undo an earlier organize run")
+    p.add_argument(
+        "--undo",
+        nargs="+",
+        metavar="MANIFEST",
+        help="undo earlier organize runs (newest first when several are given)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="print every placement")
     add_decision_options(p)
     p.set_defaults(func=cmd_organize)
