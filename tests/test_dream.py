@@ -198,6 +198,7 @@ def test_cli_dream_refuses_existing_outputs_unless_overwrite(highway_file, tmp_p
         ("x.wav", ["--png", "nodir/x.png"], ("folder", "does not exist")),
         ("x.wav", ["--png", "x.pngx"], ("cannot draw a picture as .pngx", ".png")),
         ("x.wav", ["--png", "x.wav"], ("would be one file",)),
+        ("x.wav", ["--seconds", "0.01"], ("--seconds must be from 0.1 to 10",)),
     ],
 )
 def test_cli_dream_bad_output_path_is_refused_before_any_work(

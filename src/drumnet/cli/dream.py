@@ -36,6 +36,8 @@ from drumnet.dream import (
 from drumnet.plots import picture_format, plot_spectrograms
 from drumnet.style import StyleConfig, style_transfer
 
+MIN_SECONDS, MAX_SECONDS = 0.1, 10.0  # --seconds: some STFT frames; a dream's memory in bounds
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
@@ -164,6 +166,8 @@ def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
 def run_dream(args: argparse.Namespace) -> int:
     if (args.input is None) == (args.start is None):
         raise ValueError("give either an INPUT file or --from noise|click")
+    if args.seconds is not None and not MIN_SECONDS <= args.seconds <= MAX_SECONDS:
+        raise ValueError(f"--seconds must be from {MIN_SECONDS} to {MAX_SECONDS}")
     check_outputs(args, [args.input] if args.input else [])
     try:
         models = _load_models(args.model)
