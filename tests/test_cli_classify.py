@@ -244,3 +244,15 @@ def test_evaluate_names_every_sound_it_leaves_out_and_exits_1(
     assert len(lines) == 3 and all(line.startswith("drumnet evaluate: ") for line in lines)
     for words in ("empty.wav: empty file", "notes.wav: not an audio file", "mystery.wav"):
         assert any(words in line for line in lines), words
+
+
+def test_table_gives_an_unsure_answer_no_confidence_of_its_own(
+    lib, model_file, isolated_cache, capsys
+):
+    sf.write(str(lib / "quiet.wav"), [0.0] * 4410, RATE)
+    argv = ["classify", str(lib), "--model", model_file, "--format", "table"]
+    main([*argv, "--min-confidence", "1.0"])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all(line.startswith("unsure      ") for line in lines)
+    assert [line.endswith("quiet.wav  (silent)") for line in lines] == [False, True, False]
+    assert sum("best guess: " in line for line in lines) == 2 and "(above-band; best" in lines[2]

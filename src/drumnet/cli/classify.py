@@ -25,7 +25,7 @@ from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.datasets.manifest import Sample, write_manifest
 from drumnet.index import Index, duplicate_groups
 from drumnet.similar import Embedded
-from drumnet.taxonomy import CLASSES, LOOP, parse_classes
+from drumnet.taxonomy import CLASSES, LOOP, UNSURE, parse_classes
 
 FORMATS = ("table", "csv", "jsonl")
 
@@ -118,6 +118,11 @@ class _Writer:
         elif r.ok and r.label == LOOP:  # its confidence is its first second's best class's
             best = max(r.scores, key=r.scores.__getitem__)
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({r.warning}; first second: {best})")
+        elif r.ok and r.label == UNSURE:  # its confidence belongs to a class it did not say
+            best = max(r.scores, key=r.scores.__getitem__)
+            guess = [] if r.warning == "silent" else [f"best guess: {best} {r.confidence:.1%}"]
+            why = "; ".join([r.warning, *guess] if r.warning else guess)
+            print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({why})")
         elif r.ok:
             note = "  (corrected)" if r.corrected else f"  ({r.warning})" if r.warning else ""
             print(f"{r.label:<8} {r.confidence:6.1%}  {shown(r.path)}{note}")
