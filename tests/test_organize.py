@@ -282,3 +282,13 @@ def test_cli_a_second_run_adds_nothing_and_undo_takes_every_manifest(
     assert len(manifests) == 2  # what `--undo DEST/drumnet-manifest-*.jsonl` expands to
     assert main(["organize", "--undo", *map(str, manifests)]) == 0
     assert not dest.exists()
+
+
+def test_a_name_that_is_not_utf8_is_placed_and_undone(tmp_path, src, kick_hat):
+    odd = os.fsdecode(bytes(src / "Pack A") + b"/k\xff.wav")
+    os.rename(src / "Pack A" / "k0.wav", odd)
+    dest = tmp_path / "dest"
+    placements, manifest = run(src, dest, kick_hat)
+    (placed,) = [p.dest for p in placements if p.result.path == odd]
+    assert os.path.exists(placed) and placed.endswith("/kick/Pack A/k\udcff.wav")
+    assert len(undo(manifest).removed) == 4 and not dest.exists()

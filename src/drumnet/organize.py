@@ -103,7 +103,8 @@ class Manifest:
             raise
 
     def write(self, record: dict) -> None:
-        self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        # ASCII escapes: a file name that is not valid UTF-8 (a lone surrogate) survives as-is.
+        self.file.write(json.dumps(record) + "\n")
         self.file.flush()
 
     def close(self) -> None:
@@ -447,4 +448,4 @@ def _append(manifest: Path, records: list[dict]) -> None:
     """Append records to a closed manifest, after a newline that ends any line cut short."""
     if records:
         with open(manifest, "a", encoding="utf-8") as f:
-            f.write("\n" + "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+            f.write("\n" + "".join(json.dumps(r) + "\n" for r in records))
