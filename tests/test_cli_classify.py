@@ -214,6 +214,11 @@ def test_label_goes_on_past_bad_files_and_labels_only_audio(lib, isolated_cache,
     assert main(["label", "--list"]) == 0
     listed = records(capsys.readouterr().out)
     assert sorted(Path(r["path"]).name for r in listed) == ["hat.wav", "kick.wav"]
+    assert main(["label", "--forget", str(kick), str(lib / "gone.wav"), str(kick)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(str(lib))[0].strip() for line in out] == ["forgot perc", "had no label"]
+    assert main(["label", "--list"]) == 0
+    assert [Path(r["path"]).name for r in records(capsys.readouterr().out)] == ["hat.wav"]
 
 
 def test_label_export_never_replaces_a_file(lib, isolated_cache, tmp_path, capsys):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,6 +97,27 @@ def test_duplicate_groups(tmp_path):
 
 
 @pytest.mark.slow
+def _children(pid: int) -> list[int]:
+    """The process ids whose parent is `pid` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by init, does not count)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_killed_run_resumes_without_loss_or_corruption(tmp_path):
     """kill -9 a `drumnet classify` mid-run, run again: every file indexed once, DB intact."""
     lib, n = tmp_path / "lib", 400
@@ -119,8 +141,13 @@ def test_killed_run_resumes_without_loss_or_corruption(tmp_path):
                     rows = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
             except sqlite3.OperationalError:
                 pass  # table not created yet
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL, "the run finished before it could be killed"
+    deadline = time.monotonic() + 10  # the workers die with it, rather than wait for ever
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers and not any(_alive(w) for w in workers)
     with Index(db) as index:
         assert index.integrity_ok()
         done = index.count()

@@ -13,9 +13,12 @@ and corrections people made (`drumnet label`) override the model.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -196,8 +199,25 @@ def _fork_context():
     return multiprocessing.get_context("fork") if has_fork else None
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, parent: int) -> None:
     torch.set_num_threads(threads)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """Make this worker die when its parent does (Linux: PR_SET_PDEATHSIG).
+
+    A parent killed by SIGKILL (or the OOM killer) cannot stop its pool, and the workers,
+    each holding the other's end of the task queue, would otherwise wait forever with the
+    model in memory. Elsewhere nothing is done.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the prctl
+        os._exit(1)
 
 
 @contextmanager
@@ -214,7 +234,7 @@ def _decoder(workers: int, threads: int = 1):
         max_workers=workers,
         mp_context=_fork_context(),
         initializer=_init_worker,
-        initargs=(threads,),
+        initargs=(threads, os.getpid()),
     )
     try:
         yield pool.submit

@@ -323,6 +323,14 @@ class Index:
             )
         return correction
 
+    def forget(self, path: str | os.PathLike) -> str | None:
+        """Drop the correction of the sound at `path` (by content); the label it had, if any."""
+        digest = file_hash(path)
+        label = self.correction(digest)
+        with self._db:
+            self._db.execute("DELETE FROM corrections WHERE hash = ?", (digest,))
+        return label
+
     def correction(self, content_hash: str) -> str | None:
         """The corrected label of a sound with this content hash, if a person gave one."""
         row = self._db.execute(

@@ -200,6 +200,8 @@ def cmd_label(args: argparse.Namespace) -> int:
             for c in index.corrections():
                 print(json.dumps({"path": c.path, "label": c.label, "hash": c.hash}))
             return 0
+        if args.forget:
+            return forget_corrections(index, args.items)
         if len(args.items) < 2:
             raise ValueError("give one or more files and then a class: drumnet label PATH CLASS")
         *paths, label = args.items
@@ -216,6 +218,22 @@ def cmd_label(args: argparse.Namespace) -> int:
                 print(f"drumnet label: {shown(path)}: {reason}", file=sys.stderr)
                 continue
             print(f"{c.label:<8} {shown(c.path)}")
+    return 1 if failed else 0
+
+
+def forget_corrections(index: Index, paths: list[str]) -> int:
+    """Drop the corrections of these files, so the model answers for them again."""
+    if not paths:
+        raise ValueError("give the files to forget: drumnet label --forget PATH...")
+    failed = 0
+    for path in paths:
+        try:
+            label = index.forget(path)
+        except OSError as exc:
+            failed += 1
+            print(f"drumnet label: {shown(path)}: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        print(f"{'forgot ' + label if label else 'had no label':<13} {shown(path)}")
     return 1 if failed else 0
 
 
@@ -275,4 +293,7 @@ def register(subparsers) -> None:
     p.add_argument("items", nargs="*", metavar="PATH... CLASS")
     p.add_argument("--export", metavar="DIR", help="write DIR/<class>/<file> and labels.csv")
     p.add_argument("--list", action="store_true", help="print the corrections as JSON lines")
+    p.add_argument(
+        "--forget", action="store_true", help="drumnet label --forget PATH...: drop corrections"
+    )
     p.set_defaults(func=cmd_label)
