@@ -125,6 +125,8 @@ def test_label_corrects_and_exports(lib, kick_hat_file, isolated_cache, tmp_path
 
 
 def test_duplicates_command(lib, isolated_cache, capsys):
+    assert main(["duplicates", str(lib)]) == 0
+    assert capsys.readouterr().out == "no files with identical contents\n"
     (lib / "again.wav").write_bytes((lib / "kick.wav").read_bytes())
     assert main(["duplicates", str(lib), "--format", "jsonl"]) == 0
     (group,) = records(capsys.readouterr().out)

@@ -189,6 +189,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
             print(json.dumps({"paths": group}, ensure_ascii=False))
         else:
             print("\n".join([f"{len(group)} identical files:", *(f"  {shown(p)}" for p in group)]))
+    if not groups and args.format == "table":
+        print("no files with identical contents")
     return 1 if failed else 0
 
 
