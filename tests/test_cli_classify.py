@@ -263,3 +263,19 @@ def test_table_gives_an_unsure_answer_no_confidence_of_its_own(
     assert len(lines) == 3 and all(line.startswith("unsure      ") for line in lines)
     assert [line.endswith("quiet.wav  (silent)") for line in lines] == [False, True, False]
     assert sum("best guess: " in line for line in lines) == 2 and "(above-band; best" in lines[2]
+
+
+def test_usage_errors_of_models_and_workers_are_exit_2(lib, isolated_cache, tmp_path, capsys):
+    assert main(["classify", str(lib), "--workers", "-1", "--model", "default"]) == 2
+    assert main(["evaluate", "--model", "nosuch", "--data", str(lib)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "workers must be 0 or more" in err[0] and "no model named 'nosuch'" in err[1]
+
+
+def test_label_export_keeps_labels_csv_utf8_for_a_name_that_is_not(lib, isolated_cache, tmp_path):
+    odd = os.fsdecode(bytes(lib) + b"/k\xff.wav")
+    os.rename(lib / "kick.wav", odd)
+    assert main(["label", odd, "kick"]) == 0
+    assert main(["label", "--export", str(tmp_path / "ds")]) == 0
+    (row,) = csv.DictReader((tmp_path / "ds" / "labels.csv").open(encoding="utf-8"))
+    assert row["path"].endswith("-k\ufffd.wav") and (tmp_path / "ds" / row["path"]).is_file()

@@ -292,3 +292,47 @@ def test_a_name_that_is_not_utf8_is_placed_and_undone(tmp_path, src, kick_hat):
     (placed,) = [p.dest for p in placements if p.result.path == odd]
     assert os.path.exists(placed) and placed.endswith("/kick/Pack A/k\udcff.wav")
     assert len(undo(manifest).removed) == 4 and not dest.exists()
+
+
+def test_a_class_folder_of_dest_that_leads_into_src_is_not_written_through(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "kick").symlink_to(src)  # DEST/kick/... would land in SRC
+    before = snapshot(src)
+    placements, _ = run(src, dest, kick_hat)
+    kicks = [p for p in placements if p.result.label == "kick"]
+    assert kicks and all(p.outcome == "unplaced" for p in kicks)
+    assert all("leads into SRC" in p.result.error for p in kicks)
+    assert snapshot(src) == before
+
+
+def test_undo_goes_on_past_a_file_it_cannot_remove(tmp_path, src, kick_hat, monkeypatch):
+    dest = tmp_path / "dest"
+    _, manifest = run(src, dest, kick_hat)
+    stuck = str(dest / "kick" / "Pack A" / "k0.wav")
+    unlink = os.unlink
+
+    def read_only(path, *a, **kw):
+        if os.fspath(path) == stuck:
+            raise PermissionError(13, "Permission denied")
+        return unlink(path, *a, **kw)
+
+    monkeypatch.setattr(os, "unlink", read_only)
+    report = undo(manifest)
+    assert report.failed == ((stuck, "Permission denied"),) and len(report.removed) == 3
+    assert manifest.exists()  # kept, so the stuck file can still be undone later
+    monkeypatch.setattr(os, "unlink", unlink)
+    assert undo(manifest).removed == (stuck,) and not dest.exists()
+
+
+def test_cli_undo_takes_a_manifest_once_and_names_a_missing_one(
+    tmp_path, src, kick_hat_file, capsys
+):
+    dest = tmp_path / "dest"
+    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
+    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
+    assert main(["organize", "--undo", str(manifest), str(manifest)]) == 0
+    assert not dest.exists()
+    capsys.readouterr()
+    assert main(["organize", "--undo", str(manifest)]) == 2
+    assert "no such manifest" in capsys.readouterr().err

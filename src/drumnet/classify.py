@@ -267,8 +267,10 @@ def _torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
-def check_pipeline(batch_size: int, threads: int | None) -> None:
+def check_pipeline(batch_size: int, threads: int | None, workers: int = 0) -> None:
     """ValueError for settings the streaming pipeline cannot run with."""
+    if workers < 0:
+        raise ValueError(f"workers must be 0 or more, got {workers}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if threads is not None and threads < 1:
@@ -438,7 +440,7 @@ def classify_paths(
     clf.class_indices(classes)  # unknown class names raise ValueError here, not mid-stream
     if not 0.0 <= min_confidence <= 1.0:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
-    check_pipeline(batch_size, threads)
+    check_pipeline(batch_size, threads, workers)
     decision = Decision(tuple(classes or clf.classes_), min_confidence, loops)
     return _stream(paths, clf, decision, workers, batch_size, index, threads)
 

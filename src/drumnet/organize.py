@@ -63,6 +63,7 @@ class UndoReport:
     kept: tuple[str, ...]  # files changed since organize: left in place
     missing: tuple[str, ...]  # files already gone
     removed_dirs: tuple[str, ...]  # empty folders organize had created
+    failed: tuple[tuple[str, str], ...] = ()  # (file, why) that could not be checked or removed
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -298,6 +299,8 @@ class Organizer:
                     self._planned.add(c)
                     return c, not os.path.lexists(c)
             raise OSError(f"no free name for {target}")
+        if _inside(Path(os.path.realpath(target.parent)), self._src_real):  # DEST/tom -> SRC
+            raise OSError(f"{target.parent} leads into SRC through a symlink")
         try:
             _make_dirs(target.parent, manifest, self._made)
             return self._create(src, target, result.label, manifest)
@@ -409,24 +412,29 @@ def _unchanged(record: dict) -> bool:
 def undo(manifest: str | os.PathLike) -> UndoReport:
     """Remove what an organize run created and is unchanged; see the module docstring."""
     records = read_manifest(manifest)
-    removed, kept, missing = [], [], []
+    removed, kept, missing, failed = [], [], [], []
     for record in records[1:]:
         if record["action"] != "place":
             continue
         dest = record["dest"]
-        if not os.path.lexists(dest):
-            missing.append(dest)
-        elif _unchanged(record):
-            os.unlink(dest)
-            removed.append(dest)
-        else:
-            kept.append(dest)
-    if not kept:
+        try:
+            if not os.path.lexists(dest):
+                missing.append(dest)
+            elif _unchanged(record):
+                os.unlink(dest)
+                removed.append(dest)
+            else:
+                kept.append(dest)
+        except OSError as exc:  # e.g. a read-only folder: report it, undo the rest
+            failed.append((dest, exc.strerror or str(exc)))
+    if not kept and not failed:
         os.unlink(manifest)  # DEST goes back to exactly how it was
     dirs = {r["dest"] for r in records[1:] if r["action"] == "mkdir"}
     removed_dirs = _remove_empty_dirs(dirs)
     _hand_over(dirs - set(removed_dirs), records[0]["dest"], manifest)
-    return UndoReport(tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs))
+    return UndoReport(
+        tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs), tuple(failed)
+    )
 
 
 def _hand_over(folders: set[str], dest: str, manifest: str | os.PathLike) -> None:

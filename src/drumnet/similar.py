@@ -179,7 +179,7 @@ def embed_paths(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    check_pipeline(batch_size, threads)
+    check_pipeline(batch_size, threads, workers)
     return _stream(paths, clf, workers, batch_size, index, threads)
 
 

@@ -12,6 +12,7 @@ import io
 import sys
 
 from drumnet import __version__
+from drumnet.checkpoint import ModelFileError
 
 COMMAND_MODULES = (
     "drumnet.cli.data",
@@ -46,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("drumnet: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError) as exc:
-        # Bad settings or a missing input named on the command line: a usage error.
+    except (ValueError, FileNotFoundError, ModelFileError) as exc:
+        # Bad settings, a missing input or model named on the command line: a usage error.
         print(f"drumnet {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -252,7 +252,9 @@ def export_corrections(index: Index, out: Path) -> int:
             missing += 1
             print(f"drumnet label: {shown(c.path)}: gone, not exported", file=sys.stderr)
             continue
-        target = out / c.label / f"{c.hash[:8]}-{Path(c.path).name}"  # unique per sound
+        # Unique per sound; a name that is not UTF-8 gets U+FFFD, so labels.csv stays UTF-8.
+        name = Path(c.path).name.encode(errors="surrogateescape").decode(errors="replace")
+        target = out / c.label / f"{c.hash[:8]}-{name}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(c.path, target)
         library = Path(c.path).parent.name  # the pack folder the sound came from

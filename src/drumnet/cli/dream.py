@@ -1,8 +1,8 @@
 """`drumnet dream` and `drumnet style`: thin wrappers over drumnet.dream and drumnet.style.
 
 Each prints class probabilities (or distances) before and after, writes the WAV and a
-spectrogram PNG next to it. A file that cannot be read (or is silent) or a model that cannot be
-loaded is one line on stderr and exit status 1. Output paths are checked before any work: one
+spectrogram PNG next to it. A file that cannot be read (or is silent) is one line on stderr and
+exit status 1; a model that cannot be loaded is a usage error (exit status 2), as in classify. Output paths are checked before any work: one
 that cannot be written, is one of the inputs, or exists (without --overwrite) is a usage error,
 exit status 2, and nothing is written.
 """
@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from drumnet.audio import AudioError, audio_format, fit_window, load_audio, save_audio
-from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import load_model
 from drumnet.dream import (
     START_SOUNDS,
@@ -172,7 +171,7 @@ def run_dream(args: argparse.Namespace) -> int:
     try:
         models = _load_models(args.model)
         start, result = _dream(args, models)
-    except (AudioError, ModelFileError) as exc:
+    except AudioError as exc:
         print(f"drumnet dream: error: {exc}", file=sys.stderr)
         return 1
     print(f"before: {_probs_line(result.classes, result.probs_before)}")
@@ -201,7 +200,7 @@ def run_style(args: argparse.Namespace) -> int:
         edit = with_overrides(base.edit, steps=args.steps, seed=args.seed)
         config = StyleConfig(args.style_weight, args.content_weight, base.layers, edit)
         result = style_transfer(models, content, style, config)
-    except (AudioError, ModelFileError) as exc:
+    except AudioError as exc:
         print(f"drumnet style: error: {exc}", file=sys.stderr)
         return 1
     print(

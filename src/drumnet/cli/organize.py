@@ -24,7 +24,11 @@ def cmd_organize(args: argparse.Namespace) -> int:
     if args.undo:
         if args.src or args.dest:
             raise ValueError("--undo takes only manifests: drumnet organize --undo MANIFEST...")
-        return max(cmd_undo(m) for m in sorted(args.undo, key=os.path.getmtime, reverse=True))
+        missing = [m for m in args.undo if not os.path.lexists(m)]
+        if missing:
+            raise ValueError(f"{missing[0]}: no such manifest")
+        manifests = {os.path.realpath(m): m for m in args.undo}.values()  # each once
+        return max(cmd_undo(m) for m in sorted(manifests, key=os.path.getmtime, reverse=True))
     if not (args.src and args.dest):
         raise ValueError("give SRC and DEST (or --undo MANIFEST)")
     classes = parse_classes(args.classes)
@@ -91,12 +95,15 @@ def print_failures(outcomes: Counter) -> None:
 def cmd_undo(manifest: str) -> int:
     report = undo(manifest)
     for path in report.kept:
-        print(f"drumnet organize: kept {path}: changed since it was placed", file=sys.stderr)
+        print(f"drumnet organize: kept {shown(path)}: changed since it was placed", file=sys.stderr)
+    for path, why in report.failed:
+        print(f"drumnet organize: could not remove {shown(path)}: {why}", file=sys.stderr)
     print(
         f"removed {len(report.removed)} files and {len(report.removed_dirs)} folders; "
         f"kept {len(report.kept)} changed files; {len(report.missing)} already gone"
+        + (f"; {len(report.failed)} could not be removed" if report.failed else "")
     )
-    return 1 if report.kept else 0
+    return 1 if report.kept or report.failed else 0
 
 
 def register(subparsers) -> None:
