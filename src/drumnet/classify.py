@@ -13,12 +13,9 @@ and corrections people made (`drumnet label`) override the model.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import itertools
 import multiprocessing
 import os
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,6 +31,7 @@ from drumnet.audio import AudioError, load_sound
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.config import FeatureConfig
 from drumnet.index import Entry, Index, file_hash
+from drumnet.runtime import die_with_parent, tune_malloc
 from drumnet.scan import ScanError, iter_audio_files
 from drumnet.taxonomy import LOOP, UNSURE
 
@@ -201,23 +199,8 @@ def _fork_context():
 
 def _init_worker(threads: int, parent: int) -> None:
     torch.set_num_threads(threads)
-    _die_with(parent)
-
-
-def _die_with(parent: int) -> None:
-    """Make this worker die when its parent does (Linux: PR_SET_PDEATHSIG).
-
-    A parent killed by SIGKILL (or the OOM killer) cannot stop its pool, and the workers,
-    each holding the other's end of the task queue, would otherwise wait forever with the
-    model in memory. Elsewhere nothing is done.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the prctl
-        os._exit(1)
+    die_with_parent(parent)
+    tune_malloc()
 
 
 @contextmanager

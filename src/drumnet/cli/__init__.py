@@ -13,6 +13,7 @@ import sys
 
 from drumnet import __version__
 from drumnet.checkpoint import ModelFileError
+from drumnet.runtime import tune_malloc
 
 COMMAND_MODULES = (
     "drumnet.cli.data",
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    tune_malloc()  # this process is drumnet's own: see drumnet.runtime
     if isinstance(sys.stdout, io.TextIOWrapper):
         # A file name that is not valid UTF-8 is printed as the bytes it is, as `ls` does.
         sys.stdout.reconfigure(errors="surrogateescape")

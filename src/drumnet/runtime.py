@@ -1,0 +1,61 @@
+"""Settings for the processes drumnet owns: the `drumnet` command and its worker processes.
+
+A library never calls these on a caller's process; `drumnet.cli.main` and the classify
+workers do. Each is a no-op where the C library lacks the call (not glibc, not Linux).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _PR_SET_PDEATHSIG = -1, -3, 1
+MMAP_THRESHOLD_BYTES = 32 << 20  # blocks below this come from the heap, not a fresh mmap
+TRIM_THRESHOLD_BYTES = 64 << 20  # free heap kept for reuse before it goes back to the system
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+def tune_malloc() -> bool:
+    """Keep the network's activation buffers in the heap between batches (glibc mallopt).
+
+    Each batch allocates and frees tensors of several MB. By default glibc maps blocks that
+    large afresh and returns freed heap to the system, so every batch pays page faults to
+    zero the same memory again: the shipped ensemble classified 620-650 files/s in the
+    workers, and 1,000-1,070 with these thresholds (BENCHMARKS.md, "Classifying a
+    library"). At most TRIM_THRESHOLD_BYTES of free heap stay with each process. Returns
+    whether both settings took.
+    """
+    libc = _libc()
+    try:
+        return bool(
+            libc
+            and libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+            and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+        )
+    except AttributeError:  # no mallopt in this C library
+        return False
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process die when its parent does (Linux: PR_SET_PDEATHSIG).
+
+    A parent killed by SIGKILL (or the OOM killer) cannot stop its pool, and the workers,
+    each holding the other's end of the task queue, would otherwise wait for ever with the
+    model in memory.
+    """
+    libc = _libc()
+    try:
+        if libc is None or libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            return
+    except AttributeError:  # no prctl: not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the prctl
+        os._exit(1)
