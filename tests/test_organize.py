@@ -302,7 +302,7 @@ def test_a_class_folder_of_dest_that_leads_into_src_is_not_written_through(tmp_p
     placements, _ = run(src, dest, kick_hat)
     kicks = [p for p in placements if p.result.label == "kick"]
     assert kicks and all(p.outcome == "unplaced" for p in kicks)
-    assert all("leads into SRC" in p.result.error for p in kicks)
+    assert all("lies inside SRC" in p.result.error for p in kicks)
     assert snapshot(src) == before
 
 

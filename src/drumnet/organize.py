@@ -299,8 +299,8 @@ class Organizer:
                     self._planned.add(c)
                     return c, not os.path.lexists(c)
             raise OSError(f"no free name for {target}")
-        if _inside(Path(os.path.realpath(target.parent)), self._src_real):  # DEST/tom -> SRC
-            raise OSError(f"{target.parent} leads into SRC through a symlink")
+        if _inside(Path(os.path.realpath(target.parent)), self._src_real):  # e.g. DEST/tom -> SRC
+            raise OSError(f"{target.parent} lies inside SRC, which is never changed")
         try:
             _make_dirs(target.parent, manifest, self._made)
             return self._create(src, target, result.label, manifest)
