@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--only study,taxonomy,...] [--quick] [--out BENCHMARKS.md]
 
-Each section's raw figures are kept in benchmarks/results.json with the date and machine they
+Each section runs in a fresh process (when several are asked for); its raw figures are kept in benchmarks/results.json with the date and machine they
 were measured on, so one section can be re-measured without redoing the others; BENCHMARKS.md
 is always rendered from that file. Nothing in BENCHMARKS.md is typed by hand.
 """
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown sections {unknown}")
     for name in names:
         print(f"== {name}", flush=True)
+        if len(names) > 1:
+            # Each section in a fresh process: one leaves state behind (torch's threads, the
+            # allocator's thresholds, peak memory) that changed the next one's speed figures.
+            quick = ["--quick"] if args.quick else []
+            cmd = [sys.executable, __file__, "--only", name, "--out", args.out, *quick]
+            subprocess.run(cmd, check=True)
+            continue
         figures = sections.SECTIONS[name](quick=args.quick)
         # Re-read before writing: sections may be measured by several runs side by side.
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
