@@ -122,6 +122,8 @@ def test_label_corrects_and_exports(lib, kick_hat_file, isolated_cache, tmp_path
     assert exported.parent.name == "perc"
     assert exported.read_bytes() == (lib / "sub" / "hat.wav").read_bytes()
     assert main(["label", str(lib / "kick.wav"), "banjo"]) == 2
+    assert main(["label", str(lib / "kick.wav"), "BD"]) == 0  # the aliases folder names use
+    assert capsys.readouterr().out.startswith("kick ")
 
 
 def test_duplicates_command(lib, isolated_cache, capsys):

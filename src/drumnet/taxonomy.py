@@ -84,6 +84,12 @@ def class_for_name(name: str) -> str:
     return found.pop() if len(found) == 1 else UNKNOWN
 
 
+def class_for_word(word: str) -> str:
+    """A class named by one word: its own name or an alias (`BD`, `HH`, `Clp`), else UNKNOWN."""
+    word = word.strip().lower()
+    return word if word in CLASSES else _WORD_TO_CLASS.get(word, UNKNOWN)
+
+
 def class_for_path(path_parts: list[str] | tuple[str, ...]) -> str:
     """Class from a file name, falling back to its folders (innermost first)."""
     for part in reversed(path_parts):

@@ -25,7 +25,7 @@ from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.datasets.manifest import Sample, write_manifest
 from drumnet.index import Index, duplicate_groups
 from drumnet.similar import Embedded
-from drumnet.taxonomy import CLASSES, LOOP, UNSURE, parse_classes
+from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, UNSURE, class_for_word, parse_classes
 
 FORMATS = ("table", "csv", "jsonl")
 
@@ -206,14 +206,15 @@ def cmd_label(args: argparse.Namespace) -> int:
             return forget_corrections(index, args.items)
         if len(args.items) < 2:
             raise ValueError("give one or more files and then a class: drumnet label PATH CLASS")
-        *paths, label = args.items
-        if label.lower() not in CLASSES:
-            raise ValueError(f"unknown class {label!r}; choose from {', '.join(CLASSES)}")
+        *paths, word = args.items
+        label = class_for_word(word)
+        if label == UNKNOWN:
+            raise ValueError(f"unknown class {word!r}; choose from {', '.join(CLASSES)}")
         failed = 0
         for path in paths:
             try:
                 load_sound(path)  # only audio drumnet can read may carry a label
-                c = index.correct(path, label.lower())
+                c = index.correct(path, label)
             except (AudioError, OSError) as exc:
                 failed += 1
                 reason = exc.reason if isinstance(exc, AudioError) else exc.strerror or exc
