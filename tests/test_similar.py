@@ -252,3 +252,11 @@ def test_cli_usage_errors_exit_2(lib, query, tmp_path, isolated_cache, argv, cap
     names = {"lib": lib, "query": query, "empty": empty}
     assert run(["similar", *(a.format(**names) for a in argv)]) == 2
     assert capsys.readouterr().out == ""
+
+
+def test_cli_classes_may_name_loop(lib, isolated_cache, capsys):
+    beats = [write(lib / f"beat{i}.wav", beat(i)) for i in range(3)]
+    assert run(["similar", str(beats[0]), str(lib), "--classes", "loop,kick", "--top", "50"]) == 0
+    rows = records(capsys.readouterr().out)
+    assert sorted(Path(r["path"]).name for r in rows) == ["beat1.wav", "beat2.wav"]
+    assert {r["label"] for r in rows} == {"loop"}

@@ -26,7 +26,7 @@ from drumnet.cli.classify import (
     shown,
 )
 from drumnet.similar import Embedded, Match, embed_paths, embed_query, nearest
-from drumnet.taxonomy import parse_classes
+from drumnet.taxonomy import CLASSES, LOOP, parse_classes
 
 DEFAULT_TOP = 10
 
@@ -59,14 +59,15 @@ class _Failures:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    classes = parse_classes(args.classes)
+    classes = parse_classes(args.classes, (*CLASSES, LOOP))  # a loop's label is `loop`
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     if not any(os.path.lexists(p) for p in args.paths):
         raise FileNotFoundError(f"no such file or folder: {', '.join(args.paths)}")
     model = load_cli_model(args, "similar")
     if model is None:
         return 2
-    model.class_indices(classes)  # a class this model does not know is a usage error
+    # A class this model does not know is a usage error.
+    model.class_indices([c for c in classes or () if c != LOOP] or None)
     index = open_index(args)
     failures = _Failures()
     try:
