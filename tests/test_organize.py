@@ -163,13 +163,10 @@ def test_a_failed_copy_leaves_nothing_behind(tmp_path, src, kick_hat, monkeypatc
 
     monkeypatch.setattr(shutil, "copyfileobj", full_disk)
     placements, manifest = run(src, dest, kick_hat)
-    # No partial copies, no folders made for them; the user's own file untouched.
-    assert set(snapshot(dest)) == set(before) | {manifest.name}
-    assert (dest / "kick" / "Pack A" / "k0.wav").read_bytes() == b"precious"
+    # No partial copies, no folders made for them, and (nothing placed) no manifest.
+    assert manifest is None and snapshot(dest) == before
     unplaced = [p for p in placements if p.outcome == "unplaced"]
     assert len(unplaced) == 4 and all(p.result.error.endswith("(File too large)") for p in unplaced)
-    undo(manifest)
-    assert snapshot(dest) == before
 
 
 def test_a_dest_that_cannot_be_written_is_a_usage_error(
@@ -270,7 +267,7 @@ def test_files_inside_dest_through_symlinks_are_skipped(tmp_path, src, kick_hat,
 
 
 def test_cli_a_second_run_adds_nothing_and_undo_takes_every_manifest(
-    tmp_path, src, kick_hat_file, capsys
+    tmp_path, src, kick_hat_file, capsys, write_drum
 ):
     dest = tmp_path / "dest"
     argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
@@ -278,6 +275,10 @@ def test_cli_a_second_run_adds_nothing_and_undo_takes_every_manifest(
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "4 files were already in DEST (the same bytes), left as they are" in out
+    assert "manifest (for --undo)" not in out.split("already in DEST")[1]  # nothing to undo
+    assert len(list(dest.glob("drumnet-manifest-*.jsonl"))) == 1
+    write_drum(src / "Pack A" / "k9.wav", "kick", seed=209)
+    assert main(argv) == 1  # places k9 only
     manifests = sorted(dest.glob("drumnet-manifest-*.jsonl"))
     assert len(manifests) == 2  # what `--undo DEST/drumnet-manifest-*.jsonl` expands to
     assert main(["organize", "--undo", *map(str, manifests)]) == 0
@@ -336,3 +337,9 @@ def test_cli_undo_takes_a_manifest_once_and_names_a_missing_one(
     capsys.readouterr()
     assert main(["organize", "--undo", str(manifest)]) == 2
     assert "no such manifest" in capsys.readouterr().err
+
+
+def test_an_empty_src_leaves_no_dest_behind(tmp_path, kick_hat):
+    (tmp_path / "empty").mkdir()
+    placements, manifest = run(tmp_path / "empty", tmp_path / "new" / "dest", kick_hat)
+    assert placements == [] and manifest is None and not (tmp_path / "new").exists()

@@ -227,6 +227,7 @@ class Organizer:
         self.mode, self.dry_run, self.flat = mode, dry_run, flat
         self.manifest_path: Path | None = None
         self._made: set[Path] = set()
+        self.placed = 0  # files this run has placed
         self._planned: set[Path] = set()  # dry run: names already given out
 
     def target_for(self, result: Result) -> Path:
@@ -235,7 +236,11 @@ class Organizer:
         return self.dest / result.label / rel
 
     def run(self, results: Iterator[Result]) -> Iterator[Placement]:
-        """One Placement per result; ValueError naming DEST when it cannot be written to."""
+        """One Placement per result; ValueError naming DEST when it cannot be written to.
+
+        A run that places nothing (an empty SRC, everything already there) leaves no manifest,
+        and no DEST if it made it: there is nothing to undo.
+        """
         manifest = None
         try:
             manifest = None if self.dry_run else self._start()
@@ -246,6 +251,10 @@ class Organizer:
                 results.close()  # stop the classifier's workers now, not at garbage collection
             if manifest:
                 manifest.close()
+                if not self.placed:
+                    manifest.discard()
+                    _remove_empty_dirs(self._made)
+                    self.manifest_path = None
 
     def _start(self) -> Manifest:
         """Create DEST (when missing) and the manifest; on failure, undo that and ValueError."""
@@ -341,6 +350,7 @@ class Organizer:
                 with contextlib.suppress(OSError):
                     os.unlink(candidate)
                 raise
+            self.placed += 1
             return candidate, True
         raise OSError(f"no free name for {target}")
 
