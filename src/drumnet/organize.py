@@ -21,7 +21,6 @@ import dataclasses
 import json
 import os
 import shutil
-import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -139,20 +138,18 @@ def _claim(src: Path, target: Path, mode: str) -> BinaryIO | None:
     return None
 
 
-def _holds(target: Path, src: Path, mode: str) -> bool:
-    """Whether `target` already is what placing `src` would make (an earlier run's copy or
-    link), so organizing the same SRC again adds nothing."""
+def _holds(target: Path, result: Result, mode: str) -> bool:
+    """Whether `target` already is what placing `result`'s file would make (an earlier run's
+    copy or link), so organizing the same SRC again adds nothing. A copy is checked as undo
+    checks its own files (`_unchanged`), against the size and hash classify measured."""
+    src = Path(result.path).absolute()
     try:
-        if mode == "symlink":
-            return os.path.islink(target) and os.readlink(target) == str(src)
         if mode == "hardlink":
             return os.path.samefile(target, src)
-        st = os.stat(target, follow_symlinks=False)
-        return (
-            stat.S_ISREG(st.st_mode)
-            and st.st_size == os.stat(src).st_size
-            and file_hash(target) == file_hash(src)
-        )
+        size = os.stat(src).st_size if result.size is None else result.size
+        digest = result.hash or file_hash(src)
+        record = {"dest": str(target), "src": str(src), "mode": mode, "size": size, "hash": digest}
+        return _unchanged(record)
     except OSError:
         return False
 
@@ -304,7 +301,7 @@ class Organizer:
             for c in _candidates(target):
                 if c in self._planned:
                     continue
-                if not os.path.lexists(c) or _holds(c, src, self.mode):
+                if not os.path.lexists(c) or _holds(c, result, self.mode):
                     self._planned.add(c)
                     return c, not os.path.lexists(c)
             raise OSError(f"no free name for {target}")
@@ -312,14 +309,16 @@ class Organizer:
             raise OSError(f"{target.parent} lies inside SRC, which is never changed")
         try:
             _make_dirs(target.parent, manifest, self._made)
-            return self._create(src, target, result.label, manifest)
+            return self._create(result, src, target, manifest)
         except BaseException:
             # Folders made for this file alone go again: DEST as if it had never been tried.
             chain = [p for p in (target.parent, *target.parents) if p != self.dest]
             self._made.difference_update(map(Path, _remove_empty_dirs(self._made & set(chain))))
             raise
 
-    def _create(self, src: Path, target: Path, label: str, manifest: Manifest) -> tuple[Path, bool]:
+    def _create(
+        self, result: Result, src: Path, target: Path, manifest: Manifest
+    ) -> tuple[Path, bool]:
         """Place `src` at the first free name from `target` and record it in the manifest;
         (that name, True). A name that already holds the same file: (it, False), nothing done.
 
@@ -330,7 +329,7 @@ class Organizer:
             try:
                 out = _claim(src, candidate, self.mode)
             except FileExistsError:
-                if _holds(candidate, src, self.mode):
+                if _holds(candidate, result, self.mode):
                     return candidate, False
                 continue
             try:
@@ -343,7 +342,7 @@ class Organizer:
                         "mode": self.mode,
                         "size": os.stat(candidate).st_size,
                         "hash": digest,
-                        "label": label,
+                        "label": result.label,
                     }
                 )
             except BaseException:
