@@ -92,6 +92,15 @@ def hydrogen_kits() -> Path:
 
 
 @pytest.fixture(scope="session")
+def hydrogen_effects() -> Path:
+    """The Debian Hydrogen effects kit (guitar strums), fetched once into the shared cache."""
+    _need_apt()
+    from drumnet.datasets.hydrogen import fetch_hydrogen_effects
+
+    return fetch_hydrogen_effects()
+
+
+@pytest.fixture(scope="session")
 def lmms_dir() -> Path:
     """LMMS's samples folder, fetched once into the shared (default) cache."""
     _need_apt()

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from drumnet.datasets.hydrogen import hydrogen_samples, parse_drumkit, skip_counts
-from drumnet.taxonomy import DRUM_CLASSES
+from drumnet.datasets.hydrogen import (
+    effects_samples,
+    hydrogen_samples,
+    parse_drumkit,
+    skip_counts,
+)
+from drumnet.taxonomy import DRUM_CLASSES, OTHER
 
 NEW_KIT = """<?xml version="1.0" encoding="UTF-8"?>
 <drumkit_info xmlns="http://www.hydrogen-music.org/drumkit">
@@ -75,6 +80,47 @@ def test_unreadable_kit_is_skipped_not_fatal(tmp_path, write_drum):
     samples, skipped = hydrogen_samples(tmp_path)
     assert len(samples) == 2
     assert skip_counts(skipped)["drumkit.xml unreadable"] == 1
+
+
+# Chord names that a drum kit's instrument names would never be mistaken for, and one that
+# would ("Crash" chord): the effects kit is `other` whatever its instruments are called.
+STRUMS_KIT = """<drumkit_info><name>belofilms.com - AC-Guitar-Strums (flac)</name><instrumentList>
+  <instrument><name>A#min7b5  \\ B7</name><layer><filename>Asharp_DOWN_00.flac</filename></layer>
+   <layer><filename>Asharp_DOWN_01.flac</filename></layer></instrument>
+  <instrument><name>Crash chord</name><layer><filename>crash.flac</filename></layer></instrument>
+</instrumentList></drumkit_info>
+"""
+
+
+def test_effects_kit_is_other_and_never_a_drum_kit(tmp_path, write_drum):
+    """Both Debian packages extract into one root: the strums are `other`, never drums."""
+    _kit(tmp_path, "Good", OLD_KIT, ["tom.wav", "hat.wav"], write_drum)
+    files = ["Asharp_DOWN_00.flac", "Asharp_DOWN_01.flac", "crash.flac"]
+    _kit(tmp_path, "belofilms_GuitarStrums", STRUMS_KIT, files, write_drum)
+
+    drums, skipped = hydrogen_samples(tmp_path)
+    assert {s.library for s in drums} == {"Good"}
+    assert ("an effects kit, not drums", "belofilms_GuitarStrums") in skipped
+
+    strums, skipped = effects_samples(tmp_path)
+    assert [Path(s.path).name for s in strums] == files
+    assert {(s.label, s.library, s.source) for s in strums} == {
+        (OTHER, "belofilms_GuitarStrums", "effects")
+    }
+    assert [s.layer for s in strums] == [0, 1, 0]
+    assert skipped == []
+
+
+@pytest.mark.hydrogen
+@pytest.mark.slow
+def test_real_effects_kit_is_all_other(hydrogen_effects, hydrogen_kits):
+    strums, _ = effects_samples(hydrogen_effects)
+    assert len(strums) >= 250
+    assert {(s.label, s.library) for s in strums} == {(OTHER, "belofilms_GuitarStrums")}
+    assert all(Path(s.path).is_file() for s in strums)
+    assert hydrogen_effects == hydrogen_kits  # one extraction root holds both packages
+    drums, _ = hydrogen_samples(hydrogen_kits)
+    assert "belofilms_GuitarStrums" not in {s.library for s in drums}
 
 
 @pytest.mark.hydrogen

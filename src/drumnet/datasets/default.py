@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drumnet.datasets.folders import folder_samples
-from drumnet.datasets.hydrogen import hydrogen_samples
+from drumnet.datasets.hydrogen import effects_samples, hydrogen_samples
 from drumnet.datasets.lmms import drumsynth_preset_dir, lmms_samples
 from drumnet.datasets.manifest import Sample, read_manifest
 from drumnet.datasets.speech import speech_samples
@@ -39,6 +39,7 @@ SOURCES: dict[str, Source] = {
     "drumsynth": _drumsynth,
     "synth": _synth,
     "speech": speech_samples,
+    "effects": effects_samples,  # the Hydrogen effects kit (guitar strums), as `other`
 }
 DEFAULT_SOURCES = ("hydrogen",)
 

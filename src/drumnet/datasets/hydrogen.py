@@ -3,6 +3,10 @@
 A kit is a folder with a `drumkit.xml` naming each instrument and its layer files. Three
 generations of the format are read: `instrumentComponent/layer/filename` (Hydrogen >= 0.9.7),
 `layer/filename` and a bare `filename` per instrument, with or without the XML namespace.
+
+Debian also ships an effects kit (`hydrogen-drumkits-effects`: 295 acoustic-guitar chord
+strums). It is no drum kit: `effects_samples` gives its layers as `other`, and the drum source
+leaves it out when both packages sit in the same extraction root.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from pathlib import Path
 
 from drumnet.datasets.debian import fetch_packages
 from drumnet.datasets.manifest import Sample
-from drumnet.taxonomy import UNKNOWN, class_for_name
+from drumnet.taxonomy import OTHER, UNKNOWN, class_for_name
 
 PACKAGES = ("hydrogen-drumkits", "hydrogen-data")
+EFFECTS_PACKAGES = ("hydrogen-drumkits-effects",)
+EFFECT_KITS = frozenset({"belofilms_GuitarStrums"})  # the kits EFFECTS_PACKAGES holds
 KITS_UNDER = Path("usr/share/hydrogen/data/drumkits")  # inside the extraction root
 
 # (reason, what): why one instrument or layer file was left out.
@@ -25,6 +31,11 @@ Skip = tuple[str, str]
 def fetch_hydrogen(force: bool = False) -> Path:
     """Fetch the Debian Hydrogen packages into the cache; returns the drumkits folder."""
     return fetch_packages(list(PACKAGES), force=force) / KITS_UNDER
+
+
+def fetch_hydrogen_effects(force: bool = False) -> Path:
+    """Fetch the Debian Hydrogen effects kit into the cache; returns the drumkits folder."""
+    return fetch_packages(list(EFFECTS_PACKAGES), force=force) / KITS_UNDER
 
 
 def kit_files(kits_dir: str | Path) -> list[Path]:
@@ -56,11 +67,14 @@ def _resolve(kit_dir: Path, name: str) -> Path:
     return path.resolve()
 
 
-def parse_drumkit(xml_path: str | Path) -> tuple[list[Sample], list[Skip]]:
+def parse_drumkit(
+    xml_path: str | Path, label: str | None = None, source: str = "hydrogen"
+) -> tuple[list[Sample], list[Skip]]:
     """All labelled layer files of one kit, and what was left out and why.
 
     Each layer file becomes Sample(path=absolute path, label=class_for_name(instrument name),
-    library=kit folder name, instrument=name, layer=index within the instrument).
+    library=kit folder name, instrument=name, layer=index within the instrument, source).
+    A given `label` labels every instrument instead (an effects kit is all `other`).
     Raises ET.ParseError for a file that is not XML.
     """
     xml_path = Path(xml_path)
@@ -75,8 +89,8 @@ def parse_drumkit(xml_path: str | Path) -> tuple[list[Sample], list[Skip]]:
         if not files:
             skipped.append(("instrument has no layers", where))
             continue
-        label = class_for_name(name)
-        if label == UNKNOWN:
+        klass = label or class_for_name(name)
+        if klass == UNKNOWN:
             skipped.append(("instrument name says no class", f"{where} ({len(files)} layers)"))
             continue
         for index, file_name in enumerate(files):
@@ -84,7 +98,7 @@ def parse_drumkit(xml_path: str | Path) -> tuple[list[Sample], list[Skip]]:
             if not path.is_file():
                 skipped.append(("layer file missing", f"{where}: {file_name}"))
                 continue
-            samples.append(Sample(str(path), label, kit, name, index, "hydrogen"))
+            samples.append(Sample(str(path), klass, kit, name, index, source))
     return samples, skipped
 
 
@@ -92,12 +106,16 @@ def hydrogen_samples(kits_dir: str | Path | None = None) -> tuple[list[Sample], 
     """Labelled samples of every kit (fetching the packages first unless `kits_dir` is given).
 
     A file used by several instruments is kept once (first use), or not at all when they
-    disagree on its class; a kit whose XML cannot be parsed is skipped whole.
+    disagree on its class; a kit whose XML cannot be parsed is skipped whole, and so is an
+    effects kit (EFFECT_KITS: not drums; the `effects` source gives it as `other`).
     """
     kits_dir = Path(kits_dir) if kits_dir is not None else fetch_hydrogen()
     by_path: dict[str, list[Sample]] = {}
     skipped: list[Skip] = []
     for xml_path in kit_files(kits_dir):
+        if xml_path.parent.name in EFFECT_KITS:
+            skipped.append(("an effects kit, not drums", xml_path.parent.name))
+            continue
         try:
             kit_samples, kit_skipped = parse_drumkit(xml_path)
         except ET.ParseError as exc:
@@ -114,6 +132,29 @@ def hydrogen_samples(kits_dir: str | Path | None = None) -> tuple[list[Sample], 
             continue
         samples.append(uses[0])
         skipped.extend(("file already used by another instrument", where) for _ in uses[1:])
+    return samples, skipped
+
+
+def effects_samples(kits_dir: str | Path | None = None) -> tuple[list[Sample], list[Skip]]:
+    """Every layer of the Hydrogen effects kits as `other` (fetching the package first unless
+    `kits_dir` is given): chord strums, whose sharp attack makes them hard non-drums."""
+    kits_dir = Path(kits_dir) if kits_dir is not None else fetch_hydrogen_effects()
+    samples: list[Sample] = []
+    skipped: list[Skip] = []
+    seen: set[str] = set()
+    for xml_path in kit_files(kits_dir):
+        if xml_path.parent.name not in EFFECT_KITS:
+            continue  # the drum kits, when both packages share an extraction root
+        try:
+            kit_samples, kit_skipped = parse_drumkit(xml_path, label=OTHER, source="effects")
+        except ET.ParseError as exc:
+            skipped.append(("drumkit.xml unreadable", f"{xml_path.parent.name}: {exc}"))
+            continue
+        skipped.extend(kit_skipped)
+        for sample in kit_samples:
+            if sample.path not in seen:  # a file two instruments use is one sound
+                seen.add(sample.path)
+                samples.append(sample)
     return samples, skipped
 
 
