@@ -332,8 +332,9 @@ SECTIONS = (
         _other,
         (
             "The default recipe, split by library, with one non-drum source kept out of "
-            "training and tested with the held-out kits: all espeak-ng speech, or the LMMS "
-            "instruments."
+            "training and tested with the held-out kits: all espeak-ng speech, the LMMS "
+            "instruments, or the Hydrogen effects kit's 295 guitar strums "
+            "(`belofilms_GuitarStrums`), which the default recipe never trains on."
         ),
     ),
     ("default_model", "The shipped default model", _default_model, ""),

@@ -42,6 +42,13 @@ RECIPES: dict[str, Recipe] = {
     # espeak-ng speech helps is not settled: every 2-fold ablation at 12 epochs says it costs
     # ~0.03 macro-F1, but on the 4-fold run that counts three seeds with and without it were
     # level (mean 0.756 vs 0.760, seed spread +-0.03; the fourth session's note), so it stays.
+    # Measured and left out: the Hydrogen effects kit (`effects`, 295 guitar strums as
+    # `other`). Drums were level (4 folds by kit, seeds 0-2: macro-F1 0.749 0.769 0.793 vs
+    # 0.751 0.810 0.765), and non-drums never heard were mixed (held-out speech called `other`
+    # 80.5 % vs 93.5 %, held-out LMMS instruments 81.0 % vs 71.4 %), so the strums stay a
+    # non-drum library no shipped model heard (BENCHMARKS.md, "Not a drum / unsure"). Nor did
+    # dropping LMMS or the DrumSynth renders help (seeds 0-1: 0.758 0.779 without both,
+    # 0.751 0.775 without DrumSynth), so both stay.
     # Early stopping off: the whole 20-epoch cosine schedule, last weights. Validation kits
     # are few and noisy (a shipped model once stopped at epoch 3), and on 4 folds by kit the
     # fixed schedule did better than stopping early (BENCHMARKS.md, "Targets").
