@@ -294,7 +294,11 @@ SECTIONS = (
         "data",
         "Data",
         _data,
-        "Samples per source and class (`python benchmarks/run.py --only data`).",
+        (
+            "Samples per source and class (`python benchmarks/run.py --only data`). "
+            "`effects` (the Hydrogen effects kit) only tests `other`: no shipped model "
+            "trains on it."
+        ),
     ),
     ("features", "Loading and featurising the default library", _features, ""),
     (

@@ -32,7 +32,8 @@ def _epochs(config: TrainConfig, quick: bool) -> TrainConfig:
 def data(quick: bool = False) -> dict:
     """Samples per source and class, and what each source left out."""
     out = {}
-    for name in ("hydrogen",) + EXTRAS:
+    test_only = tuple(s for s in OTHER_HELD_OUT.values() if s not in EXTRAS)
+    for name in dict.fromkeys(("hydrogen",) + EXTRAS + test_only):
         found = gather((name,))
         out[name] = {
             "samples": len(found.samples),
