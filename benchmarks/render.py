@@ -150,6 +150,12 @@ def _other(s: dict) -> list[str]:
             f"| {_pct(r['non_drum_called_other'])} | {_pct(r['drums_called_other'])} "
             f"| {_pct(t['non_drum_other_or_unsure'])} | {_pct(t['drums_unsure'])} | {_pct(t['drum_accuracy_when_sure'])} |"
         )
+    for r in s["figures"].get("shipped", []):
+        out.append(
+            f"\nThe shipped ensemble (five nets, none of which heard it) on {r['library']} "
+            f"({r['n']} sounds): {_pct(r['called_other'])} `other`, "
+            f"{_pct(r['other_or_unsure_0.7'])} `other` or unsure at 0.7."
+        )
     return out
 
 

@@ -186,7 +186,30 @@ def other(quick: bool = False) -> dict:
         split = replace(drums, train=train, test=test, kind=f"library + {held_out} held out")
         outcome = run_split(pool, CLASSES, split, config, extra_weight=default.extra_weight)
         rows.append(_other_rates(outcome, pool, held_out))
-    return {"rows": rows}
+    return {"rows": rows, "shipped": _shipped_on_unheard(pool, test_only)}
+
+
+def _shipped_on_unheard(pool, test_only: tuple[str, ...]) -> list[dict]:
+    """The shipped ensemble on each non-drum library that none of its nets trained on."""
+    from drumnet.classifier import load_model
+
+    shipped = load_model()
+    out = []
+    for library, source in OTHER_HELD_OUT.items():
+        if source not in test_only:
+            continue
+        probs = shipped.predict_proba_waves(pool.waves[pool.libraries == library])
+        other = probs.argmax(1) == shipped.classes_.index("other")
+        out.append(
+            {
+                "library": library,
+                "model": shipped.model_id,
+                "n": len(probs),
+                "called_other": float(other.mean()),
+                "other_or_unsure_0.7": float((other | (probs.max(1) < 0.7)).mean()),
+            }
+        )
+    return out
 
 
 def _other_rates(outcome, pool, held_out: str) -> dict:
