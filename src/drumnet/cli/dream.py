@@ -60,7 +60,11 @@ def register(sub) -> None:
     p.add_argument("input", nargs="?", help="audio file to start from (omit with --from)")
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--toward", metavar="CLASS", help="class to move the sound toward")
-    goal.add_argument("--amplify", metavar="LAYER", help="Deep Dream: stage index or name")
+    goal.add_argument(
+        "--amplify",
+        metavar="LAYER",
+        help="Deep Dream: stage index or name, in one net (the shipped default, or the first --model)",
+    )
     p.add_argument("--from", dest="start", choices=START_SOUNDS, help="start from scratch")
     p.add_argument("--strength", type=float, help=">1 moves further from the start (default 1)")
     p.add_argument("--seconds", type=float, help="output length (default: the model's window)")
@@ -169,7 +173,8 @@ def run_dream(args: argparse.Namespace) -> int:
         raise ValueError(f"--seconds must be from {MIN_SECONDS} to {MAX_SECONDS}")
     check_outputs(args, [args.input] if args.input else [])
     try:
-        models = _load_models(args.model)
+        # A layer belongs to one net: --amplify loads only that one, not the whole ensemble.
+        models = _load_models(args.model, ensemble=args.amplify is None)
         start, result = _dream(args, models)
     except AudioError as exc:
         print(f"drumnet dream: error: {exc}", file=sys.stderr)
