@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -133,6 +134,10 @@ def test_duplicates_command(lib, isolated_cache, capsys):
     assert main(["duplicates", str(lib), "--format", "jsonl"]) == 0
     (group,) = records(capsys.readouterr().out)
     assert sorted(Path(p).name for p in group["paths"]) == ["again.wav", "kick.wav"]
+    assert main(["duplicates", str(lib), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["group", "path"]
+    assert sorted((g, Path(p).name) for g, p in rows[1:]) == [("1", "again.wav"), ("1", "kick.wav")]
 
 
 def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path, capsys):

@@ -184,8 +184,13 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     finally:
         if index is not None:
             index.close()
-    for group in groups:
-        if args.format == "jsonl":
+    rows = csv.writer(sys.stdout, lineterminator="\n") if args.format == "csv" else None
+    if rows is not None:
+        rows.writerow(["group", "path"])  # one row per file; a group's files share its number
+    for number, group in enumerate(groups, 1):
+        if rows is not None:
+            rows.writerows([number, p] for p in group)
+        elif args.format == "jsonl":
             print(json.dumps({"paths": group}, ensure_ascii=False))
         else:
             print("\n".join([f"{len(group)} identical files:", *(f"  {shown(p)}" for p in group)]))
@@ -285,7 +290,7 @@ def register(subparsers) -> None:
         description="Group audio files with identical bytes (reuses hashes from the index).",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=("table", "jsonl"), default="table")
+    p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--no-index", action="store_true", help="hash every file afresh")
     p.set_defaults(func=cmd_duplicates)
 
