@@ -110,16 +110,32 @@ def hydrogen_samples(kits_dir: str | Path | None = None) -> tuple[list[Sample], 
     effects kit (EFFECT_KITS: not drums; the `effects` source gives it as `other`).
     """
     kits_dir = Path(kits_dir) if kits_dir is not None else fetch_hydrogen()
+    return _read_kits(kits_dir, effects=False)
+
+
+def effects_samples(kits_dir: str | Path | None = None) -> tuple[list[Sample], list[Skip]]:
+    """Every layer of the Hydrogen effects kits as `other` (fetching the package first unless
+    `kits_dir` is given): chord strums, whose sharp attack makes them hard non-drums."""
+    kits_dir = Path(kits_dir) if kits_dir is not None else fetch_hydrogen_effects()
+    return _read_kits(kits_dir, effects=True)
+
+
+def _read_kits(kits_dir: Path, effects: bool) -> tuple[list[Sample], list[Skip]]:
+    """The drum kits (or, with `effects`, the EFFECT_KITS, all `other`) under kits_dir; a file
+    several instruments use is kept once, or not at all when they disagree on its class."""
+    kind = {"label": OTHER, "source": "effects"} if effects else {}
     by_path: dict[str, list[Sample]] = {}
     skipped: list[Skip] = []
     for xml_path in kit_files(kits_dir):
-        if xml_path.parent.name in EFFECT_KITS:
-            skipped.append(("an effects kit, not drums", xml_path.parent.name))
+        kit = xml_path.parent.name
+        if (kit in EFFECT_KITS) != effects:
+            if not effects:  # the effects source never reports the drum kits beside it
+                skipped.append(("an effects kit, not drums", kit))
             continue
         try:
-            kit_samples, kit_skipped = parse_drumkit(xml_path)
+            kit_samples, kit_skipped = parse_drumkit(xml_path, **kind)
         except ET.ParseError as exc:
-            skipped.append(("drumkit.xml unreadable", f"{xml_path.parent.name}: {exc}"))
+            skipped.append(("drumkit.xml unreadable", f"{kit}: {exc}"))
             continue
         skipped.extend(kit_skipped)
         for sample in kit_samples:
@@ -132,29 +148,6 @@ def hydrogen_samples(kits_dir: str | Path | None = None) -> tuple[list[Sample], 
             continue
         samples.append(uses[0])
         skipped.extend(("file already used by another instrument", where) for _ in uses[1:])
-    return samples, skipped
-
-
-def effects_samples(kits_dir: str | Path | None = None) -> tuple[list[Sample], list[Skip]]:
-    """Every layer of the Hydrogen effects kits as `other` (fetching the package first unless
-    `kits_dir` is given): chord strums, whose sharp attack makes them hard non-drums."""
-    kits_dir = Path(kits_dir) if kits_dir is not None else fetch_hydrogen_effects()
-    samples: list[Sample] = []
-    skipped: list[Skip] = []
-    seen: set[str] = set()
-    for xml_path in kit_files(kits_dir):
-        if xml_path.parent.name not in EFFECT_KITS:
-            continue  # the drum kits, when both packages share an extraction root
-        try:
-            kit_samples, kit_skipped = parse_drumkit(xml_path, label=OTHER, source="effects")
-        except ET.ParseError as exc:
-            skipped.append(("drumkit.xml unreadable", f"{xml_path.parent.name}: {exc}"))
-            continue
-        skipped.extend(kit_skipped)
-        for sample in kit_samples:
-            if sample.path not in seen:  # a file two instruments use is one sound
-                seen.add(sample.path)
-                samples.append(sample)
     return samples, skipped
 
 
