@@ -32,8 +32,7 @@ def _epochs(config: TrainConfig, quick: bool) -> TrainConfig:
 def data(quick: bool = False) -> dict:
     """Samples per source and class, and what each source left out."""
     out = {}
-    test_only = tuple(s for s in OTHER_HELD_OUT.values() if s not in EXTRAS)
-    for name in dict.fromkeys(("hydrogen",) + EXTRAS + test_only):
+    for name in ("hydrogen",) + EXTRAS + TEST_ONLY:
         found = gather((name,))
         out[name] = {
             "samples": len(found.samples),
@@ -166,6 +165,8 @@ OTHER_HELD_OUT = {
     "lmms-instruments": "lmms",
     "belofilms_GuitarStrums": "effects",
 }
+# The sources of those libraries that the recipe does not train on: loaded only to be tested.
+TEST_ONLY = tuple(dict.fromkeys(s for s in OTHER_HELD_OUT.values() if s not in EXTRAS))
 
 
 def other(quick: bool = False) -> dict:
@@ -174,9 +175,9 @@ def other(quick: bool = False) -> dict:
     the unsure rate at several confidence thresholds."""
     default = RECIPES["default"]
     config = _epochs(default.train, quick)
-    test_only = tuple(dict.fromkeys(s for s in OTHER_HELD_OUT.values() if s not in EXTRAS))
-    pool = load_pool(("hydrogen",), EXTRAS + test_only)
-    never = np.isin(pool.libraries, [k for k, s in OTHER_HELD_OUT.items() if s in test_only])
+    pool = load_pool(("hydrogen",), EXTRAS + TEST_ONLY)
+    unheard = [library for library, source in OTHER_HELD_OUT.items() if source in TEST_ONLY]
+    never = np.isin(pool.libraries, unheard)
     rows = []
     for held_out in OTHER_HELD_OUT:
         drums = make_splits(pool, "library", seed=0)[0]
@@ -186,18 +187,16 @@ def other(quick: bool = False) -> dict:
         split = replace(drums, train=train, test=test, kind=f"library + {held_out} held out")
         outcome = run_split(pool, CLASSES, split, config, extra_weight=default.extra_weight)
         rows.append(_other_rates(outcome, pool, held_out))
-    return {"rows": rows, "shipped": _shipped_on_unheard(pool, test_only)}
+    return {"rows": rows, "shipped": _shipped_on_unheard(pool, unheard)}
 
 
-def _shipped_on_unheard(pool, test_only: tuple[str, ...]) -> list[dict]:
+def _shipped_on_unheard(pool, libraries: list[str]) -> list[dict]:
     """The shipped ensemble on each non-drum library that none of its nets trained on."""
     from drumnet.classifier import load_model
 
     shipped = load_model()
     out = []
-    for library, source in OTHER_HELD_OUT.items():
-        if source not in test_only:
-            continue
+    for library in libraries:
         probs = shipped.predict_proba_waves(pool.waves[pool.libraries == library])
         other = probs.argmax(1) == shipped.classes_.index("other")
         out.append(
