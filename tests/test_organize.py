@@ -274,7 +274,7 @@ def test_cli_a_second_run_adds_nothing_and_undo_takes_every_manifest(
     assert main(argv) == 1  # broken.wav
     assert main(argv) == 1
     out = capsys.readouterr().out
-    assert "4 files were already in DEST (the same bytes), left as they are" in out
+    assert "4 files were already in DEST (the same bytes, also where you renamed" in out
     assert "manifest (for --undo)" not in out.split("already in DEST")[1]  # nothing to undo
     assert len(list(dest.glob("drumnet-manifest-*.jsonl"))) == 1
     write_drum(src / "Pack A" / "k9.wav", "kick", seed=209)
@@ -343,3 +343,38 @@ def test_an_empty_src_leaves_no_dest_behind(tmp_path, kick_hat):
     (tmp_path / "empty").mkdir()
     placements, manifest = run(tmp_path / "empty", tmp_path / "new" / "dest", kick_hat)
     assert placements == [] and manifest is None and not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("mode", ["copy", "symlink"])
+def test_a_copy_renamed_or_moved_in_dest_is_not_placed_again(tmp_path, src, kick_hat, mode):
+    dest = tmp_path / "dest"
+    run(src, dest, kick_hat, mode=mode)
+    # The producer curates the kit: renames a kick, moves a hat into another folder, and
+    # deletes the other hat. The kicks share one content, so each copy must stand for one kick.
+    os.rename(dest / "kick" / "Pack A" / "k0.wav", dest / "kick" / "boom.wav")
+    (dest / "mine").mkdir()
+    os.rename(dest / "hihat" / "Pack B" / "h0.wav", dest / "mine" / "tick.wav")
+    os.unlink(dest / "hihat" / "Pack B" / "h1.wav")
+    before = snapshot(dest)
+    planned, _ = run(src, dest, kick_hat, mode=mode, dry_run=True)
+    assert snapshot(dest) == before
+    placements, _ = run(src, dest, kick_hat, mode=mode)
+    for outcome in (planned, placements):
+        where = {Path(p.result.path).name: (p.outcome, p.dest) for p in outcome if p.dest}
+        assert where["k0.wav"] == ("present", str(dest / "kick" / "boom.wav"))
+        assert where["k1.wav"] == ("present", str(dest / "kick" / "Pack A" / "k1.wav"))
+        assert where["h0.wav"] == ("present", str(dest / "mine" / "tick.wav"))
+        # Deleted is not the same as moved: the file comes back rather than go missing.
+        assert where["h1.wav"] == ("placed", str(dest / "hihat" / "Pack B" / "h1.wav"))
+    assert sorted(p.name for p in (dest / "kick").rglob("*.wav")) == ["boom.wav", "k1.wav"]
+
+
+def test_a_corrected_label_still_places_a_copy_in_its_new_class(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    run(src, dest, kick_hat)
+    with Index(tmp_path / "i.sqlite") as index:
+        index.correct(src / "Pack B" / "h1.wav", "tom")
+        placements = list(organize(src, dest, model=kick_hat, index=index))
+    by_name = {Path(p.result.path).name: (p.outcome, p.dest) for p in placements}
+    assert by_name["h1.wav"] == ("placed", str(dest / "tom" / "Pack B" / "h1.wav"))
+    assert by_name["h0.wav"] == ("present", str(dest / "hihat" / "Pack B" / "h0.wav"))

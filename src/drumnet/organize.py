@@ -11,13 +11,16 @@ created if they are empty; a folder another run's files still use is handed over
 manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
 not placed (DEST full, a name taken by a plain file...), are reported; a half-made file is
 removed at once, so DEST holds only what the manifest records. Files of SRC that lie inside
-DEST (through a symlink) are skipped.
+DEST (through a symlink) are skipped. Organizing the same SRC again places only what is new or
+changed: a file an earlier run placed is left where it is, also when someone renamed or moved
+it within DEST since (`_EarlierCopies`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import shutil
@@ -45,8 +48,8 @@ RECORD_KEYS = {
 class Placement:
     """One source file's outcome; `dest` is where it was placed, None unless outcome is "placed".
 
-    outcome: "placed"; "present" (an earlier run placed the same file there: `dest` is where,
-    nothing is done); "unreadable" (it could not be decoded or classified: result.error says
+    outcome: "placed"; "present" (an earlier run placed the same file there, or placed it and
+    it was renamed or moved within DEST since: `dest` is where it is, nothing is done); "unreadable" (it could not be decoded or classified: result.error says
     why); "unplaced" (DEST refused it: result.error says why); "skipped" (it already lies
     inside DEST, e.g. through a symlink in SRC, so it is not copied into DEST again).
     """
@@ -154,6 +157,74 @@ def _holds(target: Path, result: Result, mode: str) -> bool:
         return False
 
 
+class _EarlierCopies:
+    """Where a file that an earlier run placed in DEST lies now, after people renamed or moved it.
+
+    DEST's manifests say which SRC file (path and content hash) each run placed where. A file
+    whose every recorded copy is gone from its recorded name, while a file of the same bytes
+    (a copy or hard link) or a symlink to it lies elsewhere in DEST, was renamed or moved by
+    hand: organizing the same SRC again leaves it there instead of placing a second copy. A
+    recorded copy still in place means the label changed (a correction): that file is placed
+    anew, as before. DEST is walked once, and only when some file needs it; each candidate of
+    the right size is hashed once, and each DEST file stands for one SRC file only.
+    """
+
+    def __init__(self, dest: Path):
+        self.dest = dest
+        self.placed: dict[tuple[str, str], list[dict]] = {}  # (src, hash) -> its place records
+        for manifest in dest.glob(MANIFEST_GLOB):
+            with contextlib.suppress(ValueError):  # not a manifest: nothing to learn from it
+                for record in read_manifest(manifest)[1:]:
+                    if record["action"] == "place":
+                        self.placed.setdefault((record["src"], record["hash"]), []).append(record)
+        self.sources = {source for source, _ in self.placed}
+        self._by_size: dict[int, list[str]] | None = None  # regular files of DEST by size
+        self._links: dict[str, list[str]] = {}  # symlink target -> symlinks in DEST
+        self._hashes: dict[str, str] = {}
+        self.taken: set[str] = set()  # DEST files already standing for a SRC file this run
+
+    def find(self, src: Path, size: int, digest: str) -> Path | None:
+        records = self.placed.get((str(src), digest))
+        if not records or any(_still_there(r) for r in records):
+            return None
+        if self._by_size is None:
+            self._walk()
+        recorded = {os.path.normpath(r["dest"]) for r in records}
+        links = self._links.get(str(src), [])
+        same = (p for p in self._by_size.get(size, []) if self._hash(p) == digest)
+        for path in itertools.chain(links, same):
+            if path not in self.taken and path not in recorded:
+                self.taken.add(path)
+                return Path(path)
+        return None
+
+    def _walk(self) -> None:
+        self._by_size = {}
+        for folder, _, names in os.walk(self.dest):
+            for name in names:
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    if os.path.islink(path):
+                        self._links.setdefault(os.readlink(path), []).append(path)
+                    elif os.path.isfile(path):
+                        self._by_size.setdefault(os.stat(path).st_size, []).append(path)
+
+    def _hash(self, path: str) -> str | None:
+        if path not in self._hashes:
+            try:
+                self._hashes[path] = file_hash(path)
+            except OSError:
+                self._hashes[path] = None
+        return self._hashes[path]
+
+
+def _still_there(record: dict) -> bool:
+    try:
+        return _unchanged(record)
+    except OSError:
+        return False
+
+
 def _fill(src: Path, target: Path, out: BinaryIO | None) -> str:
     """Copy `src` into the claimed `target` (out: its open file; None for a link); its hash."""
     if out is not None:
@@ -226,6 +297,7 @@ class Organizer:
         self._made: set[Path] = set()
         self.placed = 0  # files this run has placed
         self._planned: set[Path] = set()  # dry run: names already given out
+        self._earlier: _EarlierCopies | None = None  # read from DEST's manifests at first need
 
     def target_for(self, result: Result) -> Path:
         path = Path(result.path).absolute()
@@ -301,9 +373,13 @@ class Organizer:
             for c in _candidates(target):
                 if c in self._planned:
                     continue
-                if not os.path.lexists(c) or _holds(c, result, self.mode):
+                if os.path.lexists(c) and _holds(c, result, self.mode):
                     self._planned.add(c)
-                    return c, not os.path.lexists(c)
+                    return c, False
+                if not os.path.lexists(c):
+                    moved = self._moved(result, src)
+                    self._planned.add(moved or c)
+                    return moved or c, moved is None
             raise OSError(f"no free name for {target}")
         if _inside(Path(os.path.realpath(target.parent)), self._src_real):  # e.g. DEST/tom -> SRC
             raise OSError(f"{target.parent} lies inside SRC, which is never changed")
@@ -316,6 +392,16 @@ class Organizer:
             self._made.difference_update(map(Path, _remove_empty_dirs(self._made & set(chain))))
             raise
 
+    def _moved(self, result: Result, src: Path) -> Path | None:
+        """Where an earlier run's copy of this file lies now that it was renamed or moved
+        within DEST (see `_EarlierCopies`), or None: then it is placed."""
+        if self._earlier is None:
+            self._earlier = _EarlierCopies(self.dest)
+        if str(src) not in self._earlier.sources:
+            return None
+        size = os.stat(src).st_size if result.size is None else result.size
+        return self._earlier.find(src, size, result.hash or file_hash(src))
+
     def _create(
         self, result: Result, src: Path, target: Path, manifest: Manifest
     ) -> tuple[Path, bool]:
@@ -326,6 +412,10 @@ class Organizer:
         a manifest line that could not be written) is removed again before the error goes on.
         """
         for candidate in _candidates(target):
+            if not os.path.lexists(candidate):
+                moved = self._moved(result, src)
+                if moved:
+                    return moved, False
             try:
                 out = _claim(src, candidate, self.mode)
             except FileExistsError:

@@ -72,7 +72,8 @@ def cmd_organize(args: argparse.Namespace) -> int:
     print(f"{verb} {sum(counts.values())} files in {args.dest}: {summary or 'none'}")
     if outcomes["present"]:
         print(
-            f"{outcomes['present']} files were already in DEST (the same bytes), left as they are"
+            f"{outcomes['present']} files were already in DEST (the same bytes, also where "
+            "you renamed or moved them), left as they are"
         )
     if outcomes["skipped"]:
         print(f"skipped {outcomes['skipped']} files of SRC that lie inside DEST")
