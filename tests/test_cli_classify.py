@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,19 @@ def test_bad_file_gives_exit_1_error_record_and_one_stderr_line(
     assert len(bad) == 1 and set(bad[0]) == {"path", "error"}
     assert len(records(out)) == 3
     assert err.count("\n") == 1 and "bad.wav" in err
+
+
+def test_on_a_terminal_a_bad_file_is_shown_once_in_its_table_row(
+    lib, model_file, isolated_cache, capsys, monkeypatch
+):
+    (lib / "bad.wav").write_bytes(b"\x00" * 100)
+    for stream in (sys.stdout, sys.stderr):  # both on the same terminal
+        monkeypatch.setattr(stream, "isatty", lambda: True)
+    assert main(["classify", str(lib), "--model", model_file]) == 1  # a table by default
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()].count("ERROR") == 1
+    assert "bad.wav" in out and "bad.wav" not in err
+    assert "1 files could not be classified (the ERROR rows)" in err
 
 
 @pytest.mark.parametrize(

@@ -144,12 +144,17 @@ def cmd_classify(args: argparse.Namespace) -> int:
             args.threads, loops=not args.no_loops,
         )  # fmt: skip
         writer = _Writer(fmt, classes or model.classes_)
+        # A table on the terminal shows each failure in its ERROR row: one line, not two.
+        on_screen = fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()
         for result in progress(results):
             writer.write(result)
             if not result.ok:
                 failed += 1
-                report_error(result, "classify")
+                if not on_screen:
+                    report_error(result, "classify")
         sys.stdout.flush()
+        if failed and on_screen:
+            print(f"{failed} files could not be classified (the ERROR rows)", file=sys.stderr)
     except BrokenPipeError:  # `drumnet classify . | head`: the reader left, stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
