@@ -55,10 +55,17 @@ def descriptor_embedding(waves: np.ndarray, config: FeatureConfig) -> np.ndarray
     return (d / np.linalg.norm(d, axis=1, keepdims=True)).astype(np.float32)
 
 
-def precision_at(vectors: np.ndarray, labels: np.ndarray, ks=KS) -> dict[str, float]:
-    """Mean share of each sound's k nearest others (cosine) that share its label, per k."""
+def precision_at(
+    vectors: np.ndarray, labels: np.ndarray, ks=KS, groups: np.ndarray | None = None
+) -> dict[str, float]:
+    """Mean share of each sound's k nearest others (cosine) that share its label, per k.
+
+    groups (N,): a query never finds a sound of its own group (e.g. the other velocity layers
+    of its kit's instrument), only others."""
     sims = vectors @ vectors.T  # (N, N)
     np.fill_diagonal(sims, -np.inf)  # a query never finds itself
+    if groups is not None:
+        sims[groups[:, None] == groups[None, :]] = -np.inf
     hits = {k: [] for k in ks}
     for i, row in enumerate(sims):
         ranked = top_k(row, max(ks))
@@ -83,6 +90,73 @@ def quality(per_class: int) -> list[dict]:
     ):
         rows.append({"embedding": name, "dim": vectors.shape[1], **precision_at(vectors, labels)})
     return rows
+
+
+def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> dict:
+    """Precision@k on the Hydrogen kits, each fold of kits embedded by a net of the shipped
+    recipe (seed `seed`) that never heard it: a library as a user's would be, new to the model.
+
+    Every held-out sound queries the other sounds of its fold (3-4 kits), once among all of
+    them and once among other instruments only (a kit's velocity layers of one instrument are
+    near copies). Figures are pooled over the folds' queries; chance is each query's share of
+    candidates of its own class. The descriptor baseline runs on the same folds.
+    """
+    from dataclasses import replace
+
+    from drumnet.datasets.default import gather
+    from drumnet.datasets.tensors import build_tensors
+    from drumnet.experiments import load_pool, make_splits, run_split
+    from drumnet.recipes import RECIPES
+
+    recipe = RECIPES["default"]
+    train = recipe.train if epochs is None else replace(recipe.train, epochs=epochs)
+    train = replace(train, seed=seed)
+    pool = load_pool(("hydrogen",), recipe.extra_sources).select(recipe.classes)
+    found = gather(("hydrogen",)).samples
+    real = build_tensors(found, FeatureConfig(), progress=False)  # the pool's real rows, in order
+    instrument = {s.path: (s.library, s.instrument) for s in found}
+    assert list(pool.labels[~pool.extra]) == list(real.labels)
+    ids: dict[tuple[str, str], int] = {}
+    groups = np.array([ids.setdefault(instrument[p], len(ids)) for p in real.paths])
+    rows: dict[str, dict[str, list]] = {}
+    chance = {"all": [], "other_instruments": []}
+    for split in make_splits(pool, "folds", seed=seed, folds=folds):
+        outcome = run_split(pool, recipe.classes, split, train, extra_weight=recipe.extra_weight)
+        waves, labels, g = pool.waves[split.test], pool.labels[split.test], groups[split.test]
+        for name, vectors in (
+            ("highway net of the shipped recipe, kits unheard", embed_waves(outcome.model, waves)),
+            (
+                "descriptors (MFCC, spectral, envelope), standardised",
+                descriptor_embedding(waves, FeatureConfig()),
+            ),
+        ):
+            for among, grouping in (("all", None), ("other_instruments", g)):
+                p = precision_at(vectors, labels, groups=grouping)
+                row = rows.setdefault(name, {}).setdefault(among, [])
+                row.append((len(labels), p))
+        for i in range(len(labels)):
+            for among, keep in (
+                ("all", np.arange(len(labels)) != i),
+                ("other_instruments", g != g[i]),
+            ):
+                chance[among].append(float(np.mean(labels[keep] == labels[i])))
+    out = []
+    for name, by in rows.items():
+        row = {"embedding": name}
+        for among, parts in by.items():
+            n = sum(k for k, _ in parts)
+            for key in parts[0][1]:
+                row[f"{among}_{key}"] = round(sum(k * p[key] for k, p in parts) / n, 4)
+        out.append(row)
+    return {
+        "folds": folds,
+        "seed": seed,
+        "epochs": train.epochs,
+        "sounds": int((~pool.extra).sum()),
+        "kits": len(np.unique(pool.libraries[~pool.extra])),
+        "chance": {k: round(float(np.mean(v)), 4) for k, v in chance.items()},
+        "rows": out,
+    }
 
 
 def speed(n_files: int, root: Path, n_queries: int = 20, workers: int = 2) -> dict:

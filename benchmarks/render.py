@@ -232,6 +232,32 @@ def _loops(s: dict) -> list[str]:
     return out
 
 
+def _similar_kits(s: dict) -> list[str]:
+    f = s["figures"]
+    out = [
+        (
+            f"{f['sounds']} sounds of {f['kits']} kits, {f['folds']} folds by kit, the shipped "
+            f"recipe's seed {f['seed']} ({f['epochs']} epochs) per fold. Chance: "
+            f"{_pct(f['chance']['all'])} among all sounds of a fold, "
+            f"{_pct(f['chance']['other_instruments'])} among other instruments."
+        ),
+        "",
+        (
+            "| embedding | precision@1, all | precision@5, all "
+            "| precision@1, other instruments | precision@5, other instruments |"
+        ),
+        "|---|---|---|---|---|",
+    ]
+    for r in f["rows"]:
+        cells = [
+            _pct(r[f"{among}_precision_at_{k}"])
+            for among in ("all", "other_instruments")
+            for k in (1, 5)
+        ]
+        out.append(f"| {r['embedding']} | " + " | ".join(cells) + " |")
+    return out
+
+
 def _similar(s: dict) -> list[str]:
     f, sp = s["figures"], s["figures"]["speed"]
     n, classes = f["per_class"], len(f["classes"])
@@ -392,6 +418,21 @@ SECTIONS = (
             "Speed: the shipped model (unless said) on synthesised one-shots as in "
             '"Classifying a library", 2 worker processes; a search includes checking every '
             "file against the index."
+        ),
+    ),
+    (
+        "similar_kits",
+        "Search by sound on kits never heard",
+        _similar_kits,
+        (
+            "`drumnet similar` as a user meets it: a library the model never heard. Each fold's "
+            "Hydrogen kits (3-4 kits mixed) are embedded by a net of the shipped recipe trained "
+            'without them, and every sound queries the other sounds of its fold. "All" counts '
+            'every other sound; "other instruments" leaves out the other velocity layers of '
+            "the query's own kit instrument, which are near copies of it. precision@k: the share "
+            "of the k nearest that are of the query's class, pooled over the folds' queries. The "
+            "descriptor baseline runs on the same folds (`benchmarks/bench_similar.py`, "
+            "`unheard_kits`)."
         ),
     ),
     (
