@@ -6,8 +6,9 @@ Quality: `per_class` sounds of every drum class from the procedural synthesiser,
 seeds the training data never used (training renders `synth_samples(seed=0)`; these use
 `default_rng([2026, class index, i])`, each sound with a random library colour). Every sound
 queries all the others; precision@k is the share of its k nearest neighbours of its own class,
-averaged over queries. Compared: the shipped model's embedding, the shipped ensemble's, and a
-classical one (the baseline's 94 descriptors, standardised over these sounds, cosine).
+averaged over queries. Compared: the shipped model's embedding, the shipped ensemble's (each the network's
+features joined with the standardised descriptors, as `drumnet similar` uses them), the
+ensemble's network part alone, and the descriptors alone (standardised over these sounds).
 Speed: embedding `files` one-shots from disk into a cold index (files/s, 2 decode workers),
 then whole searches against them once cached, and the ranking step alone (ms per query).
 """
@@ -81,15 +82,34 @@ def quality(per_class: int) -> list[dict]:
     waves, labels = unseen_sounds(per_class, config)
     rows = []
     for name, vectors in (
-        (f"shipped model ({single.model_id})", embed_waves(single, waves)),
-        ("shipped ensemble (5 highway nets)", embed_waves(ensemble, waves)),
+        (f"shipped model ({single.model_id}) + descriptors", embed_waves(single, waves)),
         (
-            "descriptors (MFCC, spectral, envelope), standardised",
+            "shipped ensemble (5 highway nets) + descriptors: the default",
+            embed_waves(ensemble, waves),
+        ),
+        (
+            "shipped ensemble, network part alone",
+            embed_waves(ensemble, waves, with_descriptors=False),
+        ),
+        (
+            "descriptors alone (MFCC, spectral, envelope), standardised over these sounds",
             descriptor_embedding(waves, config),
         ),
     ):
         rows.append({"embedding": name, "dim": vectors.shape[1], **precision_at(vectors, labels)})
     return rows
+
+
+def nearest_is_same_group(vectors: np.ndarray, groups: np.ndarray) -> list[bool]:
+    """For each sound whose group has another member: is its nearest other sound (cosine)
+    of its own group?"""
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -np.inf)
+    return [
+        bool(groups[np.argmax(sims[i])] == groups[i])
+        for i in range(len(groups))
+        if np.sum(groups == groups[i]) > 1
+    ]
 
 
 def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> dict:
@@ -120,13 +140,16 @@ def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> di
     groups = np.array([ids.setdefault(instrument[p], len(ids)) for p in real.paths])
     rows: dict[str, dict[str, list]] = {}
     chance = {"all": [], "other_instruments": []}
+    same_drum: dict[str, list[bool]] = {}
     for split in make_splits(pool, "folds", seed=seed, folds=folds):
         outcome = run_split(pool, recipe.classes, split, train, extra_weight=recipe.extra_weight)
         waves, labels, g = pool.waves[split.test], pool.labels[split.test], groups[split.test]
+        net = outcome.model
         for name, vectors in (
-            ("highway net of the shipped recipe, kits unheard", embed_waves(outcome.model, waves)),
+            ("highway net + descriptors (as `drumnet similar`)", embed_waves(net, waves)),
+            ("highway net alone", embed_waves(net, waves, with_descriptors=False)),
             (
-                "descriptors (MFCC, spectral, envelope), standardised",
+                "descriptors alone, standardised over the fold",
                 descriptor_embedding(waves, FeatureConfig()),
             ),
         ):
@@ -134,6 +157,7 @@ def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> di
                 p = precision_at(vectors, labels, groups=grouping)
                 row = rows.setdefault(name, {}).setdefault(among, [])
                 row.append((len(labels), p))
+            same_drum.setdefault(name, []).extend(nearest_is_same_group(vectors, g))
         for i in range(len(labels)):
             for among, keep in (
                 ("all", np.arange(len(labels)) != i),
@@ -147,6 +171,8 @@ def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> di
             n = sum(k for k, _ in parts)
             for key in parts[0][1]:
                 row[f"{among}_{key}"] = round(sum(k * p[key] for k, p in parts) / n, 4)
+        row["same_drum_at_1"] = round(float(np.mean(same_drum[name])), 4)
+        row["same_drum_queries"] = len(same_drum[name])
         out.append(row)
     return {
         "folds": folds,

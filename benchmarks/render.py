@@ -244,9 +244,10 @@ def _similar_kits(s: dict) -> list[str]:
         "",
         (
             "| embedding | precision@1, all | precision@5, all "
-            "| precision@1, other instruments | precision@5, other instruments |"
+            "| precision@1, other instruments | precision@5, other instruments "
+            "| nearest is the same drum |"
         ),
-        "|---|---|---|---|---|",
+        "|---|---|---|---|---|---|",
     ]
     for r in f["rows"]:
         cells = [
@@ -254,6 +255,7 @@ def _similar_kits(s: dict) -> list[str]:
             for among in ("all", "other_instruments")
             for k in (1, 5)
         ]
+        cells.append(f"{_pct(r['same_drum_at_1'])} ({r['same_drum_queries']} sounds)")
         out.append(f"| {r['embedding']} | " + " | ".join(cells) + " |")
     return out
 
@@ -409,12 +411,14 @@ SECTIONS = (
         "Search by sound",
         _similar,
         (
-            "`drumnet similar`: cosine of the network's penultimate features. Quality: sounds "
+            "`drumnet similar`: cosine of the network's penultimate features joined with the "
+            "classical descriptors (standardised with the training data's statistics; "
+            "`drumnet.similar`). Quality: sounds "
             "from the procedural synthesiser drawn with a seed no shipped model trained on, "
             "each with a random library colour (the models did train on other sounds of this "
             "synthesiser, so read it as an upper bound for real libraries); precision@k is the share of a query's k "
-            "nearest sounds that are of its own class, averaged over queries. The descriptor "
-            "baseline is the classical forest's 94 features, standardised over these sounds. "
+            "nearest sounds that are of its own class, averaged over queries. The descriptors "
+            "are the classical forest's 94 features. "
             "Speed: the shipped model (unless said) on synthesised one-shots as in "
             '"Classifying a library", 2 worker processes; a search includes checking every '
             "file against the index."
@@ -427,11 +431,13 @@ SECTIONS = (
         (
             "`drumnet similar` as a user meets it: a library the model never heard. Each fold's "
             "Hydrogen kits (3-4 kits mixed) are embedded by a net of the shipped recipe trained "
-            'without them, and every sound queries the other sounds of its fold. "All" counts '
+            "without them (its features joined with the descriptors, as `drumnet similar` does; "
+            'and each part alone), and every sound queries the other sounds of its fold. "All" counts '
             'every other sound; "other instruments" leaves out the other velocity layers of '
             "the query's own kit instrument, which are near copies of it. precision@k: the share "
-            "of the k nearest that are of the query's class, pooled over the folds' queries. The "
-            "descriptor baseline runs on the same folds (`benchmarks/bench_similar.py`, "
+            "of the k nearest that are of the query's class, pooled over the folds' queries. "
+            '"Same drum": how often a sound\'s nearest match is another velocity layer of its '
+            "own kit instrument, over the sounds that have one (`benchmarks/bench_similar.py`, "
             "`unheard_kits`)."
         ),
     ),

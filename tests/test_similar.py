@@ -15,13 +15,24 @@ import torch.nn.functional as F
 
 import drumnet.classify
 from drumnet.audio import prepare_waveform
+from drumnet.baseline import descriptor_names, descriptors
 from drumnet.classifier import load_model
 from drumnet.cli import main
 from drumnet.config import FeatureConfig
 from drumnet.ensemble import MEMBERS
 from drumnet.index import Index
 from drumnet.nets import build_model
-from drumnet.similar import embed_paths, embed_query, embed_waves, nearest, top_k
+from drumnet.similar import (
+    DESCRIPTOR_STATS,
+    DESCRIPTOR_WEIGHT,
+    EMBEDDING_KIND,
+    descriptor_stats,
+    embed_paths,
+    embed_query,
+    embed_waves,
+    nearest,
+    top_k,
+)
 from drumnet.synth.drums import synth_drum
 from drumnet.taxonomy import CLASSES
 
@@ -119,6 +130,19 @@ def test_a_one_shot_query_finds_no_loops_and_a_loop_query_only_loops(lib, query,
         assert all(e.cached for e in embed_paths(lib, shipped, workers=0, index=index))
 
 
+def test_an_older_drumnets_embeddings_are_not_compared_with_these(lib, shipped):
+    """Before the descriptors, vectors were stored under the bare model id: such rows must
+    be neither read nor mixed (another length) with the new ones."""
+    with Index(lib.parent / "index.sqlite") as index:
+        found = list(embed_paths(lib, shipped, workers=0, index=index))
+        keys = {k for (k,) in index._db.execute("SELECT DISTINCT model_id FROM embeddings")}
+        assert keys == {shipped.model_id + EMBEDDING_KIND}
+        index._db.execute("UPDATE embeddings SET model_id = ?", (shipped.model_id,))
+        again = list(embed_paths(lib, shipped, workers=0, index=index))
+        assert not any(e.cached for e in again)
+        assert {e.vector.shape for e in again} == {found[0].vector.shape}
+
+
 @pytest.mark.parametrize(
     ("name", "dim"), [("highway", 64), ("mlp", 128), ("ensemble", 64 * len(MEMBERS))]
 )
@@ -126,6 +150,7 @@ def test_embeddings_are_unit_length_deterministic_and_sized(name, dim):
     torch.manual_seed(0)
     model = load_model("ensemble") if name == "ensemble" else build_model(name, CLASSES)
     x = waves()
+    dim += len(descriptor_names())  # the network's part, then the sound's descriptors
     first = embed_waves(model, x)
     assert first.shape == (len(x), dim) and first.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
@@ -139,9 +164,33 @@ def test_embeddings_are_unit_length_deterministic_and_sized(name, dim):
 def test_ensemble_embedding_joins_its_members():
     ensemble = load_model("ensemble")
     x = waves(3)
-    members = [embed_waves(m, x) for m in ensemble.model_.members]
+    members = [embed_waves(m, x, with_descriptors=False) for m in ensemble.model_.members]
     joined = np.concatenate(members, axis=1) / math.sqrt(len(members))
-    np.testing.assert_allclose(embed_waves(ensemble, x), joined, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        embed_waves(ensemble, x, with_descriptors=False), joined, rtol=1e-5, atol=1e-6
+    )
+
+
+def test_the_embedding_is_the_network_part_and_the_standardised_descriptors():
+    net = build_model("highway", CLASSES)
+    x = waves(4)
+    mean, std = descriptor_stats(net.features)
+    sound = (descriptors(x, net.features) - mean) / std
+    sound /= np.linalg.norm(sound, axis=1, keepdims=True)
+    w = DESCRIPTOR_WEIGHT
+    expect = np.hstack([embed_waves(net, x, with_descriptors=False), w * sound]) / math.hypot(1, w)
+    np.testing.assert_allclose(embed_waves(net, x), expect, rtol=1e-4, atol=1e-5)
+    # Feature settings the shipped statistics were not measured with: the network part alone.
+    other = build_model("highway", CLASSES, features=FeatureConfig(n_fft=512, hop_length=256))
+    assert descriptor_stats(other.features) is None
+    assert embed_waves(other, x).shape == (4, 64)
+
+
+def test_the_descriptor_statistics_come_from_the_training_data():
+    stats = json.loads(DESCRIPTOR_STATS.read_text())
+    assert stats["features"] == FeatureConfig().to_dict()
+    assert stats["names"] == descriptor_names() and stats["sounds"] > 4000
+    assert all(s > 0 for s in stats["std"]) and np.isfinite(stats["mean"]).all()
 
 
 @pytest.mark.parametrize("name", ["highway", "mlp"])
@@ -159,7 +208,8 @@ def test_embedding_is_the_input_of_the_output_layer(name):
         else:
             features = net.body.body(net.body.input(spec))  # the last hidden layer
     expect = F.normalize(features, dim=1).numpy()
-    np.testing.assert_allclose(embed_waves(net, x), expect, rtol=1e-4, atol=1e-6)
+    got = embed_waves(net, x, with_descriptors=False)
+    np.testing.assert_allclose(got, expect, rtol=1e-4, atol=1e-6)
 
 
 def test_top_k_is_a_stable_sort_cut_short():

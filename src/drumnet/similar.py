@@ -5,11 +5,19 @@
     for m in nearest(query, embed_paths(["~/Samples"], clf), top=5):
         print(m.rank, f"{m.similarity:.3f}", m.label, m.path)
 
-A sound's embedding is the input of the last linear layer of the network body (the highway
-net: the 64 values after the dense layer's batch norm and ELU; the MLP: its last hidden layer),
-L2-normalised, so the dot product of two embeddings is their cosine similarity. An ensemble's
-embedding joins its members' unit vectors and divides by sqrt(members): unit length too, and
-the cosine of two is the mean of the members' cosines. Files are found, decoded and cached as
+A sound's embedding has two parts. The network's: the input of the last linear layer of the
+network body (the highway net: the 64 values after the dense layer's batch norm and ELU; the
+MLP: its last hidden layer), L2-normalised; an ensemble joins its members' unit vectors and
+divides by sqrt(members), so the cosine of two is the mean of the members' cosines. The
+sound's own: the classical baseline's 94 descriptors (MFCC, spectral and envelope statistics),
+standardised with fixed statistics of the default training data (`models/descriptor-stats.json`,
+written by `write_descriptor_stats`) and L2-normalised. The network hears the class; the
+descriptors hear the particular sound, so together they find the same drum's other layers and
+more sounds of the query's class than either alone (BENCHMARKS.md, "Search by sound on kits
+never heard"). The parts are weighted 1 : DESCRIPTOR_WEIGHT and the whole is unit length, so
+the dot product of two embeddings is their cosine similarity, (cos_net + w² cos_descriptors) /
+(1 + w²). A model whose feature settings differ from the statistics' gets the network part
+alone. Files are found, decoded and cached as
 `classify_paths` does it (same worker pool, same index file, a table of its own); the class
 probabilities come from the same forward pass, so filtering by class costs nothing more.
 """
@@ -17,17 +25,21 @@ probabilities come from the same forward pass, so filtering by class costs nothi
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from drumnet.baseline import descriptor_names, descriptors
 from drumnet.classifier import DrumClassifier
 from drumnet.classify import (
     DEFAULT_BATCH_SIZE,
@@ -36,6 +48,7 @@ from drumnet.classify import (
     is_loop,
     measured,
 )
+from drumnet.config import FeatureConfig
 from drumnet.ensemble import EnsembleNet
 from drumnet.index import Embedding, Index
 from drumnet.scan import ScanError
@@ -43,6 +56,16 @@ from drumnet.taxonomy import LOOP
 
 SILENT = "silent (nothing to compare)"
 INFERENCE_BATCH = 128  # windows per forward pass for a bare network (as DrumClassifier's)
+# The descriptors' weight beside the network's features. Chosen on the Hydrogen kits with nets
+# that never heard them (4 folds): 0.5 / 0.7 / 1.0 gave precision@1 among other instruments
+# 77.5 / 79.6 / 79.5 % (the network alone 75.1 %), and a sound's nearest match was another
+# layer of its own drum 93 % of the time (the network alone 84 %).
+DESCRIPTOR_WEIGHT = 0.7
+DESCRIPTOR_STATS = Path(__file__).resolve().parent / "models" / "descriptor-stats.json"
+STATS_FORMAT = "drumnet-descriptor-stats"
+# Embeddings are stored in the index under the model's id plus this: a vector of another
+# make (an older drumnet's, the network part alone) is never compared with these.
+EMBEDDING_KIND = "+descriptors1"
 
 
 @dataclass(frozen=True)
@@ -99,9 +122,72 @@ def embedding_layers(net: nn.Module) -> list[nn.Linear]:
     return layers
 
 
-def embedding_dim(net: nn.Module) -> int:
-    """D, the length of `net`'s embeddings (64 for the highway net, 320 for the shipped five)."""
-    return sum(layer.in_features for layer in embedding_layers(net))
+def embedding_dim(net: nn.Module, with_descriptors: bool = True) -> int:
+    """D, the length of `net`'s embeddings: the network part (64 for the highway net, 320 for
+    the shipped five), plus 94 descriptors when they apply to its feature settings."""
+    sound = with_descriptors and descriptor_stats(net.features) is not None
+    return sum(layer.in_features for layer in embedding_layers(net)) + (
+        len(descriptor_names()) if sound else 0
+    )
+
+
+@functools.cache
+def _stats_file(path: Path) -> dict | None:
+    try:
+        stats = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return stats if stats.get("format") == STATS_FORMAT else None
+
+
+def descriptor_stats(features: FeatureConfig) -> tuple[np.ndarray, np.ndarray] | None:
+    """(mean, std) of the 94 descriptors over the default training data, for `features`;
+    None when the shipped statistics were measured with other feature settings (or are
+    missing): such a model's embeddings are the network part alone."""
+    stats = _stats_file(DESCRIPTOR_STATS)
+    if stats is None or stats["features"] != features.to_dict():
+        return None
+    if stats["names"] != descriptor_names():
+        return None
+    return np.asarray(stats["mean"]), np.asarray(stats["std"])
+
+
+def write_descriptor_stats(path: str | os.PathLike = DESCRIPTOR_STATS) -> Path:
+    """Measure the descriptors' mean and std over the default model's training data (the
+    Hydrogen kits and the default recipe's extra sources) and write them as JSON; `make model`
+    runs it."""
+    from drumnet.experiments import load_pool
+    from drumnet.recipes import RECIPES
+
+    recipe = RECIPES["default"]
+    features = FeatureConfig()
+    pool = load_pool(("hydrogen",), recipe.extra_sources, features=features)
+    values = descriptors(pool.waves, features).astype(np.float64)
+    stats = {
+        "format": STATS_FORMAT,
+        "version": 1,
+        "made_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sounds": len(values),
+        "sources": ["hydrogen", *recipe.extra_sources],
+        "features": features.to_dict(),
+        "names": descriptor_names(),
+        "mean": [round(float(v), 6) for v in values.mean(0)],
+        "std": [round(float(v), 6) for v in values.std(0)],
+    }
+    path = Path(path)
+    path.write_text(json.dumps(stats, indent=1) + "\n")
+    _stats_file.cache_clear()
+    return path
+
+
+def _descriptor_part(waves: np.ndarray, features: FeatureConfig) -> np.ndarray | None:
+    """Standardised, unit-length descriptors (B, 94) of windows, or None (no statistics)."""
+    stats = descriptor_stats(features)
+    if stats is None:
+        return None
+    mean, std = stats
+    z = (descriptors(waves, features).astype(np.float64) - mean) / np.maximum(std, 1e-12)
+    return (z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 @contextmanager
@@ -127,12 +213,13 @@ def _joined(parts: list[torch.Tensor]) -> torch.Tensor:
 
 @torch.inference_mode()
 def embed_and_classify(
-    model: DrumClassifier | nn.Module, waves: np.ndarray
+    model: DrumClassifier | nn.Module, waves: np.ndarray, with_descriptors: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Windows (B, n_samples) -> (embeddings (B, D), class probabilities (B, n_classes)).
 
     One forward pass in eval mode gives both; both float32, embeddings unit length.
     model: a DrumClassifier, or a DrumNet / EnsembleNet (its train/eval mode is restored).
+    with_descriptors=False: the network part alone (see the module docstring).
     """
     clf = model if isinstance(model, DrumClassifier) else None
     net = clf.fused_model_ if clf else model  # the fused copy: same outputs, faster
@@ -143,7 +230,7 @@ def embed_and_classify(
         raise ValueError(
             f"expected waves of shape (batch, {net.features.n_samples}), got {waves.shape}"
         )
-    embeddings = [np.zeros((0, embedding_dim(net)), np.float32)]
+    embeddings = [np.zeros((0, embedding_dim(net, with_descriptors=False)), np.float32)]
     probs = [np.zeros((0, len(net.classes)), np.float32)]
     training = net.training
     net.eval()
@@ -156,12 +243,19 @@ def embed_and_classify(
                 probs.append(torch.softmax(logits, dim=1).cpu().numpy())  # (b, n_classes)
     finally:
         net.train(training)
-    return np.concatenate(embeddings), np.concatenate(probs)
+    vectors = np.concatenate(embeddings)
+    sound = _descriptor_part(waves, net.features) if with_descriptors else None
+    if sound is not None:
+        w = DESCRIPTOR_WEIGHT
+        vectors = np.concatenate([vectors, w * sound], axis=1) / np.float32(math.hypot(1, w))
+    return vectors, np.concatenate(probs)
 
 
-def embed_waves(model: DrumClassifier | nn.Module, waves: np.ndarray) -> np.ndarray:
+def embed_waves(
+    model: DrumClassifier | nn.Module, waves: np.ndarray, with_descriptors: bool = True
+) -> np.ndarray:
     """Windows (B, n_samples) float32 -> unit-length embeddings (B, D) float32."""
-    return embed_and_classify(model, waves)[0]
+    return embed_and_classify(model, waves, with_descriptors)[0]
 
 
 def embed_paths(
@@ -183,18 +277,28 @@ def embed_paths(
     return _stream(paths, clf, workers, batch_size, index, threads)
 
 
+def embedding_key(clf: DrumClassifier) -> str:
+    """The index's key for `clf`'s embeddings: its model id, plus EMBEDDING_KIND when they
+    carry the descriptors."""
+    sound = descriptor_stats(clf.feature_config) is not None
+    return clf.model_id + (EMBEDDING_KIND if sound else "")
+
+
 def _stream(paths, clf, workers, batch_size, index, threads) -> Iterator[Embedded]:
     infer = functools.partial(embed_and_classify, clf)
-    chunks = indexed_chunks(
-        paths, clf, index, measured(Index.lookup_embedding), workers, batch_size, threads, infer
-    )
+    key = embedding_key(clf)
+
+    def find(index: Index, path: str, size: int, mtime_ns: int, _model_id: str):
+        return Index.lookup_embedding(index, path, size, mtime_ns, key)
+
+    chunks = indexed_chunks(paths, clf, index, measured(find), workers, batch_size, threads, infer)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
-            fresh = _embed_chunk(chunk, clf, index) if chunk is not None else {}
+            fresh = _embed_chunk(chunk, clf, key, index) if chunk is not None else {}
             yield from (_embedded(item, fresh, index) for item in planned)
 
 
-def _embed_chunk(chunk, clf: DrumClassifier, index: Index | None) -> dict:
+def _embed_chunk(chunk, clf: DrumClassifier, key: str, index: Index | None) -> dict:
     """(infos, embed_and_classify's answer) -> {path: Embedding, or Embedded with an error}."""
     infos, (vectors, probs) = chunk
     rows = iter(zip(vectors, probs.argmax(axis=1).tolist()))
@@ -210,7 +314,7 @@ def _embed_chunk(chunk, clf: DrumClassifier, index: Index | None) -> dict:
         path = os.path.abspath(info.path)
         label = clf.classes_[best]
         out[info.path] = Embedding(
-            path, clf.model_id, info.size, info.mtime_ns, info.hash, label, vector,
+            path, key, info.size, info.mtime_ns, info.hash, label, vector,
             info.hits, round(info.hit_span, 3),
         )  # fmt: skip
         if index is not None:

@@ -98,7 +98,8 @@ def register(subparsers) -> None:
         "similar",
         help="find the files that sound most like one",
         description="Rank the audio files under PATHs by how similar they sound to QUERY "
-        "(cosine of the network's penultimate features; cached in the library index). "
+        "(cosine of the network's penultimate features joined with classical sound "
+        "descriptors; cached in the library index). "
         "Exit status: 0 all files compared, 1 some files failed (each reported on stderr), "
         "2 usage error.",
     )
