@@ -369,6 +369,18 @@ def test_a_copy_renamed_or_moved_in_dest_is_not_placed_again(tmp_path, src, kick
     assert sorted(p.name for p in (dest / "kick").rglob("*.wav")) == ["boom.wav", "k1.wav"]
 
 
+def test_a_deleted_copy_comes_back_even_when_a_twin_is_still_there(tmp_path, src, kick_hat):
+    """k0 and k1 have the same bytes. k0's copy is deleted; k1's is not a renamed k0."""
+    dest = tmp_path / "dest"
+    run(src, dest, kick_hat)
+    os.unlink(dest / "kick" / "Pack A" / "k0.wav")
+    for dry_run in (True, False):
+        again, _ = run(src, dest, kick_hat, dry_run=dry_run)
+        where = {Path(p.result.path).name: (p.outcome, p.dest) for p in again if p.dest}
+        assert where["k0.wav"] == ("placed", str(dest / "kick" / "Pack A" / "k0.wav"))
+        assert where["k1.wav"] == ("present", str(dest / "kick" / "Pack A" / "k1.wav"))
+
+
 def test_a_corrected_label_still_places_a_copy_in_its_new_class(tmp_path, src, kick_hat):
     dest = tmp_path / "dest"
     run(src, dest, kick_hat)

@@ -49,8 +49,8 @@ class Placement:
     """One source file's outcome; `dest` is where it was placed, None unless outcome is "placed".
 
     outcome: "placed"; "present" (an earlier run placed the same file there, or placed it and
-    it was renamed or moved within DEST since: `dest` is where it is, nothing is done); "unreadable" (it could not be decoded or classified: result.error says
-    why); "unplaced" (DEST refused it: result.error says why); "skipped" (it already lies
+    it was renamed or moved within DEST since: `dest` is where it is, nothing is done);
+    "unreadable" (it could not be decoded or classified: result.error says why); "unplaced" (DEST refused it: result.error says why); "skipped" (it already lies
     inside DEST, e.g. through a symlink in SRC, so it is not copied into DEST again).
     """
 
@@ -166,10 +166,12 @@ class _EarlierCopies:
     hand: organizing the same SRC again leaves it there instead of placing a second copy. A
     recorded copy still in place means the label changed (a correction): that file is placed
     anew, as before. DEST is walked once, and only when some file needs it; each candidate of
-    the right size is hashed once, and each DEST file stands for one SRC file only.
+    the right size is hashed once. Each DEST file stands for one SRC file only: a file at a
+    name some run recorded stands for that run's file, and `taken` holds what this run has
+    placed or found already.
     """
 
-    def __init__(self, dest: Path):
+    def __init__(self, dest: Path, taken: set[str]):
         self.dest = dest
         self.placed: dict[tuple[str, str], list[dict]] = {}  # (src, hash) -> its place records
         for manifest in dest.glob(MANIFEST_GLOB):
@@ -178,10 +180,11 @@ class _EarlierCopies:
                     if record["action"] == "place":
                         self.placed.setdefault((record["src"], record["hash"]), []).append(record)
         self.sources = {source for source, _ in self.placed}
+        self.recorded = {os.path.normpath(r["dest"]) for rs in self.placed.values() for r in rs}
+        self.taken = taken
         self._by_size: dict[int, list[str]] | None = None  # regular files of DEST by size
         self._links: dict[str, list[str]] = {}  # symlink target -> symlinks in DEST
-        self._hashes: dict[str, str] = {}
-        self.taken: set[str] = set()  # DEST files already standing for a SRC file this run
+        self._hashes: dict[str, str | None] = {}
 
     def find(self, src: Path, size: int, digest: str) -> Path | None:
         records = self.placed.get((str(src), digest))
@@ -189,11 +192,10 @@ class _EarlierCopies:
             return None
         if self._by_size is None:
             self._walk()
-        recorded = {os.path.normpath(r["dest"]) for r in records}
         links = self._links.get(str(src), [])
         same = (p for p in self._by_size.get(size, []) if self._hash(p) == digest)
         for path in itertools.chain(links, same):
-            if path not in self.taken and path not in recorded:
+            if path not in self.taken and path not in self.recorded:
                 self.taken.add(path)
                 return Path(path)
         return None
@@ -298,6 +300,7 @@ class Organizer:
         self.placed = 0  # files this run has placed
         self._planned: set[Path] = set()  # dry run: names already given out
         self._earlier: _EarlierCopies | None = None  # read from DEST's manifests at first need
+        self._accounted: set[str] = set()  # DEST files this run placed or found present
 
     def target_for(self, result: Result) -> Path:
         path = Path(result.path).absolute()
@@ -361,6 +364,7 @@ class Organizer:
             return Placement(result, None, "unreadable")
         try:
             dest, made = self._place(result, manifest)
+            self._accounted.add(os.path.normpath(dest))
             return Placement(result, str(dest), "placed" if made else "present")
         except OSError as exc:  # e.g. DEST full or read-only: report, go on
             reason = f"not placed ({exc.strerror or exc})"
@@ -396,7 +400,7 @@ class Organizer:
         """Where an earlier run's copy of this file lies now that it was renamed or moved
         within DEST (see `_EarlierCopies`), or None: then it is placed."""
         if self._earlier is None:
-            self._earlier = _EarlierCopies(self.dest)
+            self._earlier = _EarlierCopies(self.dest, self._accounted)
         if str(src) not in self._earlier.sources:
             return None
         size = os.stat(src).st_size if result.size is None else result.size
