@@ -6,9 +6,10 @@ Quality: `per_class` sounds of every drum class from the procedural synthesiser,
 seeds the training data never used (training renders `synth_samples(seed=0)`; these use
 `default_rng([2026, class index, i])`, each sound with a random library colour). Every sound
 queries all the others; precision@k is the share of its k nearest neighbours of its own class,
-averaged over queries. Compared: the shipped model's embedding, the shipped ensemble's (each the network's
-features joined with the standardised descriptors, as `drumnet similar` uses them), the
-ensemble's network part alone, and the descriptors alone (standardised over these sounds).
+averaged over queries. Compared: the shipped model's embedding, the shipped ensemble's (each
+the network's features joined with the standardised descriptors, as `drumnet similar` uses
+them), the ensemble's network part alone, and the descriptors alone (standardised over these
+sounds). `unheard_kits` measures the same on real kits no net heard (4 folds by kit).
 Speed: embedding `files` one-shots from disk into a cold index (files/s, 2 decode workers),
 then whole searches against them once cached, and the ranking step alone (ms per query).
 """
@@ -118,8 +119,10 @@ def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> di
 
     Every held-out sound queries the other sounds of its fold (3-4 kits), once among all of
     them and once among other instruments only (a kit's velocity layers of one instrument are
-    near copies). Figures are pooled over the folds' queries; chance is each query's share of
-    candidates of its own class. The descriptor baseline runs on the same folds.
+    near copies), and "same drum": whether its nearest sound is another layer of its own
+    instrument. Figures are pooled over the folds' queries; chance is each query's share of
+    candidates of its own class. Compared on the same folds: the net's embedding as `drumnet
+    similar` makes it, its network part alone, and the descriptors alone.
     """
     from dataclasses import replace
 

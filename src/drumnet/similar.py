@@ -17,9 +17,11 @@ more sounds of the query's class than either alone (BENCHMARKS.md, "Search by so
 never heard"). The parts are weighted 1 : DESCRIPTOR_WEIGHT and the whole is unit length, so
 the dot product of two embeddings is their cosine similarity, (cos_net + w² cos_descriptors) /
 (1 + w²). A model whose feature settings differ from the statistics' gets the network part
-alone. Files are found, decoded and cached as
-`classify_paths` does it (same worker pool, same index file, a table of its own); the class
-probabilities come from the same forward pass, so filtering by class costs nothing more.
+alone.
+
+Files are found, decoded and cached as `classify_paths` does it (same worker pool, same index
+file, a table of its own); the class probabilities come from the same forward pass, so
+filtering by class costs nothing more.
 """
 
 from __future__ import annotations
@@ -145,9 +147,9 @@ def descriptor_stats(features: FeatureConfig) -> tuple[np.ndarray, np.ndarray] |
     None when the shipped statistics were measured with other feature settings (or are
     missing): such a model's embeddings are the network part alone."""
     stats = _stats_file(DESCRIPTOR_STATS)
-    if stats is None or stats["features"] != features.to_dict():
+    if stats is None or stats.get("features") != features.to_dict():
         return None
-    if stats["names"] != descriptor_names():
+    if stats.get("names") != descriptor_names():
         return None
     return np.asarray(stats["mean"]), np.asarray(stats["std"])
 
