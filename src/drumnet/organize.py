@@ -165,8 +165,8 @@ class _EarlierCopies:
     (a copy or hard link) or a symlink to it lies elsewhere in DEST, was renamed or moved by
     hand: organizing the same SRC again leaves it there instead of placing a second copy. A
     recorded copy still in place means the label changed (a correction): that file is placed
-    anew, as before. DEST is walked once, and only when some file needs it; each candidate of
-    the right size is hashed once. Each DEST file stands for one SRC file only: a file at a
+    anew, as before. DEST is walked once, and only when some file needs it; files of a size
+    some moved copy could have are hashed once, into a table by hash. Each DEST file stands for one SRC file only: a file at a
     name some run recorded stands for that run's file, and `taken` holds what this run has
     placed or found already.
     """
@@ -184,7 +184,8 @@ class _EarlierCopies:
         self.taken = taken
         self._by_size: dict[int, list[str]] | None = None  # regular files of DEST by size
         self._links: dict[str, list[str]] = {}  # symlink target -> symlinks in DEST
-        self._hashes: dict[str, str | None] = {}
+        self._hashed_sizes: set[int] = set()
+        self._by_hash: dict[str, list[str]] = {}  # content hash -> regular files of DEST
 
     def find(self, src: Path, size: int, digest: str) -> Path | None:
         records = self.placed.get((str(src), digest))
@@ -193,8 +194,7 @@ class _EarlierCopies:
         if self._by_size is None:
             self._walk()
         links = self._links.get(str(src), [])
-        same = (p for p in self._by_size.get(size, []) if self._hash(p) == digest)
-        for path in itertools.chain(links, same):
+        for path in itertools.chain(links, self._same_bytes(size, digest)):
             if path not in self.taken and path not in self.recorded:
                 self.taken.add(path)
                 return Path(path)
@@ -211,13 +211,14 @@ class _EarlierCopies:
                     elif os.path.isfile(path):
                         self._by_size.setdefault(os.stat(path).st_size, []).append(path)
 
-    def _hash(self, path: str) -> str | None:
-        if path not in self._hashes:
-            try:
-                self._hashes[path] = file_hash(path)
-            except OSError:
-                self._hashes[path] = None
-        return self._hashes[path]
+    def _same_bytes(self, size: int, digest: str) -> list[str]:
+        """DEST's regular files of this size and hash; each size's files are hashed once."""
+        if size not in self._hashed_sizes:
+            self._hashed_sizes.add(size)
+            for path in self._by_size.get(size, []):
+                with contextlib.suppress(OSError):
+                    self._by_hash.setdefault(file_hash(path), []).append(path)
+        return self._by_hash.get(digest, [])
 
 
 def _still_there(record: dict) -> bool:
