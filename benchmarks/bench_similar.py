@@ -29,6 +29,7 @@ from drumnet.audio import prepare_waveform
 from drumnet.baseline import descriptors
 from drumnet.classifier import load_model
 from drumnet.config import FeatureConfig
+from drumnet.ensemble import EnsembleNet
 from drumnet.index import Index
 from drumnet.similar import Embedded, embed_paths, embed_query, embed_waves, nearest, top_k
 from drumnet.synth.drums import synth_drum
@@ -113,9 +114,10 @@ def nearest_is_same_group(vectors: np.ndarray, groups: np.ndarray) -> list[bool]
     ]
 
 
-def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> dict:
-    """Precision@k on the Hydrogen kits, each fold of kits embedded by a net of the shipped
-    recipe (seed `seed`) that never heard it: a library as a user's would be, new to the model.
+def unheard_kits(folds: int = 4, seeds: tuple[int, ...] = (0,), epochs: int | None = None) -> dict:
+    """Precision@k on the Hydrogen kits, each fold of kits embedded by nets of the shipped
+    recipe (one per seed) that never heard it: a library as a user's would be, new to the
+    model. With several seeds, their ensemble (as the shipped five) is measured as well.
 
     Every held-out sound queries the other sounds of its fold (3-4 kits), once among all of
     them and once among other instruments only (a kit's velocity layers of one instrument are
@@ -133,7 +135,6 @@ def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> di
 
     recipe = RECIPES["default"]
     train = recipe.train if epochs is None else replace(recipe.train, epochs=epochs)
-    train = replace(train, seed=seed)
     pool = load_pool(("hydrogen",), recipe.extra_sources).select(recipe.classes)
     found = gather(("hydrogen",)).samples
     real = build_tensors(found, FeatureConfig(), progress=False)  # the pool's real rows, in order
@@ -144,18 +145,30 @@ def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> di
     rows: dict[str, dict[str, list]] = {}
     chance = {"all": [], "other_instruments": []}
     same_drum: dict[str, list[bool]] = {}
-    for split in make_splits(pool, "folds", seed=seed, folds=folds):
-        outcome = run_split(pool, recipe.classes, split, train, extra_weight=recipe.extra_weight)
+    for split in make_splits(pool, "folds", seed=seeds[0], folds=folds):
+        nets = [
+            run_split(
+                pool, recipe.classes, split, replace(train, seed=seed),
+                extra_weight=recipe.extra_weight,
+            ).model
+            for seed in seeds
+        ]  # fmt: skip
         waves, labels, g = pool.waves[split.test], pool.labels[split.test], groups[split.test]
-        net = outcome.model
-        for name, vectors in (
-            ("highway net + descriptors (as `drumnet similar`)", embed_waves(net, waves)),
-            ("highway net alone", embed_waves(net, waves, with_descriptors=False)),
-            (
-                "descriptors alone, standardised over the fold",
-                descriptor_embedding(waves, FeatureConfig()),
-            ),
-        ):
+        embeddings = []
+        if len(nets) > 1:
+            ensemble = EnsembleNet(nets)
+            embeddings += [
+                (f"ensemble of {len(nets)} nets + descriptors (as `drumnet similar`)", ensemble),
+                (f"ensemble of {len(nets)} nets alone", ensemble, False),
+            ]
+        embeddings += [
+            ("highway net + descriptors (as `drumnet similar`)", nets[0]),
+            ("highway net alone", nets[0], False),
+        ]
+        measured = [(name, embed_waves(net, waves, *how)) for name, net, *how in embeddings]
+        descriptors_alone = descriptor_embedding(waves, FeatureConfig())
+        measured.append(("descriptors alone, standardised over the fold", descriptors_alone))
+        for name, vectors in measured:
             for among, grouping in (("all", None), ("other_instruments", g)):
                 p = precision_at(vectors, labels, groups=grouping)
                 row = rows.setdefault(name, {}).setdefault(among, [])
@@ -179,7 +192,7 @@ def unheard_kits(folds: int = 4, seed: int = 0, epochs: int | None = None) -> di
         out.append(row)
     return {
         "folds": folds,
-        "seed": seed,
+        "seeds": list(seeds),
         "epochs": train.epochs,
         "sounds": int((~pool.extra).sum()),
         "kits": len(np.unique(pool.libraries[~pool.extra])),

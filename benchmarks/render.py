@@ -234,10 +234,12 @@ def _loops(s: dict) -> list[str]:
 
 def _similar_kits(s: dict) -> list[str]:
     f = s["figures"]
+    seeds = f.get("seeds", [f.get("seed", 0)])
     out = [
         (
             f"{f['sounds']} sounds of {f['kits']} kits, {f['folds']} folds by kit, the shipped "
-            f"recipe's seed {f['seed']} ({f['epochs']} epochs) per fold. Chance: "
+            f"recipe's seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))} "
+            f"({f['epochs']} epochs) per fold. Chance: "
             f"{_pct(f['chance']['all'])} among all sounds of a fold, "
             f"{_pct(f['chance']['other_instruments'])} among other instruments."
         ),
@@ -430,9 +432,11 @@ SECTIONS = (
         _similar_kits,
         (
             "`drumnet similar` as a user meets it: a library the model never heard. Each fold's "
-            "Hydrogen kits (3-4 kits mixed) are embedded by a net of the shipped recipe trained "
-            "without them (its features joined with the descriptors, as `drumnet similar` does; "
-            'and each part alone), and every sound queries the other sounds of its fold. "All" counts '
+            "Hydrogen kits (3-4 kits mixed) are embedded by nets of the shipped recipe trained "
+            "without them: five seeds' ensemble, as shipped, and the first seed's net alone; "
+            "each as `drumnet similar` embeds (the network's features joined with the "
+            "descriptors) and by its network part alone. Every sound queries the other sounds "
+            'of its fold. "All" counts '
             'every other sound; "other instruments" leaves out the other velocity layers of '
             "the query's own kit instrument, which are near copies of it. precision@k: the share "
             "of the k nearest that are of the query's class, pooled over the folds' queries. "
