@@ -130,6 +130,30 @@ def test_a_one_shot_query_finds_no_loops_and_a_loop_query_only_loops(lib, query,
         assert all(e.cached for e in embed_paths(lib, shipped, workers=0, index=index))
 
 
+def test_cli_network_only_ranks_by_the_network_part_and_keeps_its_own_index_rows(
+    lib, query, isolated_cache, capsys
+):
+    base = ["similar", str(query), str(lib), "--model", "default", "--format", "jsonl"]
+    assert main([*base, "--top", "15"]) == 0
+    both = records(capsys.readouterr().out)
+    assert main([*base, "--top", "15", "--network-only"]) == 0
+    alone = records(capsys.readouterr().out)
+    clf = load_model("default")
+    with Index(isolated_cache / "index.sqlite") as index:
+        keys = {k for (k,) in index._db.execute("SELECT DISTINCT model_id FROM embeddings")}
+    assert keys == {clf.model_id, clf.model_id + EMBEDDING_KIND}
+    # The network part alone: the similarity is the cosine of those features, computed here.
+    config = clf.feature_config
+    x = np.stack(
+        [prepare_waveform(sf.read(str(p), dtype="float32")[0], RATE, config)
+         for p in (query, Path(alone[0]["path"]))]
+    )  # fmt: skip
+    v = embed_waves(clf, x, with_descriptors=False)
+    assert alone[0]["similarity"] == pytest.approx(float(v[0] @ v[1]), abs=1e-4)
+    assert {r["path"] for r in both} == {r["path"] for r in alone}
+    assert [r["similarity"] for r in both] != [r["similarity"] for r in alone]
+
+
 def test_an_older_drumnets_embeddings_are_not_compared_with_these(lib, shipped):
     """Before the descriptors, vectors were stored under the bare model id: such rows must
     be neither read nor mixed (another length) with the new ones."""

@@ -59,9 +59,11 @@ from drumnet.taxonomy import LOOP
 SILENT = "silent (nothing to compare)"
 INFERENCE_BATCH = 128  # windows per forward pass for a bare network (as DrumClassifier's)
 # The descriptors' weight beside the network's features. Chosen on the Hydrogen kits with nets
-# that never heard them (4 folds): 0.5 / 0.7 / 1.0 gave precision@1 among other instruments
-# 77.5 / 79.6 / 79.5 % (the network alone 75.1 %), and a sound's nearest match was another
-# layer of its own drum 93 % of the time (the network alone 84 %).
+# that never heard them (4 folds, one net per fold): 0.5 / 0.7 / 1.0 gave precision@1 among
+# other instruments 77.5 / 79.6 / 79.5 % (the network alone 75.1 %), and a sound's nearest
+# match was another layer of its own drum 93 % of the time (the network alone 84 %). With the
+# five nets per fold, as shipped, 0.7 raises the same-drum figure 88.7 -> 94.1 % and costs
+# precision@1 among other instruments 83.9 -> 81.3 % (`--network-only` is the other choice).
 DESCRIPTOR_WEIGHT = 0.7
 DESCRIPTOR_STATS = Path(__file__).resolve().parent / "models" / "descriptor-stats.json"
 STATS_FORMAT = "drumnet-descriptor-stats"
@@ -267,28 +269,32 @@ def embed_paths(
     batch_size: int = DEFAULT_BATCH_SIZE,
     index: Index | None = None,
     threads: int | None = None,
+    with_descriptors: bool = True,
 ) -> Iterator[Embedded]:
     """Embed every audio file under `paths` (files and folders, recursive), streaming, in
     discovery order, with `classify_paths`'s pipeline (`workers` decoding processes, `threads`
     torch threads). index: reuse and store embeddings (None: no index). A file that cannot be
     decoded, or is silent, gives an Embedded with `error`, never an exception.
+    with_descriptors=False: the network part alone (stored in the index apart).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     check_pipeline(batch_size, threads, workers)
-    return _stream(paths, clf, workers, batch_size, index, threads)
+    return _stream(paths, clf, workers, batch_size, index, threads, with_descriptors)
 
 
-def embedding_key(clf: DrumClassifier) -> str:
+def embedding_key(clf: DrumClassifier, with_descriptors: bool = True) -> str:
     """The index's key for `clf`'s embeddings: its model id, plus EMBEDDING_KIND when they
     carry the descriptors."""
-    sound = descriptor_stats(clf.feature_config) is not None
+    sound = with_descriptors and descriptor_stats(clf.feature_config) is not None
     return clf.model_id + (EMBEDDING_KIND if sound else "")
 
 
-def _stream(paths, clf, workers, batch_size, index, threads) -> Iterator[Embedded]:
-    infer = functools.partial(embed_and_classify, clf)
-    key = embedding_key(clf)
+def _stream(
+    paths, clf, workers, batch_size, index, threads, with_descriptors
+) -> Iterator[Embedded]:
+    infer = functools.partial(embed_and_classify, clf, with_descriptors=with_descriptors)
+    key = embedding_key(clf, with_descriptors)
 
     def find(index: Index, path: str, size: int, mtime_ns: int, _model_id: str):
         return Index.lookup_embedding(index, path, size, mtime_ns, key)
@@ -338,12 +344,17 @@ def _embedded(item, fresh: dict, index: Index | None) -> Embedded:
 
 
 def embed_query(
-    query: str | os.PathLike, clf: DrumClassifier, index: Index | None = None
+    query: str | os.PathLike,
+    clf: DrumClassifier,
+    index: Index | None = None,
+    with_descriptors: bool = True,
 ) -> Embedded:
     """The embedding of one audio file; ValueError when it is a folder, unreadable or silent."""
     if os.path.isdir(query):
         raise ValueError(f"query {query} is a folder; give one audio file")
-    (found,) = embed_paths([query], clf, workers=0, index=index, threads=1)
+    (found,) = embed_paths(
+        [query], clf, workers=0, index=index, threads=1, with_descriptors=with_descriptors
+    )
     if not found.ok:
         raise ValueError(f"query {query}: {found.error}")
     return found

@@ -71,8 +71,11 @@ def cmd_similar(args: argparse.Namespace) -> int:
     index = open_index(args)
     failures = _Failures()
     try:
-        query = embed_query(args.query, model, index)
-        found = embed_paths(args.paths, model, args.workers, args.batch_size, index, args.threads)
+        sound = not args.network_only
+        query = embed_query(args.query, model, index, with_descriptors=sound)
+        found = embed_paths(
+            args.paths, model, args.workers, args.batch_size, index, args.threads, sound
+        )
         with closing(found):  # stops the workers even on Ctrl-C, before the index closes
             matches = nearest(query, failures.report(progress(found)), args.top, classes)
         write_matches(matches, fmt)
@@ -110,6 +113,12 @@ def register(subparsers) -> None:
     )
     p.add_argument("--classes", help="only files heard as one of these, e.g. kick,snare")
     p.add_argument("--format", choices=FORMATS, help="table on a terminal, else jsonl")
+    p.add_argument(
+        "--network-only",
+        action="store_true",
+        help="rank by the network's features alone: more of the query's class among other "
+        "drums, fewer of its own drum's other layers (BENCHMARKS.md)",
+    )
     add_model_options(p)
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_similar)
