@@ -166,9 +166,9 @@ class _EarlierCopies:
     hand: organizing the same SRC again leaves it there instead of placing a second copy. A
     recorded copy still in place means the label changed (a correction): that file is placed
     anew, as before. DEST is walked once, and only when some file needs it; files of a size
-    some moved copy could have are hashed once, into a table by hash. Each DEST file stands for one SRC file only: a file at a
-    name some run recorded stands for that run's file, and `taken` holds what this run has
-    placed or found already.
+    some moved copy could have are hashed once, into a table by hash. Each DEST file stands
+    for one SRC file only: a file at a name some run recorded stands for that run's file, and
+    `taken` holds what this run has placed or found already.
     """
 
     def __init__(self, dest: Path, taken: set[str]):
