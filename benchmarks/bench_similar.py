@@ -31,7 +31,16 @@ from drumnet.classifier import load_model
 from drumnet.config import FeatureConfig
 from drumnet.ensemble import EnsembleNet
 from drumnet.index import Index
-from drumnet.similar import Embedded, embed_paths, embed_query, embed_waves, nearest, top_k
+from drumnet.similar import (
+    Embedded,
+    descriptor_part,
+    embed_paths,
+    embed_query,
+    embed_waves,
+    join_parts,
+    nearest,
+    top_k,
+)
 from drumnet.synth.drums import synth_drum
 from drumnet.taxonomy import DRUM_CLASSES
 
@@ -114,10 +123,17 @@ def nearest_is_same_group(vectors: np.ndarray, groups: np.ndarray) -> list[bool]
     ]
 
 
-def unheard_kits(folds: int = 4, seeds: tuple[int, ...] = (0,), epochs: int | None = None) -> dict:
+def unheard_kits(
+    folds: int = 4,
+    seeds: tuple[int, ...] = (0,),
+    epochs: int | None = None,
+    weights: tuple[float, ...] = (0.0, 0.2, 0.4, 0.7, 1.0),
+) -> dict:
     """Precision@k on the Hydrogen kits, each fold of kits embedded by nets of the shipped
     recipe (one per seed) that never heard it: a library as a user's would be, new to the
-    model. With several seeds, their ensemble (as the shipped five) is measured as well.
+    model. With several seeds, their ensemble (as the shipped five) is measured as well. Each
+    model's network part is joined with the descriptors at every one of `weights` (0: the
+    network part alone), as `drumnet similar` joins them at `similar.DESCRIPTOR_WEIGHT`.
 
     Every held-out sound queries the other sounds of its fold (3-4 kits), once among all of
     them and once among other instruments only (a kit's velocity layers of one instrument are
@@ -154,18 +170,17 @@ def unheard_kits(folds: int = 4, seeds: tuple[int, ...] = (0,), epochs: int | No
             for seed in seeds
         ]  # fmt: skip
         waves, labels, g = pool.waves[split.test], pool.labels[split.test], groups[split.test]
-        embeddings = []
-        if len(nets) > 1:
-            ensemble = EnsembleNet(nets)
-            embeddings += [
-                (f"ensemble of {len(nets)} nets + descriptors (as `drumnet similar`)", ensemble),
-                (f"ensemble of {len(nets)} nets alone", ensemble, False),
-            ]
-        embeddings += [
-            ("highway net + descriptors (as `drumnet similar`)", nets[0]),
-            ("highway net alone", nets[0], False),
-        ]
-        measured = [(name, embed_waves(net, waves, *how)) for name, net, *how in embeddings]
+        models = [(f"ensemble of {len(nets)} nets", EnsembleNet(nets))] if len(nets) > 1 else []
+        models.append(("highway net", nets[0]))
+        sound = descriptor_part(waves, FeatureConfig())
+        measured = []
+        for model_name, model in models:
+            network = embed_waves(model, waves, with_descriptors=False)
+            for w in weights:
+                how = f"descriptors weighted {w}" if w else "network part alone"
+                measured.append(
+                    (f"{model_name}, {how}", join_parts(network, sound if w else None, w))
+                )
         descriptors_alone = descriptor_embedding(waves, FeatureConfig())
         measured.append(("descriptors alone, standardised over the fold", descriptors_alone))
         for name, vectors in measured:
@@ -193,6 +208,7 @@ def unheard_kits(folds: int = 4, seeds: tuple[int, ...] = (0,), epochs: int | No
     return {
         "folds": folds,
         "seeds": list(seeds),
+        "weights": list(weights),
         "epochs": train.epochs,
         "sounds": int((~pool.extra).sum()),
         "kits": len(np.unique(pool.libraries[~pool.extra])),

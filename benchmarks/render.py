@@ -233,6 +233,8 @@ def _loops(s: dict) -> list[str]:
 
 
 def _similar_kits(s: dict) -> list[str]:
+    from drumnet.similar import DESCRIPTOR_WEIGHT  # the row `drumnet similar` embeds as
+
     f = s["figures"]
     seeds = f.get("seeds", [f.get("seed", 0)])
     out = [
@@ -258,7 +260,10 @@ def _similar_kits(s: dict) -> list[str]:
             for k in (1, 5)
         ]
         cells.append(f"{_pct(r['same_drum_at_1'])} ({r['same_drum_queries']} sounds)")
-        out.append(f"| {r['embedding']} | " + " | ".join(cells) + " |")
+        name = r["embedding"]
+        if name.endswith(f"descriptors weighted {DESCRIPTOR_WEIGHT}"):
+            name = f"**{name}** (`drumnet similar`)"
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
     return out
 
 
@@ -434,8 +439,8 @@ SECTIONS = (
             "`drumnet similar` as a user meets it: a library the model never heard. Each fold's "
             "Hydrogen kits (3-4 kits mixed) are embedded by nets of the shipped recipe trained "
             "without them: five seeds' ensemble, as shipped, and the first seed's net alone; "
-            "each as `drumnet similar` embeds (the network's features joined with the "
-            "descriptors) and by its network part alone. Every sound queries the other sounds "
+            "each by its network part alone and joined with the descriptors at several weights "
+            "(`drumnet similar` uses the row in bold). Every sound queries the other sounds "
             'of its fold. "All" counts '
             'every other sound; "other instruments" leaves out the other velocity layers of '
             "the query's own kit instrument, which are near copies of it. precision@k: the share "

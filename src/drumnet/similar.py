@@ -184,7 +184,7 @@ def write_descriptor_stats(path: str | os.PathLike = DESCRIPTOR_STATS) -> Path:
     return path
 
 
-def _descriptor_part(waves: np.ndarray, features: FeatureConfig) -> np.ndarray | None:
+def descriptor_part(waves: np.ndarray, features: FeatureConfig) -> np.ndarray | None:
     """Standardised, unit-length descriptors (B, 94) of windows, or None (no statistics)."""
     stats = descriptor_stats(features)
     if stats is None:
@@ -248,11 +248,19 @@ def embed_and_classify(
     finally:
         net.train(training)
     vectors = np.concatenate(embeddings)
-    sound = _descriptor_part(waves, net.features) if with_descriptors else None
-    if sound is not None:
-        w = DESCRIPTOR_WEIGHT
-        vectors = np.concatenate([vectors, w * sound], axis=1) / np.float32(math.hypot(1, w))
-    return vectors, np.concatenate(probs)
+    sound = descriptor_part(waves, net.features) if with_descriptors else None
+    return join_parts(vectors, sound), np.concatenate(probs)
+
+
+def join_parts(
+    network: np.ndarray, sound: np.ndarray | None, weight: float = DESCRIPTOR_WEIGHT
+) -> np.ndarray:
+    """The embedding from its unit-length parts (B, D) and (B, 94): [network, weight * sound],
+    scaled back to unit length; the network part alone when `sound` is None."""
+    if sound is None:
+        return network
+    joined = np.concatenate([network, weight * sound], axis=1)
+    return (joined / math.hypot(1, weight)).astype(np.float32)
 
 
 def embed_waves(
