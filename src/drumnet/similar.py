@@ -68,8 +68,8 @@ DESCRIPTOR_WEIGHT = 0.7
 DESCRIPTOR_STATS = Path(__file__).resolve().parent / "models" / "descriptor-stats.json"
 STATS_FORMAT = "drumnet-descriptor-stats"
 # Embeddings are stored in the index under the model's id plus this: a vector of another
-# make (an older drumnet's, the network part alone) is never compared with these.
-EMBEDDING_KIND = "+descriptors1"
+# make (an older drumnet's, the network part alone, another weight) is never compared with these.
+EMBEDDING_KIND = f"+descriptors1-w{DESCRIPTOR_WEIGHT}"
 
 
 @dataclass(frozen=True)
