@@ -58,13 +58,13 @@ from drumnet.taxonomy import LOOP
 
 SILENT = "silent (nothing to compare)"
 INFERENCE_BATCH = 128  # windows per forward pass for a bare network (as DrumClassifier's)
-# The descriptors' weight beside the network's features. Chosen on the Hydrogen kits with nets
-# that never heard them (4 folds, one net per fold): 0.5 / 0.7 / 1.0 gave precision@1 among
-# other instruments 77.5 / 79.6 / 79.5 % (the network alone 75.1 %), and a sound's nearest
-# match was another layer of its own drum 93 % of the time (the network alone 84 %). With the
-# five nets per fold, as shipped, 0.7 raises the same-drum figure 88.7 -> 94.1 % and costs
-# precision@1 among other instruments 83.9 -> 81.3 % (`--network-only` is the other choice).
-DESCRIPTOR_WEIGHT = 0.7
+# The descriptors' weight beside the network's features, chosen on the Hydrogen kits embedded
+# by nets that never heard them (4 folds; BENCHMARKS.md, "Search by sound on kits never heard",
+# which sweeps it). For the shipped five, 0.4 finds the sound's own drum 93.4 % of the time (the
+# networks alone 88.7 %) and keeps its class among other instruments (P@1 83.1 against 83.9 %,
+# P@5 78.5 against 78.6 %); 0.7 gave 94.1 % but cost 2.6 points of that P@1. For one net,
+# 0.4 raises every figure too (same drum 84 -> 91 %).
+DESCRIPTOR_WEIGHT = 0.4
 DESCRIPTOR_STATS = Path(__file__).resolve().parent / "models" / "descriptor-stats.json"
 STATS_FORMAT = "drumnet-descriptor-stats"
 # Embeddings are stored in the index under the model's id plus this: a vector of another
