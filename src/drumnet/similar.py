@@ -61,7 +61,7 @@ INFERENCE_BATCH = 128  # windows per forward pass for a bare network (as DrumCla
 # The descriptors' weight beside the network's features, chosen on the Hydrogen kits embedded
 # by nets that never heard them (4 folds; BENCHMARKS.md, "Search by sound on kits never heard",
 # which sweeps it). For the shipped five, 0.4 finds the sound's own drum 93.4 % of the time (the
-# networks alone 88.7 %) and keeps its class among other instruments (P@1 83.1 against 83.9 %,
+# networks alone 88.7 %) and nearly keeps its class among other instruments (P@1 83.1 vs 83.9 %,
 # P@5 78.5 against 78.6 %); 0.7 gave 94.1 % but cost 2.6 points of that P@1. For one net,
 # 0.4 raises every figure too (same drum 84 -> 91 %).
 DESCRIPTOR_WEIGHT = 0.4
