@@ -141,6 +141,12 @@ def _claim(src: Path, target: Path, mode: str) -> BinaryIO | None:
     return None
 
 
+def _size_and_hash(result: Result, src: Path) -> tuple[int, str]:
+    """The source file's size and content hash, as classify measured them (else measured now)."""
+    size = os.stat(src).st_size if result.size is None else result.size
+    return size, result.hash or file_hash(src)
+
+
 def _holds(target: Path, result: Result, mode: str) -> bool:
     """Whether `target` already is what placing `result`'s file would make (an earlier run's
     copy or link), so organizing the same SRC again adds nothing. A copy is checked as undo
@@ -149,8 +155,7 @@ def _holds(target: Path, result: Result, mode: str) -> bool:
     try:
         if mode == "hardlink":
             return os.path.samefile(target, src)
-        size = os.stat(src).st_size if result.size is None else result.size
-        digest = result.hash or file_hash(src)
+        size, digest = _size_and_hash(result, src)
         record = {"dest": str(target), "src": str(src), "mode": mode, "size": size, "hash": digest}
         return _unchanged(record)
     except OSError:
@@ -404,8 +409,7 @@ class Organizer:
             self._earlier = _EarlierCopies(self.dest, self._accounted)
         if str(src) not in self._earlier.sources:
             return None
-        size = os.stat(src).st_size if result.size is None else result.size
-        return self._earlier.find(src, size, result.hash or file_hash(src))
+        return self._earlier.find(src, *_size_and_hash(result, src))
 
     def _create(
         self, result: Result, src: Path, target: Path, manifest: Manifest

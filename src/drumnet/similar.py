@@ -126,13 +126,10 @@ def embedding_layers(net: nn.Module) -> list[nn.Linear]:
     return layers
 
 
-def embedding_dim(net: nn.Module, with_descriptors: bool = True) -> int:
-    """D, the length of `net`'s embeddings: the network part (64 for the highway net, 320 for
-    the shipped five), plus 94 descriptors when they apply to its feature settings."""
-    sound = with_descriptors and descriptor_stats(net.features) is not None
-    return sum(layer.in_features for layer in embedding_layers(net)) + (
-        len(descriptor_names()) if sound else 0
-    )
+def embedding_dim(net: nn.Module) -> int:
+    """D, the length of `net`'s network part of an embedding (64 for the highway net, 320 for
+    the shipped five); the descriptors add 94 when they apply (`descriptor_stats`)."""
+    return sum(layer.in_features for layer in embedding_layers(net))
 
 
 @functools.cache
@@ -234,7 +231,7 @@ def embed_and_classify(
         raise ValueError(
             f"expected waves of shape (batch, {net.features.n_samples}), got {waves.shape}"
         )
-    embeddings = [np.zeros((0, embedding_dim(net, with_descriptors=False)), np.float32)]
+    embeddings = [np.zeros((0, embedding_dim(net)), np.float32)]
     probs = [np.zeros((0, len(net.classes)), np.float32)]
     training = net.training
     net.eval()
