@@ -145,19 +145,17 @@ def unheard_kits(
     from dataclasses import replace
 
     from drumnet.datasets.default import gather
-    from drumnet.datasets.tensors import build_tensors
     from drumnet.experiments import load_pool, make_splits, run_split
     from drumnet.recipes import RECIPES
 
     recipe = RECIPES["default"]
     train = recipe.train if epochs is None else replace(recipe.train, epochs=epochs)
     pool = load_pool(("hydrogen",), recipe.extra_sources).select(recipe.classes)
-    found = gather(("hydrogen",)).samples
-    real = build_tensors(found, FeatureConfig(), progress=False)  # the pool's real rows, in order
-    instrument = {s.path: (s.library, s.instrument) for s in found}
-    assert list(pool.labels[~pool.extra]) == list(real.labels)
+    instrument = {s.path: (s.library, s.instrument) for s in gather(("hydrogen",)).samples}
     ids: dict[tuple[str, str], int] = {}
-    groups = np.array([ids.setdefault(instrument[p], len(ids)) for p in real.paths])
+    groups = np.array(  # the instrument each sound is a layer of; -1 for train-only sounds
+        [ids.setdefault(instrument[p], len(ids)) if p in instrument else -1 for p in pool.paths]
+    )
     rows: dict[str, dict[str, list]] = {}
     chance = {"all": [], "other_instruments": []}
     same_drum: dict[str, list[bool]] = {}

@@ -57,9 +57,20 @@ def test_without_early_stopping_every_epoch_runs_and_the_last_weights_are_kept()
 def test_run_split_trains_on_the_validation_sounds_when_nothing_stops_early():
     data = _set(24, 0)
     labels = np.array(["kick", "hihat"])[data.y]
-    pool = Pool(data.waves, labels, np.array(["kit"] * 24), np.zeros(24, bool))
+    paths = np.array([f"{i}.wav" for i in range(24)])
+    pool = Pool(data.waves, labels, np.array(["kit"] * 24), np.zeros(24, bool), paths)
     split = Split("library", np.arange(12), np.arange(12, 18), np.arange(18, 24))
     config = TrainConfig(model="mlp", epochs=1, batch_size=8, early_stopping=False)
     outcome = run_split(pool, ("kick", "hihat"), split, config)
     assert list(outcome.split.train) == list(range(18)) and len(outcome.split.val) == 0
     assert list(outcome.split.test) == list(range(18, 24)) and outcome.report is not None
+
+
+def test_a_pool_keeps_each_sound_with_its_file_when_selected():
+    waves = np.arange(5, dtype=np.float32)[:, None] * np.ones((5, 4), np.float32)
+    labels = np.array(["kick", "hihat", "kick", "tom", "hihat"])
+    paths = np.array([f"{label}-{i}.wav" for i, label in enumerate(labels)])
+    pool = Pool(waves, labels, np.array(["kit"] * 5), np.zeros(5, bool), paths)
+    hats = pool.select(("hihat",))
+    assert list(hats.paths) == ["hihat-1.wav", "hihat-4.wav"]
+    assert list(hats.waves[:, 0]) == [1.0, 4.0] and list(hats.labels) == ["hihat", "hihat"]

@@ -29,18 +29,25 @@ CROSS_VALIDATION = ("loo", "folds")  # every library tested once, by a model tha
 
 @dataclass
 class Pool:
-    """Decoded sounds with their labels, libraries and a flag for extra (train-only) sources."""
+    """Decoded sounds with their labels, libraries, source files and a flag for extra
+    (train-only) sources."""
 
     waves: np.ndarray  # (N, n_samples) float32
     labels: np.ndarray  # (N,) str
     libraries: np.ndarray  # (N,) str
     extra: np.ndarray  # (N,) bool: from a train-only source
+    paths: np.ndarray  # (N,) str: the file each sound was decoded from
     errors: list[str] = field(default_factory=list)
 
     def subset(self, keep: np.ndarray) -> Pool:
         """The sounds where the boolean mask `keep` (N,) is true."""
         return Pool(
-            self.waves[keep], self.labels[keep], self.libraries[keep], self.extra[keep], self.errors
+            self.waves[keep],
+            self.labels[keep],
+            self.libraries[keep],
+            self.extra[keep],
+            self.paths[keep],
+            self.errors,
         )
 
     def select(self, classes: tuple[str, ...]) -> Pool:
@@ -60,6 +67,7 @@ def _decode(found: Gathered, features: FeatureConfig, extra: bool, progress: boo
         np.array(ts.labels, dtype=object).astype(str),
         np.array(ts.libraries, dtype=object).astype(str),
         np.full(n, extra),
+        np.array(ts.paths, dtype=object).astype(str),
         list(ts.errors),
     )
 
@@ -87,6 +95,7 @@ def load_pool(
         np.concatenate([p.labels for p in parts]),
         np.concatenate([p.libraries for p in parts]),
         np.concatenate([p.extra for p in parts]),
+        np.concatenate([p.paths for p in parts]),
         [e for p in parts for e in p.errors],
     )
 
