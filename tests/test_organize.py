@@ -390,3 +390,145 @@ def test_a_corrected_label_still_places_a_copy_in_its_new_class(tmp_path, src, k
     by_name = {Path(p.result.path).name: (p.outcome, p.dest) for p in placements}
     assert by_name["h1.wav"] == ("placed", str(dest / "tom" / "Pack B" / "h1.wav"))
     assert by_name["h0.wav"] == ("present", str(dest / "hihat" / "Pack B" / "h0.wav"))
+
+
+def test_cli_undo_dry_run_removes_nothing(tmp_path, src, kick_hat_file, capsys):
+    dest = tmp_path / "dest"
+    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
+    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
+    before = snapshot(dest)
+    capsys.readouterr()
+    assert main(["organize", "--dry-run", "--undo", str(manifest)]) == 0
+    assert snapshot(dest) == before
+    out = capsys.readouterr().out
+    assert f"would remove {dest / 'kick' / 'Pack A' / 'k0.wav'}" in out
+    # DEST and its four class and pack folders would all go: the run made them.
+    assert "would remove 4 files and 5 folders; kept 0 changed files; 0 already gone" in out
+
+
+def _placed_results(src, dest, model):
+    """Classify SRC (in this process) for an Organizer to place later."""
+    from drumnet.classify import classify_paths
+
+    return [r for r in classify_paths([src], model, workers=0) if r.ok]
+
+
+def test_a_run_killed_mid_copy_leaves_no_cut_short_sample(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    results = _placed_results(src, dest, kick_hat)
+    pid = os.fork()
+    if pid == 0:  # a run killed (no clean-up at all) halfway through its first copy
+
+        def killed(fin, fout, length=0):
+            fout.write(fin.read(100))
+            os._exit(9)
+
+        shutil.copyfileobj = killed
+        list(Organizer(src, dest).run(iter(results)))
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] >> 8 == 9
+    files = [p.name for p in dest.rglob("*") if p.is_file() and p.suffix != ".jsonl"]
+    assert len(files) == 1 and files[0].startswith(".k") and ".drumnet-partial-" in files[0]
+    placements = list(Organizer(src, dest).run(iter(results)))
+    assert {p.outcome for p in placements} == {"placed"}
+    for p in placements:
+        assert Path(p.dest).read_bytes() == Path(p.result.path).read_bytes()
+    assert not [p for p in dest.rglob("*") if ".drumnet-partial-" in p.name]  # swept
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path, src, kick_hat_file, monkeypatch, capsys):
+    import signal
+
+    dest = tmp_path / "dest"
+    real_copy, calls = shutil.copyfileobj, []
+
+    def terminated_on_second_copy(fin, fout, length=0):
+        calls.append(1)
+        if len(calls) == 2:
+            fout.write(fin.read(100))
+            os.kill(os.getpid(), signal.SIGTERM)
+        real_copy(fin, fout, length)
+
+    def not_handled(signum, frame):  # without drumnet's handler: fail, not kill pytest
+        raise AssertionError("SIGTERM reached the caller's handler")
+
+    monkeypatch.setattr(shutil, "copyfileobj", terminated_on_second_copy)
+    previous = signal.signal(signal.SIGTERM, not_handled)
+    argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
+    try:
+        assert main(argv) == 130
+        assert signal.getsignal(signal.SIGTERM) is not_handled  # main restores the handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
+    placed = [r["dest"] for r in read_manifest(manifest)[1:] if r["action"] == "place"]
+    on_disk = [str(p) for p in dest.rglob("*.wav")]
+    assert len(placed) == 1 and on_disk == placed  # the whole first copy, nothing else
+
+
+def test_hardlink_mode_links_the_file_a_symlink_in_src_points_to(tmp_path, src, kick_hat):
+    links = tmp_path / "links"
+    links.mkdir()
+    os.symlink(src / "Pack A" / "k0.wav", links / "abs.wav")
+    os.symlink(os.path.relpath(src / "Pack B" / "h0.wav", links), links / "rel.wav")
+    dest = tmp_path / "dest"
+    placements, manifest = run(links, dest, kick_hat, mode="hardlink")
+    assert [p.outcome for p in placements] == ["placed", "placed"]
+    for p in placements:
+        assert not os.path.islink(p.dest) and os.path.samefile(p.dest, p.result.path)
+    report = undo(manifest)
+    assert len(report.removed) == 2 and not report.kept and not dest.exists()
+
+
+def test_another_mode_adds_nothing_over_an_earlier_runs_links(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    run(src, dest, kick_hat, mode="symlink")
+    again, manifest = run(src, dest, kick_hat, mode="copy")
+    assert {p.outcome for p in again if p.result.ok} == {"present"} and manifest is None
+
+
+def test_src_inside_dest_a_deleted_copy_comes_back(tmp_path, src, kick_hat):
+    """organize ~/Samples/incoming ~/Samples: the originals are not 'moved copies'."""
+    dest = tmp_path / "samples"
+    incoming = dest / "incoming"
+    shutil.move(src, incoming)
+    run(incoming, dest, kick_hat)
+    os.unlink(dest / "kick" / "Pack A" / "k0.wav")
+    again, _ = run(incoming, dest, kick_hat)
+    where = {Path(p.result.path).name: (p.outcome, p.dest) for p in again if p.dest}
+    assert where["k0.wav"] == ("placed", str(dest / "kick" / "Pack A" / "k0.wav"))
+
+
+def test_undo_leaves_a_file_a_later_run_placed_again(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    _, first = run(src, dest, kick_hat)
+    k0 = dest / "kick" / "Pack A" / "k0.wav"
+    os.unlink(k0)
+    _, second = run(src, dest, kick_hat)  # puts k0 back: it is the second run's now
+    report = undo(first)
+    assert report.later == (str(k0),) and k0.exists() and len(report.removed) == 3
+    assert undo(second).removed == (str(k0),) and not dest.exists()
+
+
+def test_undo_of_a_damaged_manifest_keeps_it_and_says_so(tmp_path, src, kick_hat_file, capsys):
+    dest = tmp_path / "dest"
+    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
+    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
+    manifest.write_bytes(manifest.read_bytes()[:-60])  # the last record cut short
+    assert main(["organize", "--undo", str(manifest)]) == 1
+    err = capsys.readouterr().err
+    assert "1 lines could not be read" in err and manifest.exists()
+    assert len(list(dest.rglob("*.wav"))) == 1  # the file of the unreadable record
+
+
+def test_copies_are_placed_where_hard_links_are_not_allowed(tmp_path, src, kick_hat, monkeypatch):
+    """FAT and exFAT drives have no hard links: the finished copy is renamed into place."""
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    dest = tmp_path / "dest"
+    placements, _ = run(src, dest, kick_hat)
+    assert sum(p.outcome == "placed" for p in placements) == 4
+    assert not [p for p in dest.rglob("*") if ".drumnet-partial-" in p.name]

@@ -31,7 +31,7 @@ from drumnet.audio import AudioError, load_sound
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.config import FeatureConfig
 from drumnet.index import Entry, Index, file_hash
-from drumnet.runtime import die_with_parent, tune_malloc
+from drumnet.runtime import default_sigterm, die_with_parent, tune_malloc
 from drumnet.scan import ScanError, iter_audio_files
 from drumnet.taxonomy import LOOP, UNSURE
 
@@ -199,6 +199,7 @@ def _fork_context():
 
 def _init_worker(threads: int, parent: int) -> None:
     torch.set_num_threads(threads)
+    default_sigterm()  # forked from the command, which turns SIGTERM into KeyboardInterrupt
     die_with_parent(parent)
     tune_malloc()
 

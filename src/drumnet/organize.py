@@ -9,8 +9,11 @@ be undone: `undo(manifest)` removes exactly what was created and is still unchan
 content hash), keeps and reports files someone changed since, then removes the folders it
 created if they are empty; a folder another run's files still use is handed over to that run's
 manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
-not placed (DEST full, a name taken by a plain file...), are reported; a half-made file is
-removed at once, so DEST holds only what the manifest records. Files of SRC that lie inside
+not placed (DEST full, a name taken by a plain file...), are reported. A copy is written
+under a hidden name and linked (or renamed) to its real name only when whole, so even a killed
+run never leaves a cut-short file under a sample's name; the next run into the folder removes
+a killed run's hidden leftover. Undo leaves a file that a later run placed again at the same
+name (it is that run's), and keeps a manifest it could not read whole. Files of SRC that lie inside
 DEST (through a symlink) are skipped. Organizing the same SRC again places only what is new or
 changed: a file an earlier run placed is left where it is, also when someone renamed or moved
 it within DEST since (`_EarlierCopies`).
@@ -28,7 +31,6 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from drumnet.classifier import DrumClassifier
 from drumnet.classify import Result, classify_paths
@@ -61,11 +63,13 @@ class Placement:
 
 @dataclass(frozen=True)
 class UndoReport:
-    removed: tuple[str, ...]  # files deleted from DEST
+    removed: tuple[str, ...]  # files deleted from DEST (dry run: that would be)
     kept: tuple[str, ...]  # files changed since organize: left in place
     missing: tuple[str, ...]  # files already gone
-    removed_dirs: tuple[str, ...]  # empty folders organize had created
+    removed_dirs: tuple[str, ...]  # empty folders organize had created (dry run: would go)
     failed: tuple[tuple[str, str], ...] = ()  # (file, why) that could not be checked or removed
+    later: tuple[str, ...] = ()  # placed again by a later run at the same name: that run's now
+    damaged: int = 0  # manifest lines that could not be read: the manifest is kept
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -126,19 +130,71 @@ def _candidates(target: Path) -> Iterator[Path]:
         yield target.with_name(f"{target.stem} ({n}){target.suffix}")
 
 
-def _claim(src: Path, target: Path, mode: str) -> BinaryIO | None:
-    """Create `target` exclusively: the link, or for a copy an empty file returned open.
+PARTIAL_TAG = ".drumnet-partial-"  # a copy in progress: .<name>.drumnet-partial-<pid>
 
-    FileExistsError, with nothing created, when the name is taken; once this returns, `target`
-    is ours, and only then may a failure remove it.
+
+def _partial_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}{PARTIAL_TAG}{os.getpid()}")
+
+
+def _copy_aside(src: Path, target: Path) -> Path:
+    """Copy `src` to a hidden temporary name beside `target`; that name.
+
+    Only a whole copy ever takes a real name (`_claim` links it there), so a run killed
+    mid-copy leaves at most this hidden file, which the next run into the folder removes
+    (`_remove_stale_partials`), never a cut-short sample under the sample's name.
+    """
+    partial = _partial_name(target)
+    try:
+        with open(partial, "xb") as out, open(src, "rb") as fin:
+            shutil.copyfileobj(fin, out, 1 << 20)
+        shutil.copystat(src, partial)  # keep the mtime a producer sorts by
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+    return partial
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Remove the temporary copies that killed runs left in `folder` (their process is gone)."""
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            name, _, pid = entry.name.rpartition(PARTIAL_TAG)
+            if name.startswith(".") and pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def _claim(src: Path, target: Path, mode: str, copy: Path | None) -> None:
+    """Create `target` exclusively: a symlink to `src`, a hard link to it, or (copy mode) a
+    hard link to the finished copy `copy`, atomically. FileExistsError, with nothing created,
+    when the name is taken; once this returns, `target` is ours.
     """
     if mode == "symlink":
         os.symlink(src, target)
-    elif mode == "hardlink":
-        os.link(src, target)
+    elif copy is None:
+        # The real file, not a symlink in SRC: os.link would link the symlink itself.
+        os.link(os.path.realpath(src), target)
     else:
-        return open(target, "xb")  # closed by _fill
-    return None
+        try:
+            os.link(copy, target)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links on this file system (FAT, exFAT, some shares)
+            if os.path.lexists(target):
+                raise FileExistsError(target) from None
+            os.rename(copy, target)
 
 
 def _size_and_hash(result: Result, src: Path) -> tuple[int, str]:
@@ -147,17 +203,20 @@ def _size_and_hash(result: Result, src: Path) -> tuple[int, str]:
     return size, result.hash or file_hash(src)
 
 
-def _holds(target: Path, result: Result, mode: str) -> bool:
-    """Whether `target` already is what placing `result`'s file would make (an earlier run's
-    copy or link), so organizing the same SRC again adds nothing. A copy is checked as undo
-    checks its own files (`_unchanged`), against the size and hash classify measured."""
+def _holds(target: Path, result: Result) -> bool:
+    """Whether `target` already holds `result`'s file as an earlier run left it, in any mode:
+    a symlink to it, a hard link to it, or a copy of the same size and content hash (checked
+    as undo checks its own files, `_unchanged`, against what classify measured). So
+    organizing the same SRC again, in the same mode or another, adds nothing."""
     src = Path(result.path).absolute()
     try:
-        if mode == "hardlink":
-            return os.path.samefile(target, src)
+        if os.path.islink(target):
+            return os.readlink(target) == str(src)
+        if os.path.samefile(target, src):
+            return True
         size, digest = _size_and_hash(result, src)
-        record = {"dest": str(target), "src": str(src), "mode": mode, "size": size, "hash": digest}
-        return _unchanged(record)
+        record = {"dest": str(target), "src": str(src), "mode": "copy", "size": size}
+        return _unchanged({**record, "hash": digest})
     except OSError:
         return False
 
@@ -176,8 +235,8 @@ class _EarlierCopies:
     `taken` holds what this run has placed or found already.
     """
 
-    def __init__(self, dest: Path, taken: set[str]):
-        self.dest = dest
+    def __init__(self, dest: Path, taken: set[str], src: Path):
+        self.dest, self.src = dest, src  # src: real path; when it lies in DEST, not searched
         self.placed: dict[tuple[str, str], list[dict]] = {}  # (src, hash) -> its place records
         for manifest in dest.glob(MANIFEST_GLOB):
             with contextlib.suppress(ValueError):  # not a manifest: nothing to learn from it
@@ -207,8 +266,14 @@ class _EarlierCopies:
 
     def _walk(self) -> None:
         self._by_size = {}
-        for folder, _, names in os.walk(self.dest):
+        for folder, dirs, names in os.walk(self.dest):
+            # SRC inside DEST (DEST/incoming): its files are the originals, not moved copies.
+            dirs[:] = [
+                d for d in dirs if not _inside(Path(os.path.realpath(Path(folder, d))), self.src)
+            ]
             for name in names:
+                if PARTIAL_TAG in name:  # a copy in progress, or a killed run's
+                    continue
                 path = os.path.join(folder, name)
                 with contextlib.suppress(OSError):
                     if os.path.islink(path):
@@ -231,15 +296,6 @@ def _still_there(record: dict) -> bool:
         return _unchanged(record)
     except OSError:
         return False
-
-
-def _fill(src: Path, target: Path, out: BinaryIO | None) -> str:
-    """Copy `src` into the claimed `target` (out: its open file; None for a link); its hash."""
-    if out is not None:
-        with out, open(src, "rb") as fin:
-            shutil.copyfileobj(fin, out, 1 << 20)
-        shutil.copystat(src, target)  # keep the mtime a producer sorts by
-    return file_hash(target)
 
 
 def _remove_empty_dirs(folders: Iterable[str | os.PathLike]) -> list[str]:
@@ -307,6 +363,7 @@ class Organizer:
         self._planned: set[Path] = set()  # dry run: names already given out
         self._earlier: _EarlierCopies | None = None  # read from DEST's manifests at first need
         self._accounted: set[str] = set()  # DEST files this run placed or found present
+        self._swept: set[Path] = set()  # folders cleared of killed runs' partial copies
 
     def target_for(self, result: Result) -> Path:
         path = Path(result.path).absolute()
@@ -383,7 +440,7 @@ class Organizer:
             for c in _candidates(target):
                 if c in self._planned:
                     continue
-                if os.path.lexists(c) and _holds(c, result, self.mode):
+                if os.path.lexists(c) and _holds(c, result):
                     self._planned.add(c)
                     return c, False
                 if not os.path.lexists(c):
@@ -406,7 +463,7 @@ class Organizer:
         """Where an earlier run's copy of this file lies now that it was renamed or moved
         within DEST (see `_EarlierCopies`), or None: then it is placed."""
         if self._earlier is None:
-            self._earlier = _EarlierCopies(self.dest, self._accounted)
+            self._earlier = _EarlierCopies(self.dest, self._accounted, self._src_real)
         if str(src) not in self._earlier.sources:
             return None
         return self._earlier.find(src, *_size_and_hash(result, src))
@@ -417,59 +474,76 @@ class Organizer:
         """Place `src` at the first free name from `target` and record it in the manifest;
         (that name, True). A name that already holds the same file: (it, False), nothing done.
 
-        A file this call made and could not finish or record (a copy cut short by a full disk,
-        a manifest line that could not be written) is removed again before the error goes on.
+        A copy is made under a hidden name first and linked into place whole. A file this
+        call placed but could not record (a manifest line that could not be written) is
+        removed again before the error goes on.
         """
-        for candidate in _candidates(target):
-            if not os.path.lexists(candidate):
-                moved = self._moved(result, src)
-                if moved:
-                    return moved, False
-            try:
-                out = _claim(src, candidate, self.mode)
-            except FileExistsError:
-                if _holds(candidate, result, self.mode):
-                    return candidate, False
-                continue
-            try:
-                digest = _fill(src, candidate, out)
-                manifest.write(
-                    {
-                        "action": "place",
-                        "src": str(src),
-                        "dest": str(candidate),
-                        "mode": self.mode,
-                        "size": os.stat(candidate).st_size,
-                        "hash": digest,
-                        "label": result.label,
-                    }
-                )
-            except BaseException:
+        if target.parent not in self._swept:
+            self._swept.add(target.parent)
+            _remove_stale_partials(target.parent)
+        copy = None
+        try:
+            for candidate in _candidates(target):
+                if not os.path.lexists(candidate):
+                    moved = self._moved(result, src)
+                    if moved:
+                        return moved, False
+                    if self.mode == "copy" and copy is None:
+                        copy = _copy_aside(src, target)
+                try:
+                    _claim(src, candidate, self.mode, copy)
+                except FileExistsError:
+                    if _holds(candidate, result):
+                        return candidate, False
+                    continue
+                try:
+                    manifest.write(
+                        {
+                            "action": "place",
+                            "src": str(src),
+                            "dest": str(candidate),
+                            "mode": self.mode,
+                            "size": os.stat(candidate).st_size,
+                            "hash": file_hash(candidate),
+                            "label": result.label,
+                        }
+                    )
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(candidate)
+                    raise
+                self.placed += 1
+                return candidate, True
+            raise OSError(f"no free name for {target}")
+        finally:
+            if copy is not None:
                 with contextlib.suppress(OSError):
-                    os.unlink(candidate)
-                raise
-            self.placed += 1
-            return candidate, True
-        raise OSError(f"no free name for {target}")
+                    os.unlink(copy)
 
 
 def read_manifest(path: str | os.PathLike) -> list[dict]:
-    """The records of a manifest; a line cut short by a killed run is ignored.
+    """The records of a manifest; a line cut short by a killed run is left out.
 
     ValueError "<path>: not a drumnet organize manifest (why)" for anything undo could not
     follow safely: a folder, an unreadable or binary file, a record it does not understand.
     """
+    return _read_manifest(path)[0]
+
+
+def _read_manifest(path: str | os.PathLike) -> tuple[list[dict], int]:
+    """(records, lines that are not JSON: cut short by a killed run, or damaged since)."""
     try:
         with open(path, encoding="utf-8") as f:
-            records = [record for record in map(_json_or_none, f) if record is not None]
+            lines = [line for line in f if line.strip()]
     except OSError as exc:
         raise _not_a_manifest(path, exc.strerror or str(exc)) from exc
     except UnicodeDecodeError as exc:
         raise _not_a_manifest(path, "not text") from exc
+    records = [record for record in map(_json_or_none, lines) if record is not None]
     problem = _manifest_problem(records)
     if problem:
         raise _not_a_manifest(path, problem)
-    return records
+    return records, len(lines) - len(records)
 
 
 def _json_or_none(line: str):
@@ -517,32 +591,80 @@ def _unchanged(record: dict) -> bool:
     return dest.stat().st_size == record["size"] and file_hash(dest) == record["hash"]
 
 
-def undo(manifest: str | os.PathLike) -> UndoReport:
-    """Remove what an organize run created and is unchanged; see the module docstring."""
-    records = read_manifest(manifest)
-    removed, kept, missing, failed = [], [], [], []
+def undo(manifest: str | os.PathLike, dry_run: bool = False) -> UndoReport:
+    """Remove what an organize run created and is unchanged; see the module docstring.
+
+    A file a later run placed again at the same name (after the first copy was deleted) is
+    that run's: it stays, and goes with that run's undo. The manifest is deleted once
+    everything it recorded is gone; it stays when files were kept, could not be removed, or
+    some of its lines could not be read (a run killed while writing one, or damage since).
+    dry_run: change nothing, report what would be done.
+    """
+    records, damaged = _read_manifest(manifest)
+    later = _placed_by_later_runs(manifest, records[0])
+    removed, kept, missing, failed, handed = [], [], [], [], []
     for record in records[1:]:
         if record["action"] != "place":
             continue
         dest = record["dest"]
         try:
-            if not os.path.lexists(dest):
+            if os.path.normpath(dest) in later:
+                handed.append(dest)
+            elif not os.path.lexists(dest):
                 missing.append(dest)
             elif _unchanged(record):
-                os.unlink(dest)
+                if not dry_run:
+                    os.unlink(dest)
                 removed.append(dest)
             else:
                 kept.append(dest)
         except OSError as exc:  # e.g. a read-only folder: report it, undo the rest
             failed.append((dest, exc.strerror or str(exc)))
-    if not kept and not failed:
-        os.unlink(manifest)  # DEST goes back to exactly how it was
     dirs = {r["dest"] for r in records[1:] if r["action"] == "mkdir"}
-    removed_dirs = _remove_empty_dirs(dirs)
-    _hand_over(dirs - set(removed_dirs), records[0]["dest"], manifest)
+    whole = not kept and not failed and not damaged  # then the manifest goes too
+    if dry_run:
+        removed_dirs = _would_empty(dirs, {*removed, *([os.fspath(manifest)] if whole else [])})
+    else:
+        if whole:
+            os.unlink(manifest)  # DEST goes back to exactly how it was
+        removed_dirs = _remove_empty_dirs(dirs)
+        _hand_over(dirs - set(removed_dirs), records[0]["dest"], manifest)
     return UndoReport(
-        tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs), tuple(failed)
-    )
+        tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs), tuple(failed),
+        tuple(handed), damaged,
+    )  # fmt: skip
+
+
+def _other_manifests(manifest: str | os.PathLike, dest: str) -> list[Path]:
+    own = os.path.realpath(manifest)
+    return [m for m in Path(dest).glob(MANIFEST_GLOB) if os.path.realpath(m) != own]
+
+
+def _placed_by_later_runs(manifest: str | os.PathLike, header: dict) -> set[str]:
+    """The names in DEST where runs that started after this one placed files."""
+    names = set()
+    for other in _other_manifests(manifest, header["dest"]):
+        with contextlib.suppress(ValueError):  # not a manifest: it owns nothing
+            records = read_manifest(other)
+            if records[0].get("started", 0) > header.get("started", 0):
+                names |= {
+                    os.path.normpath(r["dest"]) for r in records if r.get("action") == "place"
+                }
+    return names
+
+
+def _would_empty(folders: set[str], removing: set[str]) -> list[str]:
+    """Which of `folders` would be empty, and so removed, once `removing` is gone."""
+    gone = {os.path.normpath(p) for p in removing}
+    empty = []
+    for folder in sorted(folders, key=lambda d: (-d.count(os.sep), d)):
+        if not os.path.isdir(folder) or os.path.islink(folder):
+            continue
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            if all(os.path.normpath(e.path) in gone for e in entries):
+                empty.append(folder)
+                gone.add(os.path.normpath(folder))
+    return empty
 
 
 def _hand_over(folders: set[str], dest: str, manifest: str | os.PathLike) -> None:
@@ -552,9 +674,7 @@ def _hand_over(folders: set[str], dest: str, manifest: str | os.PathLike) -> Non
     any order. A folder too many in a manifest does no harm: undo removes only empty ones.
     """
     records = [{"action": "mkdir", "dest": f} for f in sorted(folders) if os.path.isdir(f)]
-    own = os.path.realpath(manifest)
-    others = [m for m in Path(dest).glob(MANIFEST_GLOB) if os.path.realpath(m) != own]
-    for other in others if records else ():
+    for other in _other_manifests(manifest, dest) if records else ():
         with contextlib.suppress(ValueError, OSError):  # not a manifest, or not writable
             other_dest = read_manifest(other)[0]["dest"]
             _append(other, [r for r in records if _within_dest(r, other_dest)])

@@ -6,10 +6,13 @@ workers do. Each is a no-op where the C library lacks the call (not glibc, not L
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
 import signal
+import threading
+from collections.abc import Iterator
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _PR_SET_PDEATHSIG = -1, -3, 1
 MMAP_THRESHOLD_BYTES = 32 << 20  # blocks below this come from the heap, not a fresh mmap
@@ -59,3 +62,32 @@ def die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the parent died before the prctl
         os._exit(1)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """Within the block, treat SIGTERM (kill, a closing session, a service manager) as Ctrl-C.
+
+    Python's default ends the process at once, so no `finally` runs: an organize run stopped
+    that way could not remove its half-made copy or close its manifest. As KeyboardInterrupt,
+    the command cleans up as for Ctrl-C and exits 130. The previous handler comes back after
+    the block (a caller's process, e.g. tests calling `main`); off the main thread, where
+    Python allows no handler, nothing changes. Workers restore the default
+    (`default_sigterm`): their parent decides when they stop.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def default_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -13,7 +13,7 @@ import sys
 
 from drumnet import __version__
 from drumnet.checkpoint import ModelFileError
-from drumnet.runtime import tune_malloc
+from drumnet.runtime import interrupt_on_sigterm, tune_malloc
 
 COMMAND_MODULES = (
     "drumnet.cli.data",
@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         # A file name that is not valid UTF-8 is printed as the bytes it is, as `ls` does.
         sys.stdout.reconfigure(errors="surrogateescape")
     try:
-        return int(args.func(args) or 0)
+        with interrupt_on_sigterm():
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("drumnet: interrupted", file=sys.stderr)
         return 130

@@ -28,7 +28,8 @@ def cmd_organize(args: argparse.Namespace) -> int:
         if missing:
             raise ValueError(f"{missing[0]}: no such manifest")
         manifests = {os.path.realpath(m): m for m in args.undo}.values()  # each once
-        return max(cmd_undo(m) for m in sorted(manifests, key=os.path.getmtime, reverse=True))
+        ordered = sorted(manifests, key=os.path.getmtime, reverse=True)
+        return max(cmd_undo(m, args.dry_run) for m in ordered)
     if not (args.src and args.dest):
         raise ValueError("give SRC and DEST (or --undo MANIFEST)")
     classes = parse_classes(args.classes)
@@ -93,18 +94,36 @@ def print_failures(outcomes: Counter) -> None:
             print(f"{outcomes[outcome]} files {what}", file=sys.stderr)
 
 
-def cmd_undo(manifest: str) -> int:
-    report = undo(manifest)
+def cmd_undo(manifest: str, dry_run: bool = False) -> int:
+    report = undo(manifest, dry_run=dry_run)
+    if dry_run:
+        for path in report.removed:
+            print(f"would remove {shown(path)}")
     for path in report.kept:
         print(f"drumnet organize: kept {shown(path)}: changed since it was placed", file=sys.stderr)
     for path, why in report.failed:
         print(f"drumnet organize: could not remove {shown(path)}: {why}", file=sys.stderr)
-    print(
-        f"removed {len(report.removed)} files and {len(report.removed_dirs)} folders; "
-        f"kept {len(report.kept)} changed files; {len(report.missing)} already gone"
-        + (f"; {len(report.failed)} could not be removed" if report.failed else "")
-    )
-    return 1 if report.kept or report.failed else 0
+    if report.damaged:
+        print(
+            f"drumnet organize: {shown(manifest)}: {report.damaged} lines could not be read "
+            "(a run killed while writing, or damage since); the files they recorded, if any, "
+            "are left in DEST, and the manifest is kept",
+            file=sys.stderr,
+        )
+    verb = "would remove" if dry_run else "removed"
+    parts = [f"{verb} {_n(report.removed, 'file')} and {_n(report.removed_dirs, 'folder')}"]
+    parts.append(f"kept {_n(report.kept, 'changed file')}")
+    parts.append(f"{len(report.missing)} already gone")
+    if report.later:
+        parts.append(f"{_n(report.later, 'file')} placed again by a later run, left to its undo")
+    if report.failed:
+        parts.append(f"{len(report.failed)} could not be removed")
+    print("; ".join(parts))
+    return 1 if report.kept or report.failed or report.damaged else 0
+
+
+def _n(items, noun: str) -> str:
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
 
 
 def register(subparsers) -> None:
@@ -119,13 +138,17 @@ def register(subparsers) -> None:
     p.add_argument("src", nargs="?", metavar="SRC")
     p.add_argument("dest", nargs="?", metavar="DEST")
     p.add_argument("--mode", choices=MODES, default="copy", help="default: copy")
-    p.add_argument("--dry-run", action="store_true", help="print the plan, create nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan, create nothing (with --undo: what undo would remove, removing nothing)",
+    )
     p.add_argument("--flat", action="store_true", help="DEST/<class>/<name>, no sub-folders")
     p.add_argument(
         "--undo",
         nargs="+",
         metavar="MANIFEST",
-        help="undo earlier organize runs (newest first when several are given)",
+        help="undo earlier organize runs, in any order (several at once: newest first)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="print every placement")
     add_decision_options(p)
