@@ -244,7 +244,7 @@ def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, 
     argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
     assert main([*argv, "--no-index"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert sum(line.endswith("not placed (File exists)") for line in err) == 2
+    assert sum(line.endswith(f"not placed (File exists: {dest / 'hihat'})") for line in err) == 2
     assert "1 files could not be read or classified and were not placed" in err
     assert "2 files could not be placed in DEST" in err
 
@@ -532,3 +532,21 @@ def test_copies_are_placed_where_hard_links_are_not_allowed(tmp_path, src, kick_
     placements, _ = run(src, dest, kick_hat)
     assert sum(p.outcome == "placed" for p in placements) == 4
     assert not [p for p in dest.rglob("*") if ".drumnet-partial-" in p.name]
+
+
+def test_a_dest_below_a_file_is_a_usage_error(tmp_path, src, kick_hat_file, capsys):
+    (tmp_path / "afile").write_text("not a folder")
+    argv = ["organize", str(src), str(tmp_path / "afile" / "sub"), "--model", kick_hat_file]
+    assert main(argv) == 2
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in capsys.readouterr().err
+
+
+def test_hard_links_across_file_systems_stop_the_run_with_a_hint(
+    tmp_path, src, kick_hat, monkeypatch
+):
+    def cross_device(a, b, *args, **kwargs):
+        raise OSError(errno.EXDEV, "Invalid cross-device link", a, None, b)
+
+    monkeypatch.setattr(os, "link", cross_device)
+    with pytest.raises(ValueError, match="use --mode copy or --mode symlink"):
+        run(src, tmp_path / "dest", kick_hat, mode="hardlink")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import itertools
 import json
 import os
@@ -84,6 +85,9 @@ def check_paths(src: str | os.PathLike, dest: str | os.PathLike) -> tuple[Path, 
         raise ValueError(f"{src}: no such file or folder")
     if dest_path.exists() and not dest_path.is_dir():
         raise ValueError(f"{dest}: DEST is not a folder")
+    blocker = next((p for p in dest_path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ValueError(f"{dest}: DEST cannot be made: {blocker} is a file, not a folder")
     if _inside(dest_path.resolve(), src_path.resolve()):
         raise ValueError("DEST must not lie inside SRC (SRC is never changed)")
     return src_path, dest_path
@@ -298,6 +302,14 @@ def _still_there(record: dict) -> bool:
         return False
 
 
+def _where(exc: OSError) -> str:
+    """': <the path that failed>' for a placing error (a hidden partial copy: its folder)."""
+    name = exc.filename2 or exc.filename  # for a link, the name it was to take
+    if not isinstance(name, str):
+        return ""
+    return f": {os.path.dirname(name) if PARTIAL_TAG in name else name}"
+
+
 def _remove_empty_dirs(folders: Iterable[str | os.PathLike]) -> list[str]:
     """rmdir each of `folders` that exists and is empty, deepest first; those removed."""
     removed = []
@@ -430,7 +442,12 @@ class Organizer:
             self._accounted.add(os.path.normpath(dest))
             return Placement(result, str(dest), "placed" if made else "present")
         except OSError as exc:  # e.g. DEST full or read-only: report, go on
-            reason = f"not placed ({exc.strerror or exc})"
+            if exc.errno == errno.EXDEV and self.mode == "hardlink":  # so would every file
+                raise ValueError(
+                    f"{self.dest}: hard links cannot reach another file system than SRC's; "
+                    "use --mode copy or --mode symlink"
+                ) from exc
+            reason = f"not placed ({exc.strerror or exc}{_where(exc)})"
             return Placement(dataclasses.replace(result, error=reason), None, "unplaced")
 
     def _place(self, result: Result, manifest: Manifest | None) -> tuple[Path, bool]:
