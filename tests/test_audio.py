@@ -291,6 +291,41 @@ def test_unusual_but_valid_files_decode_correctly(broken_folder: Path) -> None:
     np.testing.assert_allclose(odd.samples[200:-200], tone(SR, 1.0)[200:-200], atol=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("fmt", "subtype", "channels"),
+    [("WAV", "PCM_16", 1), ("WAV", "PCM_24", 2), ("AIFF", "PCM_16", 1)],
+)
+def test_a_file_a_few_bytes_short_of_its_header_decodes_but_a_cut_one_does_not(
+    tmp_path: Path, fmt: str, subtype: str, channels: int
+) -> None:
+    hit = np.tile(burst(44100)[:, None], (1, channels))
+    sf.write(str(tmp_path / "whole"), hit, 44100, format=fmt, subtype=subtype)
+    whole = (tmp_path / "whole").read_bytes()
+    (tmp_path / "short").write_bytes(whole[:-2])  # its last sample, or part of it, lost
+    ten_ms = 441 * channels * int(subtype[-2:]) // 8
+    (tmp_path / "cut").write_bytes(whole[: -ten_ms - 2])  # 10 ms lost: more than tolerated
+
+    short = load_sound(tmp_path / "short")
+
+    np.testing.assert_allclose(short.samples, load_sound(tmp_path / "whole").samples, atol=1e-4)
+    with pytest.raises(AudioError, match="truncated"):
+        load_sound(tmp_path / "cut")
+
+
+def test_a_cut_ogg_stream_is_called_damaged_and_an_empty_one_empty(tmp_path: Path) -> None:
+    if "OGG" not in sf.available_formats():
+        pytest.skip(f"this libsndfile ({sf.__libsndfile_version__}) cannot write OGG")
+    sf.write(str(tmp_path / "hit.ogg"), burst(44100), 44100, format="OGG", subtype="VORBIS")
+    sf.write(str(tmp_path / "empty.ogg"), np.zeros((0, 1), np.float32), 44100, format="OGG")
+    (tmp_path / "cut.ogg").write_bytes((tmp_path / "hit.ogg").read_bytes()[:-7])
+
+    assert not load_sound(tmp_path / "hit.ogg").silent
+    with pytest.raises(AudioError, match="truncated or damaged OGG stream"):
+        load_sound(tmp_path / "cut.ogg")
+    with pytest.raises(AudioError, match="no audio frames"):
+        load_sound(tmp_path / "empty.ogg")
+
+
 def test_absurdly_loud_float_audio_is_measured_without_overflow(tmp_path: Path) -> None:
     for freq, lost in ((440.0, (0.0, 0.5)), (14000.0, (30.0, 200.0))):
         sf.write(str(tmp_path / "loud.wav"), tone(44100, 0.5, freq) * 1e20, 44100, "FLOAT")

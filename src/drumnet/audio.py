@@ -112,19 +112,75 @@ def _check_file(path: Path) -> None:
 
 # libsndfile's log of a WAV / AIFF whose audio chunk is shorter than its header says.
 _CUT_SHORT = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+# A file may hold a little less audio than its header says and still be the whole sound: some
+# writers miscount a pad byte, some copies lose the last bytes. Up to 5 ms of a sound's end,
+# and at most 1 % of it, is accepted (the end of a one-shot is its decayed tail: nothing a
+# person or the model hears). A download cut off mid-way misses far more, and is refused.
+TOLERATED_LOSS_SECONDS = 0.005
+TOLERATED_LOSS_FRACTION = 0.01
 
 
 def _check_complete(path: Path, f: sf.SoundFile) -> None:
     """Raise if the file holds less audio than its header promises (a download cut short).
 
     libsndfile reads what is there without an error; its log says what was missing. A size of
-    0 or 2**32 - 1 is a recorder's placeholder for "unknown", not a promise.
+    0 or 2**32 - 1 is a recorder's placeholder for "unknown", not a promise. A loss within
+    TOLERATED_LOSS_SECONDS and TOLERATED_LOSS_FRACTION of the promised audio is let pass.
     """
     for promised, held in _CUT_SHORT.findall(f.extra_info):
-        if 0 < int(promised) < 0xFFFFFFFF and int(held) < int(promised):
+        promised, held = int(promised), int(held)
+        if 0 < promised < 0xFFFFFFFF and held < promised and not _tolerable_loss(f, promised, held):
             raise AudioError(
                 path, f"truncated (the header promises {promised} bytes of audio, {held} remain)"
             )
+
+
+def _tolerable_loss(f: sf.SoundFile, promised: int, held: int) -> bool:
+    """True when the bytes missing from the end carry a negligible part of the sound.
+
+    Seconds are measured at the rate the held bytes carry frames, so this works for any
+    encoding (even a compressed one); f.frames counts the frames the held bytes hold.
+    """
+    if held <= 0 or f.frames <= 0 or f.samplerate <= 0:
+        return False
+    seconds_per_byte = f.frames / held / f.samplerate
+    lost = (promised - held) * seconds_per_byte
+    return lost <= min(
+        TOLERATED_LOSS_SECONDS, TOLERATED_LOSS_FRACTION * promised * seconds_per_byte
+    )
+
+
+def _ogg_intact(path: Path) -> bool:
+    """True when the file is a whole chain of Ogg pages whose last page ends its stream.
+
+    libsndfile reads no frame at all from a Vorbis file whose last page is cut (it takes the
+    length from that page), so this tells a damaged stream from one that really is empty.
+    """
+    size = path.stat().st_size
+    last_flags = 0
+    with open(path, "rb") as fh:
+        while header := fh.read(27):  # an Ogg page header; byte 5: flags, byte 26: segments
+            if len(header) < 27 or header[:4] != b"OggS":
+                return False
+            lacing = fh.read(header[26])  # the segment table: the body's length, in pieces
+            if len(lacing) < header[26]:
+                return False
+            fh.seek(sum(lacing), os.SEEK_CUR)
+            if fh.tell() > size:
+                return False
+            last_flags = header[5]
+    return bool(last_flags & 0x04)  # end-of-stream flag
+
+
+def _no_frames(path: Path, container: str) -> AudioError:
+    """The error for a file that decodes to no frame: empty, or a damaged Ogg stream."""
+    try:
+        damaged = container == "OGG" and not _ogg_intact(path)
+    except OSError:  # gone or unreadable since libsndfile read it: say what libsndfile saw
+        damaged = False
+    if damaged:
+        return AudioError(path, "truncated or damaged OGG stream (no audio could be decoded)")
+    return AudioError(path, "no audio frames (0-length audio)")
 
 
 def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int, int, float]:
@@ -137,7 +193,7 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     try:
         # Bytes, not str: Linux file names may be any bytes, and soundfile encodes a str strictly.
         with sf.SoundFile(os.fsencode(path)) as f:
-            rate, channels, total = f.samplerate, f.channels, f.frames
+            rate, channels, total, container = f.samplerate, f.channels, f.frames, f.format
             if rate <= 0 or channels <= 0:
                 raise AudioError(path, "header declares no sample rate or channels")
             _check_complete(path, f)
@@ -150,7 +206,7 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
         raise _open_error(path, exc) from None
     if frames.shape[0] == 0:
-        raise AudioError(path, "no audio frames (0-length audio)")
+        raise _no_frames(path, container)
     if not np.isfinite(frames).all():
         raise AudioError(path, "contains NaN or infinite samples")
     file_seconds = total / rate if 0 < total < 2**62 else frames.shape[0] / rate
