@@ -99,6 +99,25 @@ def test_stereo_is_mixed_down_to_the_mean_of_the_channels(tmp_path: Path) -> Non
     assert np.abs(sound.samples - ref)[200:-200].max() < 1e-3
 
 
+def test_channels_that_cancel_in_the_mix_give_the_loudest_channel_instead(tmp_path: Path) -> None:
+    hit = burst(44100)
+    cases = {  # right channel -> the mono signal expected
+        "inverted": (-hit, hit),
+        "nearly": (-0.95 * hit, hit),  # the mix keeps 0.07 % of the channels' energy
+        "half": (-0.5 * hit, 0.25 * hit),  # -10 dB: quieter, but a mix that still holds it
+    }
+    for name, (right, expected) in cases.items():
+        sf.write(str(tmp_path / "x.wav"), np.stack([hit, right], 1), 44100, subtype="FLOAT")
+        sf.write(str(tmp_path / "ref.wav"), expected, 44100, subtype="FLOAT")
+
+        sound = load_sound(tmp_path / "x.wav")
+
+        assert not sound.silent, name
+        np.testing.assert_allclose(
+            sound.samples, load_audio(tmp_path / "ref.wav"), atol=1e-6, err_msg=name
+        )
+
+
 def test_a_hit_after_half_a_second_of_silence_starts_at_the_window_start(tmp_path: Path) -> None:
     rate = 44100
     hit = burst(rate)

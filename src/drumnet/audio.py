@@ -223,6 +223,25 @@ def to_mono(frames: np.ndarray) -> np.ndarray:
     return frames @ np.full(frames.shape[1], 1.0 / frames.shape[1], dtype=np.float32)
 
 
+# The channels cancel in their mean when it keeps less than this share of their mean energy:
+# -20 dB. Two channels of equal energy with correlation r mix to (1 + r) / 2 of it, so only
+# r < -0.98 (one channel the other's negative: a polarity fault, a side-only file) gets here;
+# uncorrelated channels lose 10 * log10(channels) dB (-9 dB for 8), correlated ones nothing.
+CANCEL_DB = -20.0
+
+
+def mono_mix(frames: np.ndarray) -> np.ndarray:
+    """(n, channels) -> (n,): the channels' mean (`to_mono`), or, when they cancel in it
+    (CANCEL_DB), the loudest channel alone: a mix that is all but silent is not the sound."""
+    mix = to_mono(frames)
+    if frames.ndim == 1 or frames.shape[1] == 1:
+        return mix
+    energies = [_energy(np.ascontiguousarray(frames[:, c])) for c in range(frames.shape[1])]
+    if _energy(mix) >= 10 ** (CANCEL_DB / 10) * np.mean(energies):
+        return mix
+    return np.ascontiguousarray(frames[:, int(np.argmax(energies))])
+
+
 def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
     """Resample a mono signal with soxr (high quality); no-op when rates match."""
     if rate == target:
@@ -330,7 +349,7 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
     frames, rate, channels, seconds = read_head(
         path, config.max_onset_seconds + config.window_seconds
     )
-    x = to_mono(frames)
+    x = mono_mix(frames)
     y = resample(x, rate, config.sample_rate)
     start = onset_index(y, config)
     window = fit_window(y[start:], config.n_samples)
