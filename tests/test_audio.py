@@ -99,6 +99,25 @@ def test_stereo_is_mixed_down_to_the_mean_of_the_channels(tmp_path: Path) -> Non
     assert np.abs(sound.samples - ref)[200:-200].max() < 1e-3
 
 
+def test_channels_that_cancel_in_the_mix_give_the_loudest_channel_instead(tmp_path: Path) -> None:
+    hit = burst(44100)
+    cases = {  # right channel -> the mono signal expected
+        "inverted": (-hit, hit),
+        "nearly": (-0.95 * hit, hit),  # the mix keeps 0.07 % of the channels' energy
+        "half": (-0.5 * hit, 0.25 * hit),  # -10 dB: quieter, but a mix that still holds it
+    }
+    for name, (right, expected) in cases.items():
+        sf.write(str(tmp_path / "x.wav"), np.stack([hit, right], 1), 44100, subtype="FLOAT")
+        sf.write(str(tmp_path / "ref.wav"), expected, 44100, subtype="FLOAT")
+
+        sound = load_sound(tmp_path / "x.wav")
+
+        assert not sound.silent, name
+        np.testing.assert_allclose(
+            sound.samples, load_audio(tmp_path / "ref.wav"), atol=1e-6, err_msg=name
+        )
+
+
 def test_a_hit_after_half_a_second_of_silence_starts_at_the_window_start(tmp_path: Path) -> None:
     rate = 44100
     hit = burst(rate)
@@ -116,6 +135,68 @@ def test_a_hit_after_half_a_second_of_silence_starts_at_the_window_start(tmp_pat
     # samples differ only by the resampler's ringing at the file's abrupt start.
     lag = start - int(np.argmax(np.abs(early) > 0.1))
     assert np.abs(late[lag + 8 : lag + 4000] - early[8:4000]).max() < 0.01
+
+
+def _after_silence(path: Path, x: np.ndarray, seconds: float, total: float, rate: int) -> None:
+    """Write x after `seconds` of silence, in a file `total` seconds long (16-bit stereo)."""
+    out = np.zeros((round(total * rate), 2), np.float32)
+    at = round(seconds * rate)
+    out[at : at + x.size] = x[: out.shape[0] - at, None]
+    sf.write(str(path), out, rate, subtype="PCM_16")
+
+
+@pytest.mark.parametrize("seconds", [4.0, 20.0])
+def test_a_hit_after_seconds_of_silence_is_found_and_heard_as_at_the_start(
+    tmp_path: Path, seconds: float
+) -> None:
+    rate = 44100
+    _after_silence(tmp_path / "late.wav", burst(rate), seconds, seconds + 2, rate)
+    _after_silence(tmp_path / "early.wav", burst(rate), 0.5, 3.0, rate)
+
+    late, early = load_sound(tmp_path / "late.wav"), load_sound(tmp_path / "early.wav")
+
+    assert not late.silent and late.offset_seconds == pytest.approx(seconds - 0.1, abs=1e-3)
+    assert late.peak_dbfs == pytest.approx(early.peak_dbfs, abs=0.05)
+    lag = int(np.argmax(np.abs(late.samples) > 0.1)) - int(np.argmax(np.abs(early.samples) > 0.1))
+    assert lag == 0  # the onset sits where it sits for the same hit near the file's start
+    assert np.abs(late.samples[8:4000] - early.samples[8:4000]).max() < 0.01
+
+
+def test_loops_and_the_band_are_measured_from_a_late_first_hit(tmp_path: Path) -> None:
+    beat = [(0.0, "kick", 0.9), (0.5, "snare", 0.9), (1.0, "kick", 0.9), (1.5, "snare", 0.9)]
+    _after_silence(tmp_path / "beat.wav", synth_pattern(beat), 5.0, 9.0, RATE)
+    t = np.arange(int(0.3 * 44100)) / 44100
+    hat = (0.4 * np.sin(2 * np.pi * 14000 * t) * np.exp(-t / 0.05)).astype(np.float32)
+    _after_silence(tmp_path / "hat.wav", hat, 5.0, 6.0, 44100)
+
+    beat_sound, hat_sound = load_sound(tmp_path / "beat.wav"), load_sound(tmp_path / "hat.wav")
+
+    assert beat_sound.hits == 4 and beat_sound.hit_span == pytest.approx(1.5, abs=0.015)
+    assert hat_sound.above_band_db > 30  # as the same hat at the start of a file
+
+
+def test_the_search_for_a_first_hit_stops_at_30_s_and_reads_in_blocks(
+    tmp_path: Path, monkeypatch
+) -> None:
+    rate = 11025
+    _after_silence(tmp_path / "found.wav", burst(rate), 29.0, 60.0, rate)
+    _after_silence(tmp_path / "past.wav", burst(rate), 31.0, 60.0, rate)
+    _after_silence(tmp_path / "silent.wav", np.zeros(1, np.float32), 0.0, 60.0, rate)
+    reads: list[int] = []
+    real_read = sf.SoundFile.read
+
+    def spy(self, frames=-1, *args, **kwargs):
+        out = real_read(self, frames, *args, **kwargs)
+        reads.append(len(out))
+        return out
+
+    monkeypatch.setattr(sf.SoundFile, "read", spy)
+
+    assert not load_sound(tmp_path / "found.wav").silent
+    assert load_sound(tmp_path / "past.wav").silent  # "nothing to hear in the first 30 s"
+    reads.clear()
+    assert load_sound(tmp_path / "silent.wav").silent
+    assert max(reads) <= 3 * rate + 1 and sum(reads) <= 30.2 * rate  # blocks, never 60 s
 
 
 def test_the_energy_above_the_model_band_is_measured_and_an_offset_does_not_hide_it(
@@ -289,6 +370,41 @@ def test_unusual_but_valid_files_decode_correctly(broken_folder: Path) -> None:
 
     odd = load_sound(broken_folder / "not_utf8_\udcff.wav")
     np.testing.assert_allclose(odd.samples[200:-200], tone(SR, 1.0)[200:-200], atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "subtype", "channels"),
+    [("WAV", "PCM_16", 1), ("WAV", "PCM_24", 2), ("AIFF", "PCM_16", 1)],
+)
+def test_a_file_a_few_bytes_short_of_its_header_decodes_but_a_cut_one_does_not(
+    tmp_path: Path, fmt: str, subtype: str, channels: int
+) -> None:
+    hit = np.tile(burst(44100)[:, None], (1, channels))
+    sf.write(str(tmp_path / "whole"), hit, 44100, format=fmt, subtype=subtype)
+    whole = (tmp_path / "whole").read_bytes()
+    (tmp_path / "short").write_bytes(whole[:-2])  # its last sample, or part of it, lost
+    ten_ms = 441 * channels * int(subtype[-2:]) // 8
+    (tmp_path / "cut").write_bytes(whole[: -ten_ms - 2])  # 10 ms lost: more than tolerated
+
+    short = load_sound(tmp_path / "short")
+
+    np.testing.assert_allclose(short.samples, load_sound(tmp_path / "whole").samples, atol=1e-4)
+    with pytest.raises(AudioError, match="truncated"):
+        load_sound(tmp_path / "cut")
+
+
+def test_a_cut_ogg_stream_is_called_damaged_and_an_empty_one_empty(tmp_path: Path) -> None:
+    if "OGG" not in sf.available_formats():
+        pytest.skip(f"this libsndfile ({sf.__libsndfile_version__}) cannot write OGG")
+    sf.write(str(tmp_path / "hit.ogg"), burst(44100), 44100, format="OGG", subtype="VORBIS")
+    sf.write(str(tmp_path / "empty.ogg"), np.zeros((0, 1), np.float32), 44100, format="OGG")
+    (tmp_path / "cut.ogg").write_bytes((tmp_path / "hit.ogg").read_bytes()[:-7])
+
+    assert not load_sound(tmp_path / "hit.ogg").silent
+    with pytest.raises(AudioError, match="truncated or damaged OGG stream"):
+        load_sound(tmp_path / "cut.ogg")
+    with pytest.raises(AudioError, match="no audio frames"):
+        load_sound(tmp_path / "empty.ogg")
 
 
 def test_absurdly_loud_float_audio_is_measured_without_overflow(tmp_path: Path) -> None:

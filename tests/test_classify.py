@@ -132,6 +132,25 @@ def test_silent_file_is_unsure_with_warning(tmp_path, kick_hat):
     assert r.to_record()["warning"] == "silent"
 
 
+def test_a_hit_after_seconds_of_silence_is_heard_also_where_an_older_drumnet_said_silent(
+    tmp_path, kick_hat
+):
+    late = np.zeros(6 * RATE, np.float32)
+    late[4 * RATE : 4 * RATE + RATE // 2] = synth_drum("kick")  # after 4 s of silence
+    sf.write(str(tmp_path / "late.wav"), late, RATE, subtype="PCM_16")
+    sf.write(str(tmp_path / "kick.wav"), synth_drum("kick"), RATE, subtype="PCM_16")
+    with Index(tmp_path / "index.sqlite") as index:
+        (fresh,) = classify_paths(tmp_path / "late.wav", kick_hat, workers=0, index=index)
+        (kick,) = classify_paths(tmp_path / "kick.wav", kick_hat, workers=0)
+        assert (fresh.label, fresh.warning) == ("kick", None)
+        assert fresh.confidence == pytest.approx(kick.confidence, abs=0.01)
+        index._db.execute("UPDATE results SET silent = 1")  # as a drumnet reading 3 s left it
+        (again,) = classify_paths(tmp_path / "late.wav", kick_hat, workers=0, index=index)
+        assert not again.cached and (again.label, again.warning) == ("kick", None)
+        (cached,) = classify_paths(tmp_path / "late.wav", kick_hat, workers=0, index=index)
+        assert cached.cached and cached.to_record() == fresh.to_record()
+
+
 def test_a_sound_above_the_model_band_is_flagged_also_from_the_index(tmp_path, kick_hat):
     t = np.arange(RATE // 4) / RATE
     sf.write(str(tmp_path / "sizzle.wav"), 0.5 * np.sin(2 * np.pi * 12000 * t), RATE)

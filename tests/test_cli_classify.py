@@ -282,7 +282,8 @@ def test_table_gives_an_unsure_answer_no_confidence_of_its_own(
     main([*argv, "--min-confidence", "1.0"])
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and all(line.startswith("unsure      ") for line in lines)
-    assert [line.endswith("quiet.wav  (silent)") for line in lines] == [False, True, False]
+    quiet = "quiet.wav  (silent: nothing to hear in the first 30 s)"
+    assert [line.endswith(quiet) for line in lines] == [False, True, False]
     assert sum("best guess: " in line for line in lines) == 2 and "(above-band; best" in lines[2]
 
 

@@ -49,13 +49,18 @@ class Sound:
     source_channels: int
     source_seconds: float  # duration of the whole file, from its header
     peak_dbfs: float  # peak level of the window, dB relative to full scale
-    silent: bool  # peak below config.silence_dbfs, or no more than a constant: nothing to hear
+    # Peak below config.silence_dbfs, or no more than a constant: nothing to hear in the file's
+    # first SILENCE_SEARCH_SECONDS (a file that goes on past them may hold a sound later).
+    silent: bool
     # dB of the file's energy above the model's band (half its sample rate), lost in resampling
     # (see `above_band_db`): 0 for most sounds, over 15 only for some electronic hi-hats.
     above_band_db: float = 0.0
     # The decoded head from the onset on (at most max_onset + window seconds), kept so that
     # `hits` can be counted when someone asks: classify does, building training tensors not.
     head: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)
+    # Where the decoded span starts in the file: 0, or LEAD_SECONDS before the first sound of a
+    # file that starts with more silence than max_onset + window seconds (`load_sound`).
+    offset_seconds: float = 0.0
 
     @functools.cached_property
     def _hit_times(self) -> np.ndarray:
@@ -112,19 +117,75 @@ def _check_file(path: Path) -> None:
 
 # libsndfile's log of a WAV / AIFF whose audio chunk is shorter than its header says.
 _CUT_SHORT = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+# A file may hold a little less audio than its header says and still be the whole sound: some
+# writers miscount a pad byte, some copies lose the last bytes. Up to 5 ms of a sound's end,
+# and at most 1 % of it, is accepted (the end of a one-shot is its decayed tail: nothing a
+# person or the model hears). A download cut off mid-way misses far more, and is refused.
+TOLERATED_LOSS_SECONDS = 0.005
+TOLERATED_LOSS_FRACTION = 0.01
 
 
 def _check_complete(path: Path, f: sf.SoundFile) -> None:
     """Raise if the file holds less audio than its header promises (a download cut short).
 
     libsndfile reads what is there without an error; its log says what was missing. A size of
-    0 or 2**32 - 1 is a recorder's placeholder for "unknown", not a promise.
+    0 or 2**32 - 1 is a recorder's placeholder for "unknown", not a promise. A loss within
+    TOLERATED_LOSS_SECONDS and TOLERATED_LOSS_FRACTION of the promised audio is let pass.
     """
     for promised, held in _CUT_SHORT.findall(f.extra_info):
-        if 0 < int(promised) < 0xFFFFFFFF and int(held) < int(promised):
+        promised, held = int(promised), int(held)
+        if 0 < promised < 0xFFFFFFFF and held < promised and not _tolerable_loss(f, promised, held):
             raise AudioError(
                 path, f"truncated (the header promises {promised} bytes of audio, {held} remain)"
             )
+
+
+def _tolerable_loss(f: sf.SoundFile, promised: int, held: int) -> bool:
+    """True when the bytes missing from the end carry a negligible part of the sound.
+
+    Seconds are measured at the rate the held bytes carry frames, so this works for any
+    encoding (even a compressed one); f.frames counts the frames the held bytes hold.
+    """
+    if held <= 0 or f.frames <= 0 or f.samplerate <= 0:
+        return False
+    seconds_per_byte = f.frames / held / f.samplerate
+    lost = (promised - held) * seconds_per_byte
+    return lost <= min(
+        TOLERATED_LOSS_SECONDS, TOLERATED_LOSS_FRACTION * promised * seconds_per_byte
+    )
+
+
+def _ogg_intact(path: Path) -> bool:
+    """True when the file is a whole chain of Ogg pages whose last page ends its stream.
+
+    libsndfile reads no frame at all from a Vorbis file whose last page is cut (it takes the
+    length from that page), so this tells a damaged stream from one that really is empty.
+    """
+    size = path.stat().st_size
+    last_flags = 0
+    with open(path, "rb") as fh:
+        while header := fh.read(27):  # an Ogg page header; byte 5: flags, byte 26: segments
+            if len(header) < 27 or header[:4] != b"OggS":
+                return False
+            lacing = fh.read(header[26])  # the segment table: the body's length, in pieces
+            if len(lacing) < header[26]:
+                return False
+            fh.seek(sum(lacing), os.SEEK_CUR)
+            if fh.tell() > size:
+                return False
+            last_flags = header[5]
+    return bool(last_flags & 0x04)  # end-of-stream flag
+
+
+def _no_frames(path: Path, container: str) -> AudioError:
+    """The error for a file that decodes to no frame: empty, or a damaged Ogg stream."""
+    try:
+        damaged = container == "OGG" and not _ogg_intact(path)
+    except OSError:  # gone or unreadable since libsndfile read it: say what libsndfile saw
+        damaged = False
+    if damaged:
+        return AudioError(path, "truncated or damaged OGG stream (no audio could be decoded)")
+    return AudioError(path, "no audio frames (0-length audio)")
 
 
 def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int, int, float]:
@@ -137,7 +198,7 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     try:
         # Bytes, not str: Linux file names may be any bytes, and soundfile encodes a str strictly.
         with sf.SoundFile(os.fsencode(path)) as f:
-            rate, channels, total = f.samplerate, f.channels, f.frames
+            rate, channels, total, container = f.samplerate, f.channels, f.frames, f.format
             if rate <= 0 or channels <= 0:
                 raise AudioError(path, "header declares no sample rate or channels")
             _check_complete(path, f)
@@ -150,11 +211,86 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
         raise _open_error(path, exc) from None
     if frames.shape[0] == 0:
-        raise AudioError(path, "no audio frames (0-length audio)")
+        raise _no_frames(path, container)
     if not np.isfinite(frames).all():
         raise AudioError(path, "contains NaN or infinite samples")
     file_seconds = total / rate if 0 < total < 2**62 else frames.shape[0] / rate
     return frames, rate, channels, file_seconds
+
+
+# A file whose first span is silent is searched on for its first sound, this far into it.
+# Producers' exports often start on a bar line before the hit: four bars at 60 BPM are 16 s.
+# A file with nothing to hear for 30 s is no one-shot, and searching costs little: a silent
+# 10-minute 44.1 kHz stereo WAV or FLAC is judged in about 60 ms and 5 MB (2 cores, busy).
+SILENCE_SEARCH_SECONDS = 30.0
+SEARCH_BLOCK_SECONDS = 1.0  # read at a time: memory stays at 1 s of audio, whatever the file
+# Kept before the first audible sample: the onset's preroll (5 ms) and the resampler's run-in
+# lie in it, and a quiet sound's onset (its peak - 30 dB) may lie below the silence level.
+LEAD_SECONDS = 0.1
+
+
+def read_from_first_sound(
+    path: str | os.PathLike,
+    after: int,
+    seconds: float,
+    level_dbfs: float,
+    limit_seconds: float = SILENCE_SEARCH_SECONDS,
+) -> tuple[np.ndarray, int] | None:
+    """The first sound after frame `after` of a file: (frames, offset), or None.
+
+    frames: float32 (n, channels), at most `seconds` (as `read_head` reads them) from
+    LEAD_SECONDS before the first sample of any channel that departs from its block's median
+    by at least `level_dbfs`; offset: the frame of the file they start at. None when nothing is
+    audible before `limit_seconds` into the file, or before its end. Reads in blocks of
+    SEARCH_BLOCK_SECONDS, so a long silent file costs little memory. Raises `AudioError`.
+    """
+    path = Path(path)
+    try:
+        with sf.SoundFile(os.fsencode(path)) as f:
+            rate = f.samplerate
+            lead, block = round(LEAD_SECONDS * rate), max(1, round(SEARCH_BLOCK_SECONDS * rate))
+            pos, end = max(0, after - lead), int(limit_seconds * rate)
+            f.seek(pos)
+            before = np.zeros((0, f.channels), np.float32)  # the previous block's last frames
+            while pos < end:
+                frames = _read_finite(path, f, min(block, end - pos))
+                if frames.shape[0] == 0:
+                    return None
+                first = _first_audible(frames, 10 ** (level_dbfs / 20))
+                if first is not None:
+                    begin = max(0, before.shape[0] + first - lead)
+                    span = np.concatenate([before, frames])[begin:]
+                    want = int(seconds * rate) + 1  # as read_head
+                    rest = _read_finite(path, f, max(0, want - span.shape[0]))
+                    return np.concatenate([span, rest])[:want], pos - before.shape[0] + begin
+                before = frames[frames.shape[0] - lead :]
+                pos += frames.shape[0]
+    except AudioError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
+        raise _open_error(path, exc) from None
+    return None
+
+
+def _read_finite(path: Path, f: sf.SoundFile, n: int) -> np.ndarray:
+    """Up to n frames (n, channels) from f's position; raises on NaN or infinite samples."""
+    frames = f.read(n, dtype="float32", always_2d=True)
+    if not np.isfinite(frames).all():
+        raise AudioError(path, "contains NaN or infinite samples")
+    return frames
+
+
+def _first_audible(frames: np.ndarray, threshold: float) -> int | None:
+    """Index of the first frame (n, channels) where a channel departs from its median by at
+    least `threshold`, or None.
+
+    The median, not the mean: a constant offset is no sound, but a hit late in a block moves
+    the block's mean away from the silence before it. Channels, not their mix: a sound whose
+    channels cancel in the mix is still a sound (`mono_mix`).
+    """
+    loudest = np.abs(frames - np.median(frames, axis=0)).max(axis=1)
+    audible = np.flatnonzero(loudest >= threshold)
+    return int(audible[0]) if audible.size else None
 
 
 def to_mono(frames: np.ndarray) -> np.ndarray:
@@ -165,6 +301,25 @@ def to_mono(frames: np.ndarray) -> np.ndarray:
         return frames[:, 0]
     # A matrix-vector product: same result as mean(axis=1), several times faster in numpy.
     return frames @ np.full(frames.shape[1], 1.0 / frames.shape[1], dtype=np.float32)
+
+
+# The channels cancel in their mean when it keeps less than this share of their mean energy:
+# -20 dB. Two channels of equal energy with correlation r mix to (1 + r) / 2 of it, so only
+# r < -0.98 (one channel the other's negative: a polarity fault, a side-only file) gets here;
+# uncorrelated channels lose 10 * log10(channels) dB (-9 dB for 8), correlated ones nothing.
+CANCEL_DB = -20.0
+
+
+def mono_mix(frames: np.ndarray) -> np.ndarray:
+    """(n, channels) -> (n,): the channels' mean (`to_mono`), or, when they cancel in it
+    (CANCEL_DB), the loudest channel alone: a mix that is all but silent is not the sound."""
+    mix = to_mono(frames)
+    if frames.ndim == 1 or frames.shape[1] == 1:
+        return mix
+    energies = [_energy(np.ascontiguousarray(frames[:, c])) for c in range(frames.shape[1])]
+    if _energy(mix) >= 10 ** (CANCEL_DB / 10) * np.mean(energies):
+        return mix
+    return np.ascontiguousarray(frames[:, int(np.argmax(energies))])
 
 
 def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
@@ -269,12 +424,40 @@ def prepare_waveform(x: np.ndarray, rate: int, config: FeatureConfig) -> np.ndar
 
 
 def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> Sound:
-    """Decode a file into an onset-aligned window (see `Sound`). Raises `AudioError`."""
+    """Decode a file into an onset-aligned window (see `Sound`). Raises `AudioError`.
+
+    The first max_onset + window seconds are read. When nothing in them is audible and the
+    file goes on, the first sound is searched for up to SILENCE_SEARCH_SECONDS into the file
+    (`read_from_first_sound`) and the same span is read from just before it: a hit after
+    seconds of leading silence is heard like the same hit at the start of a file.
+    """
     config = config or FeatureConfig()
-    frames, rate, channels, seconds = read_head(
-        path, config.max_onset_seconds + config.window_seconds
-    )
-    x = to_mono(frames)
+    seconds = config.max_onset_seconds + config.window_seconds
+    frames, rate, channels, file_seconds = read_head(path, seconds)
+    sound = _sound(path, frames, rate, channels, file_seconds, config)
+    offset = 0  # the frame the span just read starts at
+    # A full span means the file may go on; a sound judged silent (a faint click) may be
+    # followed by one that is not, so the search goes on after it.
+    while sound.silent and frames.shape[0] > seconds * rate:
+        found = read_from_first_sound(path, offset + frames.shape[0], seconds, config.silence_dbfs)
+        if found is None:
+            break
+        frames, offset = found
+        sound = _sound(path, frames, rate, channels, file_seconds, config, offset)
+    return sound
+
+
+def _sound(
+    path: str | os.PathLike,
+    frames: np.ndarray,
+    rate: int,
+    channels: int,
+    file_seconds: float,
+    config: FeatureConfig,
+    offset: int = 0,
+) -> Sound:
+    """The `Sound` of a span of frames (n, channels) that starts at frame `offset` of the file."""
+    x = mono_mix(frames)
     y = resample(x, rate, config.sample_rate)
     start = onset_index(y, config)
     window = fit_window(y[start:], config.n_samples)
@@ -286,12 +469,13 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
         sample_rate=config.sample_rate,
         source_rate=rate,
         source_channels=channels,
-        source_seconds=seconds,
+        source_seconds=file_seconds,
         peak_dbfs=level,
         # A constant (a DC offset alone) is silent too, though resampling makes it ring.
         silent=min(level, peak_dbfs(x - x.mean())) < config.silence_dbfs,
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
         head=y[start:],
+        offset_seconds=offset / rate,
     )
 
 

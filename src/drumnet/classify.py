@@ -64,7 +64,7 @@ class Result:
     confidence: float | None = None
     scores: dict[str, float] | None = None
     error: str | None = None
-    # "silent": valid audio with nothing to hear. "multi-hit": a separate hit starts at least
+    # "silent": valid audio with nothing to hear (in its first 30 s: audio.load_sound). "multi-hit": a separate hit starts at least
     # LOOP_SPAN_SECONDS after the first (labelled `loop` unless the decision keeps loops'
     # class labels). "above-band": over 97 % of the sound's energy lies above what the model
     # hears (half its 11,025 Hz), so the label rests on the rest.
@@ -440,11 +440,15 @@ def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterat
 def measured(find: Callable[..., T | None]) -> Callable[..., T | None]:
     """`find` (Index.lookup or Index.lookup_embedding), but an answer stored before drumnet
     counted hits counts as missing: the file is decoded again, once, so that a loop stored
-    by an older version is told from a one-shot."""
+    by an older version is told from a one-shot. So does a silent answer: an older version
+    listened to the first 3 s only, and a hit after longer silence is found now (`load_sound`).
+    Silent files are few, and searching one costs about as much as decoding a sound."""
 
     def lookup(index: Index, *key) -> T | None:
         found = find(index, *key)
-        return found if found is not None and found.hits is not None else None
+        if found is None or found.hits is None or getattr(found, "silent", False):
+            return None  # (an Embedding has no `silent`: a silent file's is never stored)
+        return found
 
     return lookup
 

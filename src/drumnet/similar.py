@@ -41,6 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from drumnet.audio import SILENCE_SEARCH_SECONDS
 from drumnet.baseline import descriptor_names, descriptors
 from drumnet.classifier import DrumClassifier
 from drumnet.classify import (
@@ -56,7 +57,7 @@ from drumnet.index import Embedding, Index
 from drumnet.scan import ScanError
 from drumnet.taxonomy import LOOP
 
-SILENT = "silent (nothing to compare)"
+SILENT = f"silent (nothing to hear in its first {SILENCE_SEARCH_SECONDS:g} s)"
 INFERENCE_BATCH = 128  # windows per forward pass for a bare network (as DrumClassifier's)
 # The descriptors' weight beside the network's features, chosen on the Hydrogen kits embedded
 # by nets that never heard them (4 folds; BENCHMARKS.md, "Search by sound on kits never heard",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from drumnet.audio import AudioError, load_sound
+from drumnet.audio import SILENCE_SEARCH_SECONDS, AudioError, load_sound
 from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
@@ -28,6 +28,8 @@ from drumnet.similar import Embedded
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, UNSURE, class_for_word, parse_classes
 
 FORMATS = ("table", "csv", "jsonl")
+# The table's words for the `silent` warning: only so much of a long file is searched for a sound.
+SILENT_NOTE = f"silent: nothing to hear in the first {SILENCE_SEARCH_SECONDS:g} s"
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -120,8 +122,10 @@ class _Writer:
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({r.warning}; first second: {best})")
         elif r.ok and r.label == UNSURE:  # its confidence belongs to a class it did not say
             best = max(r.scores, key=r.scores.__getitem__)
-            guess = [] if r.warning == "silent" else [f"best guess: {best} {r.confidence:.1%}"]
-            why = "; ".join([r.warning, *guess] if r.warning else guess)
+            silent = r.warning == "silent"
+            guess = [] if silent else [f"best guess: {best} {r.confidence:.1%}"]
+            warning = SILENT_NOTE if silent else r.warning
+            why = "; ".join([warning, *guess] if warning else guess)
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({why})")
         elif r.ok:
             note = "  (corrected)" if r.corrected else f"  ({r.warning})" if r.warning else ""
