@@ -223,6 +223,18 @@ def test_duplicates_reports_what_it_cannot_read_and_never_reads_a_pipe(lib, isol
     assert any("gone: no such file or folder" in line for line in lines)
 
 
+def test_duplicates_and_classify_describe_a_broken_link_alike(
+    lib, model_file, isolated_cache, capsys
+):
+    (lib / "dangling.wav").symlink_to(lib / "deleted.wav")
+    assert main(["duplicates", str(lib)]) == 1
+    duplicates_err = capsys.readouterr().err
+    assert main(["classify", str(lib), "--model", model_file]) == 1
+    classify_err = capsys.readouterr().err
+    assert duplicates_err.endswith("dangling.wav: broken symbolic link\n")
+    assert classify_err.endswith("dangling.wav: broken symbolic link\n")
+
+
 def test_label_goes_on_past_bad_files_and_labels_only_audio(lib, isolated_cache, capsys):
     (lib / "notes.wav").write_text("not audio")
     (lib / "empty.wav").write_bytes(b"")

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Self
 
 import numpy as np
 
+from drumnet.audio import AudioError, stat_regular_file
 from drumnet.cache import cache_dir
 from drumnet.scan import iter_audio_files
 
@@ -366,11 +366,13 @@ def duplicate_groups(
                 on_error(path.path, path.reason)
             continue
         try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):
-                raise OSError("not a regular file")
+            st = stat_regular_file(path)  # says what a broken link or a pipe is, as classify does
             known = index and index.known_hash(os.path.abspath(path), st.st_size, st.st_mtime_ns)
             digest = known or file_hash(path)
+        except AudioError as exc:
+            if on_error:
+                on_error(path, exc.reason)
+            continue
         except OSError as exc:
             if on_error:
                 on_error(path, exc.strerror or str(exc))
