@@ -150,8 +150,43 @@ def test_duplicates_command(lib, isolated_cache, capsys):
     assert sorted(Path(p).name for p in group["paths"]) == ["again.wav", "kick.wav"]
     assert main(["duplicates", str(lib), "--format", "csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0] == ["group", "path"]
-    assert sorted((g, Path(p).name) for g, p in rows[1:]) == [("1", "again.wav"), ("1", "kick.wav")]
+    assert rows[0] == ["group", "path", "same_file_as"]
+    assert sorted((g, Path(p).name, a) for g, p, a in rows[1:]) == [
+        ("1", "again.wav", ""),
+        ("1", "kick.wav", ""),
+    ]
+
+
+def test_duplicates_marks_links_as_the_same_file_in_every_format(lib, isolated_cache, capsys):
+    kick = lib / "kick.wav"
+    (lib / "link.wav").symlink_to(kick)
+    os.link(kick, lib / "hard.wav")
+    assert main(["duplicates", str(lib)]) == 0  # one file under three names: no duplicates
+    assert capsys.readouterr().out == "no files with identical contents\n"
+    (lib / "sub" / "copy.wav").write_bytes(kick.read_bytes())
+    assert main(["duplicates", str(lib)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2 identical files:",
+        f"  {lib / 'hard.wav'}",
+        f"    {kick}  (the same file: a hard link)",
+        f"    {lib / 'link.wav'}  (the same file: a symbolic link)",
+        f"  {lib / 'sub' / 'copy.wav'}",
+    ]
+    assert main(["duplicates", str(lib), "--format", "jsonl"]) == 0
+    (group,) = records(capsys.readouterr().out)
+    assert group["paths"] == [str(lib / "hard.wav"), str(lib / "sub" / "copy.wav")]
+    assert group["same_file_as"] == {
+        str(p): str(lib / "hard.wav") for p in (kick, lib / "link.wav")
+    }
+    assert main(["duplicates", str(lib), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [
+        ["group", "path", "same_file_as"],
+        ["1", str(lib / "hard.wav"), ""],
+        ["1", str(kick), str(lib / "hard.wav")],
+        ["1", str(lib / "link.wav"), str(lib / "hard.wav")],
+        ["1", str(lib / "sub" / "copy.wav"), ""],
+    ]
 
 
 def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path, capsys):

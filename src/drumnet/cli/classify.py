@@ -23,7 +23,7 @@ from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.datasets.manifest import Sample, write_manifest
-from drumnet.index import Index, duplicate_groups
+from drumnet.index import Copy, Index, duplicate_groups
 from drumnet.similar import Embedded
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, UNSURE, class_for_word, parse_classes
 
@@ -189,19 +189,37 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     finally:
         if index is not None:
             index.close()
-    rows = csv.writer(sys.stdout, lineterminator="\n") if args.format == "csv" else None
-    if rows is not None:
-        rows.writerow(["group", "path"])  # one row per file; a group's files share its number
-    for number, group in enumerate(groups, 1):
-        if rows is not None:
-            rows.writerows([number, p] for p in group)
-        elif args.format == "jsonl":
-            print(json.dumps({"paths": group}, ensure_ascii=False))
-        else:
-            print("\n".join([f"{len(group)} identical files:", *(f"  {shown(p)}" for p in group)]))
-    if not groups and args.format == "table":
-        print("no files with identical contents")
+    write_duplicates(groups, args.format)
     return 1 if failed else 0
+
+
+def write_duplicates(groups: list[list[Copy]], fmt: str) -> None:
+    """Each group's copies, and under each copy its other names (links to it, hard links),
+    marked as the same file so that nobody deletes one thinking it is a spare copy."""
+    if fmt == "csv":
+        rows = csv.writer(sys.stdout, lineterminator="\n")
+        rows.writerow(["group", "path", "same_file_as"])  # a group's rows share its number
+        for number, group in enumerate(groups, 1):
+            for copy in group:
+                rows.writerow([number, copy.path, ""])
+                rows.writerows([number, alias, copy.path] for alias in copy.aliases)
+    elif fmt == "jsonl":
+        for group in groups:
+            record = {"paths": [copy.path for copy in group]}
+            aliases = {alias: copy.path for copy in group for alias in copy.aliases}
+            if aliases:
+                record["same_file_as"] = aliases
+            print(json.dumps(record, ensure_ascii=False))
+    else:
+        for group in groups:
+            print(f"{len(group)} identical files:")
+            for copy in group:
+                print(f"  {shown(copy.path)}")
+                for alias in copy.aliases:
+                    kind = "a symbolic link" if os.path.islink(alias) else "a hard link"
+                    print(f"    {shown(alias)}  (the same file: {kind})")
+        if not groups:
+            print("no files with identical contents")
 
 
 def cmd_label(args: argparse.Namespace) -> int:
@@ -292,7 +310,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "duplicates",
         help="list files with identical contents",
-        description="Group audio files with identical bytes (reuses hashes from the index).",
+        description="Group audio files with identical bytes (reuses hashes from the index). "
+        "A symbolic or hard link is listed under its file as the same file, not as a copy.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=FORMATS, default="table")
