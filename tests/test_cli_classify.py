@@ -291,6 +291,49 @@ def test_label_goes_on_past_bad_files_and_labels_only_audio(lib, isolated_cache,
     assert [Path(r["path"]).name for r in records(capsys.readouterr().out)] == ["hat.wav"]
 
 
+def rewrite_quieter(path: Path) -> None:
+    """Replace a WAV's content with the same sound at a third of its level."""
+    x, rate = sf.read(str(path))
+    sf.write(str(path), x * 0.3, rate)
+
+
+def test_label_export_exports_only_the_bytes_that_were_labelled(
+    lib, model_file, isolated_cache, tmp_path, capsys
+):
+    kick, copy = lib / "kick.wav", lib / "sub" / "copy.wav"
+    labelled = kick.read_bytes()
+    copy.write_bytes(labelled)
+    assert main(["label", str(kick), "clap"]) == 0
+    assert main(["classify", str(lib), "--model", model_file]) == 0  # the index learns of copy
+    rewrite_quieter(kick)  # a re-render under the old name: no longer the labelled sound
+    assert main(["label", "--export", str(tmp_path / "ds")]) == 0
+    (exported,) = (tmp_path / "ds" / "clap").iterdir()
+    assert exported.read_bytes() == labelled  # from the unchanged copy, not the new kick.wav
+    copy.unlink()
+    capsys.readouterr()
+    assert main(["label", "--export", str(tmp_path / "ds2")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "kick.wav: changed since it was labelled" in err
+    assert not (tmp_path / "ds2" / "clap").exists()
+
+
+@pytest.mark.parametrize("change", ["rewrite", "delete"])
+def test_label_forget_drops_the_correction_listed_for_a_changed_or_deleted_file(
+    lib, isolated_cache, capsys, change
+):
+    kick = lib / "kick.wav"
+    assert main(["label", str(kick), "clap"]) == 0
+    if change == "rewrite":
+        rewrite_quieter(kick)
+    else:
+        kick.unlink()
+    capsys.readouterr()
+    assert main(["label", "--forget", str(kick)]) == 0
+    assert capsys.readouterr().out.split() == ["forgot", "clap", str(kick)]
+    assert main(["label", "--list"]) == 0
+    assert capsys.readouterr().out == ""
+
+
 def test_label_export_never_replaces_a_file(lib, isolated_cache, tmp_path, capsys):
     assert main(["label", str(lib / "kick.wav"), "kick"]) == 0
     ds = tmp_path / "ds"

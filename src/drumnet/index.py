@@ -323,13 +323,43 @@ class Index:
             )
         return correction
 
-    def forget(self, path: str | os.PathLike) -> str | None:
-        """Drop the correction of the sound at `path` (by content); the label it had, if any."""
-        digest = file_hash(path)
-        label = self.correction(digest)
+    def forget(self, path: str | os.PathLike) -> list[str]:
+        """Drop the corrections of `path`; the labels they gave (none: it had no correction).
+
+        Both go: the one recorded at this path (what `corrections()` lists for it, whatever the
+        file holds now, even when it is gone) and the one of its current content, wherever
+        that was labelled. Raises OSError only for a file that cannot be read and has no
+        correction recorded at its path.
+        """
+        path = os.path.abspath(path)
+        where = ("path = ?", (_db_path(path),))
+        try:
+            content = ("hash = ?", (file_hash(path),))
+        except OSError:
+            if not self._corrections_where(*where):
+                raise
+            content = where  # gone or unreadable: only what was recorded here can go
+        dropped = self._corrections_where(*where) + self._corrections_where(*content)
         with self._db:
-            self._db.execute("DELETE FROM corrections WHERE hash = ?", (digest,))
-        return label
+            for sql, args in (where, content):
+                self._db.execute(f"DELETE FROM corrections WHERE {sql}", args)
+        return sorted({c.label for c in dropped})
+
+    def _corrections_where(self, sql: str, args: tuple) -> list[Correction]:
+        rows = self._db.execute(
+            f"SELECT hash, path, size, label, labelled_at FROM corrections WHERE {sql}", args
+        )
+        return [Correction(h, _py_path(p), *rest) for h, p, *rest in rows]
+
+    def paths_with_hash(self, content_hash: str) -> list[str]:
+        """The paths of files classified or embedded with this content (when they were; check
+        before trusting one), in path order."""
+        rows = self._db.execute(
+            "SELECT path FROM results WHERE hash = ? UNION "
+            "SELECT path FROM embeddings WHERE hash = ? ORDER BY path",
+            (content_hash, content_hash),
+        )
+        return [_py_path(path) for (path,) in rows]
 
     def correction(self, content_hash: str) -> str | None:
         """The corrected label of a sound with this content hash, if a person gave one."""

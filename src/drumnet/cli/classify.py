@@ -23,7 +23,7 @@ from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.datasets.manifest import Sample, write_manifest
-from drumnet.index import Copy, Index, duplicate_groups
+from drumnet.index import Copy, Correction, Index, duplicate_groups, file_hash
 from drumnet.similar import Embedded
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, UNSURE, class_for_word, parse_classes
 
@@ -259,39 +259,60 @@ def forget_corrections(index: Index, paths: list[str]) -> int:
     failed = 0
     for path in paths:
         try:
-            label = index.forget(path)
+            labels = index.forget(path)
         except OSError as exc:
             failed += 1
             print(f"drumnet label: {shown(path)}: {exc.strerror or exc}", file=sys.stderr)
             continue
-        print(f"{'forgot ' + label if label else 'had no label':<13} {shown(path)}")
+        said = f"forgot {', '.join(labels)}" if labels else "had no label"
+        print(f"{said:<13} {shown(path)}")
     return 1 if failed else 0
 
 
 def export_corrections(index: Index, out: Path) -> int:
-    """Copy every corrected file that still exists to out/<class>/<name> + labels.csv.
+    """Copy each corrected sound to out/<class>/<name> + labels.csv; 1 if some were not found.
 
-    `out` must be new or empty: an export never replaces a file.
+    Only the bytes that were labelled are exported: a file changed since then is not, but an
+    unchanged copy of the sound elsewhere (one the index knows) is. `out` must be new or
+    empty: an export never replaces a file.
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"{out} exists and is not an empty folder; export into a new one")
     samples, missing = [], 0
     for c in index.corrections():
-        if not os.path.isfile(c.path):
+        source = labelled_bytes(index, c)
+        if source is None:
             missing += 1
-            print(f"drumnet label: {shown(c.path)}: gone, not exported", file=sys.stderr)
+            why = "changed since it was labelled" if os.path.lexists(c.path) else "gone"
+            print(
+                f"drumnet label: {shown(c.path)}: {why}, and no copy of the labelled sound is "
+                "known; not exported",
+                file=sys.stderr,
+            )
             continue
         # Unique per sound; a name that is not UTF-8 gets U+FFFD, so labels.csv stays UTF-8.
         name = Path(c.path).name.encode(errors="surrogateescape").decode(errors="replace")
         target = out / c.label / f"{c.hash[:8]}-{name}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(c.path, target)
+        shutil.copy2(source, target)
         library = Path(c.path).parent.name  # the pack folder the sound came from
         samples.append(Sample(str(target.relative_to(out)), c.label, library, source="label"))
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(samples, out / "labels.csv")
     print(f"exported {len(samples)} corrected files to {out}", file=sys.stderr)
     return 1 if missing else 0
+
+
+def labelled_bytes(index: Index, c: Correction) -> str | None:
+    """A file that holds exactly the sound `c` labelled: its own path if unchanged, else a
+    copy the index knows of; None if there is none."""
+    for path in (c.path, *index.paths_with_hash(c.hash)):
+        try:
+            if os.path.isfile(path) and file_hash(path) == c.hash:
+                return path
+        except OSError:
+            continue
+    return None
 
 
 def register(subparsers) -> None:
