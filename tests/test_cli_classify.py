@@ -6,9 +6,11 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 from conftest import BEAT, RATE, synth_pattern
@@ -16,6 +18,7 @@ from test_classify import random_model_file, train_kick_hat
 
 from drumnet.checkpoint import save_model
 from drumnet.cli import main
+from drumnet.index import Index
 
 
 @pytest.fixture
@@ -187,6 +190,49 @@ def test_duplicates_marks_links_as_the_same_file_in_every_format(lib, isolated_c
         ["1", str(lib / "link.wav"), str(lib / "hard.wav")],
         ["1", str(lib / "sub" / "copy.wav"), ""],
     ]
+
+
+def break_the_index(problem: str, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave the index at cache/index.sqlite unusable in one of the ways users meet."""
+    if problem == "corrupt":
+        cache.mkdir()
+        (cache / "index.sqlite").write_bytes(np.random.default_rng(0).bytes(20000))
+    elif problem == "cache is a file":
+        cache.write_text("not a folder")
+    else:  # read-only; chmod would not stop root, so SQLite is told to open it read-only
+        Index(cache / "index.sqlite").close()
+        connect = sqlite3.connect
+
+        def read_only(path, **kwargs):
+            return connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+        monkeypatch.setattr(sqlite3, "connect", read_only)
+
+
+@pytest.mark.parametrize("problem", ["corrupt", "cache is a file", "read-only"])
+def test_every_command_says_in_one_line_what_is_wrong_with_the_index(
+    lib, model_file, isolated_cache, tmp_path, capsys, monkeypatch, problem
+):
+    break_the_index(problem, isolated_cache, monkeypatch)
+    before = isolated_cache.read_bytes() if isolated_cache.is_file() else None
+    kick, model = str(lib / "kick.wav"), ["--model", model_file]
+    for argv in (
+        ["classify", str(lib), *model],
+        ["organize", str(lib), str(tmp_path / "kit"), "--dry-run", *model],
+        ["label", kick, "kick"],
+        ["duplicates", str(lib)],
+        ["similar", kick, str(lib), *model],
+    ):
+        assert main(argv) == 2, argv
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1, argv
+        assert err.startswith(f"drumnet {argv[0]}: error: cannot use the library index "), err
+        assert str(isolated_cache / "index.sqlite") in err
+        assert ("--no-index" in err) == (argv[0] != "label")  # label has no such option
+    if problem == "corrupt":  # it may hold corrections: never replaced
+        corrupt = (isolated_cache / "index.sqlite").read_bytes()
+        assert corrupt == np.random.default_rng(0).bytes(20000)
+    assert before is None or isolated_cache.read_bytes() == before
 
 
 def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path, capsys):

@@ -133,7 +133,35 @@ def file_hash(path: str | os.PathLike) -> str:
 
 
 def default_index_path() -> Path:
-    return cache_dir() / "index.sqlite"
+    """$DRUMNET_CACHE/index.sqlite; its folder is created when the index is opened."""
+    return cache_dir(create=False) / "index.sqlite"
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """WAL mode, and the tables of this version (an older file gains any it lacks)."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
+    db.executescript(_SCHEMA)
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    db.commit()
+
+
+class IndexUnavailable(Exception):
+    """The index file cannot be opened (damaged, read-only, no folder for it). `str(err)` is
+    one line: the file, why, and what a person can do about it."""
+
+    def __init__(self, path: str | os.PathLike, reason: str, fix: str):
+        self.path, self.reason, self.fix = str(path), reason, fix
+        super().__init__(f"cannot use the library index {self.path} ({reason}): {fix}")
+
+
+def _unusable(path: Path, exc: sqlite3.Error) -> IndexUnavailable:
+    """What to tell a person whose index SQLite refuses."""
+    reason = str(exc).replace("\n", " ")
+    if "readonly" in reason:
+        return IndexUnavailable(path, reason, "make it and its folder writable")
+    keep = "keep it, it holds your label corrections"
+    return IndexUnavailable(path, reason, f"move it away to start a new one ({keep})")
 
 
 @dataclass(frozen=True)
@@ -187,16 +215,24 @@ class Index:
     """The SQLite index. Use as a context manager, or call `close()` (which commits)."""
 
     def __init__(self, path: str | os.PathLike | None = None):
+        """Open (or start) the index; IndexUnavailable if that cannot be done. A file that is
+        not a usable index is left as it is: it may hold a person's corrections."""
         self.path = Path(path) if path else default_index_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
-        self._db.executescript(_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-        self._db.commit()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = f"cannot create its folder: {exc.strerror or exc}"
+            fix = "point DRUMNET_CACHE at a folder"
+            raise IndexUnavailable(self.path, reason, fix) from exc
+        db = None
+        try:
+            db = sqlite3.connect(str(self.path), timeout=30.0)
+            _prepare(db)
+        except sqlite3.Error as exc:
+            if db is not None:
+                db.close()
+            raise _unusable(self.path, exc) from exc
+        self._db = db
         self._pending: dict[str, list[tuple]] = {table: [] for table in _INSERT}
         self._closed = False
         self._last_commit = time.monotonic()
