@@ -281,6 +281,27 @@ def test_a_name_that_is_not_utf8_is_classified_indexed_and_printed_as_its_bytes(
     assert main(["label", odd, "perc"]) == 0
 
 
+def test_json_lines_are_utf8_and_give_back_a_name_that_is_not(
+    lib, model_file, isolated_cache, capfdbinary
+):
+    odd = bytes(lib) + b"/odd\xffname.wav"
+    os.link(lib / "kick.wav", odd)  # a second name too, so that duplicates reports it
+    (lib / "kick-copy.wav").write_bytes((lib / "kick.wav").read_bytes())
+    model = ["--model", model_file, "--format", "jsonl"]
+    for argv in (
+        ["classify", str(lib), *model],
+        ["duplicates", str(lib), "--format", "jsonl"],
+        ["similar", str(lib / "sub" / "hat.wav"), str(lib), *model],
+    ):
+        assert main(argv) == 0, argv
+        out = capfdbinary.readouterr().out
+        assert b"\xff" not in out and b"\\udcff" in out, argv
+        lines = [json.loads(line) for line in out.decode("utf-8").splitlines()]  # strict UTF-8
+        names = {os.fsencode(p) for r in lines for p in r.get("paths", [r.get("path")])}
+        names |= {os.fsencode(p) for r in lines for p in r.get("same_file_as", {})}
+        assert odd in names, argv
+
+
 def test_table_and_error_lines_escape_a_newline_in_a_name(lib, model_file, isolated_cache, capsys):
     (lib / "kick.wav").rename(lib / "two\nlines.wav")
     (lib / "bad\n.wav").write_bytes(b"not audio")

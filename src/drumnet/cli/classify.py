@@ -11,6 +11,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
@@ -89,8 +90,23 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
 
 def shown(path: str) -> str:
     """A path for a one-line message or a table row: control characters (a newline in a file
-    name) escaped as \\xNN. CSV and JSON lines carry paths as they are."""
+    name) escaped as \\xNN. CSV carries paths as they are, JSON lines as `json_line` has them."""
     return path.translate(_CONTROL)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_line(record: dict) -> str:
+    """A JSON-lines record that is valid UTF-8 whatever the file names in it.
+
+    A name that is not UTF-8 holds surrogate escapes (os.fsdecode); each is written as a
+    \\udcXX escape, as the organize manifests have it, so that a script's
+    `os.fsencode(json.loads(line)["path"])` gives back the name's exact bytes. Other text
+    stays as it is (not \\u-escaped), so names in any alphabet remain readable.
+    """
+    text = json.dumps(record, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def report_error(result: Result | Embedded, command: str) -> None:
@@ -108,7 +124,7 @@ class _Writer:
 
     def write(self, r: Result) -> None:
         if self.fmt == "jsonl":
-            print(json.dumps(r.to_record(), ensure_ascii=False))
+            print(json_line(r.to_record()))
         elif self.fmt == "csv":
             scores = [f"{r.scores[c]:.4f}" for c in self.classes] if r.ok else []
             conf = f"{r.confidence:.4f}" if r.ok else ""
@@ -209,7 +225,7 @@ def write_duplicates(groups: list[list[Copy]], fmt: str) -> None:
             aliases = {alias: copy.path for copy in group for alias in copy.aliases}
             if aliases:
                 record["same_file_as"] = aliases
-            print(json.dumps(record, ensure_ascii=False))
+            print(json_line(record))
     else:
         for group in groups:
             print(f"{len(group)} identical files:")
@@ -228,7 +244,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             return export_corrections(index, Path(args.export))
         if args.list:
             for c in index.corrections():
-                print(json.dumps({"path": c.path, "label": c.label, "hash": c.hash}))
+                print(json_line({"path": c.path, "label": c.label, "hash": c.hash}))
             return 0
         if args.forget:
             return forget_corrections(index, args.items)
