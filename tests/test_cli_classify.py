@@ -121,10 +121,27 @@ def test_csv_and_table_formats(lib, model_file, isolated_cache, capsys):
     )
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert [r["label"] in ("kick", "snare") for r in rows] == [True, True]
-    assert set(rows[0]) == {"path", "label", "confidence", "warning", "error", "kick", "snare"}
+    fields = ["path", "label", "confidence", "warning", "error", "corrected", "duplicate_of"]
+    assert list(rows[0]) == [*fields, "kick", "snare"]
     main(["classify", str(lib), "--model", model_file, "--format", "table"])
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[0].endswith("kick.wav")
+
+
+def test_csv_says_which_answers_are_corrections_and_which_files_are_copies(
+    lib, model_file, isolated_cache, capsys
+):
+    (lib / "sub" / "copy.wav").write_bytes((lib / "sub" / "hat.wav").read_bytes())
+    assert main(["label", str(lib / "sub" / "hat.wav"), "perc"]) == 0
+    capsys.readouterr()
+    for fmt in ("csv", "jsonl"):  # the same facts in both
+        assert main(["classify", str(lib), "--model", model_file, "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        rows = list(csv.DictReader(io.StringIO(out))) if fmt == "csv" else records(out)
+        got = {Path(r["path"]).name: r for r in rows}
+        assert [got[n].get("corrected") in ("true", True) for n in got] == [False, True, True]
+        assert got["copy.wav"].get("duplicate_of") in ("", None)  # found first
+        assert got["hat.wav"]["duplicate_of"] == str(lib / "sub" / "copy.wav"), fmt
 
 
 def test_label_corrects_and_exports(lib, kick_hat_file, isolated_cache, tmp_path, capsys):

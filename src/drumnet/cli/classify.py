@@ -2,7 +2,8 @@
 
 Output goes to stdout (results only); progress and one line per failed file go to stderr.
 Formats: `table` (default when stdout is a terminal), `jsonl` (default otherwise: one object
-per file, `{path, label, confidence, scores}` or `{path, error}`), `csv`.
+per file, `{path, label, confidence, scores[, warning, corrected, duplicate_of]}` or
+`{path, error}`), `csv` (the same fields, a column per class's score).
 """
 
 from __future__ import annotations
@@ -120,17 +121,23 @@ class _Writer:
         self.fmt, self.classes = fmt, classes
         if fmt == "csv":
             self.csv = csv.writer(sys.stdout, lineterminator="\n")
-            self.csv.writerow(["path", "label", "confidence", "warning", "error", *classes])
+            head = ["path", "label", "confidence", "warning", "error", "corrected", "duplicate_of"]
+            self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
+
+    def _csv_row(self, r: Result) -> list[str]:
+        """One CSV row: the JSON-lines record's fields, empty where it has none."""
+        if not r.ok:
+            return [r.path, "", "", "", r.error or "", "", ""]
+        scores = [f"{r.scores[c]:.4f}" for c in self.classes]
+        corrected = "true" if r.corrected else "false"
+        row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected]
+        return [*row, r.duplicate_of or "", *scores]
 
     def write(self, r: Result) -> None:
         if self.fmt == "jsonl":
             print(json_line(r.to_record()))
         elif self.fmt == "csv":
-            scores = [f"{r.scores[c]:.4f}" for c in self.classes] if r.ok else []
-            conf = f"{r.confidence:.4f}" if r.ok else ""
-            self.csv.writerow(
-                [r.path, r.label or "", conf, r.warning or "", r.error or ""] + scores
-            )
+            self.csv.writerow(self._csv_row(r))
         elif r.ok and r.label == LOOP:  # its confidence is its first second's best class's
             best = max(r.scores, key=r.scores.__getitem__)
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({r.warning}; first second: {best})")
