@@ -6,9 +6,11 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 from conftest import BEAT, RATE, synth_pattern
@@ -16,6 +18,7 @@ from test_classify import random_model_file, train_kick_hat
 
 from drumnet.checkpoint import save_model
 from drumnet.cli import main
+from drumnet.index import Index
 
 
 @pytest.fixture
@@ -118,10 +121,27 @@ def test_csv_and_table_formats(lib, model_file, isolated_cache, capsys):
     )
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert [r["label"] in ("kick", "snare") for r in rows] == [True, True]
-    assert set(rows[0]) == {"path", "label", "confidence", "warning", "error", "kick", "snare"}
+    fields = ["path", "label", "confidence", "warning", "error", "corrected", "duplicate_of"]
+    assert list(rows[0]) == [*fields, "kick", "snare"]
     main(["classify", str(lib), "--model", model_file, "--format", "table"])
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[0].endswith("kick.wav")
+
+
+def test_csv_says_which_answers_are_corrections_and_which_files_are_copies(
+    lib, model_file, isolated_cache, capsys
+):
+    (lib / "sub" / "copy.wav").write_bytes((lib / "sub" / "hat.wav").read_bytes())
+    assert main(["label", str(lib / "sub" / "hat.wav"), "perc"]) == 0
+    capsys.readouterr()
+    for fmt in ("csv", "jsonl"):  # the same facts in both
+        assert main(["classify", str(lib), "--model", model_file, "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        rows = list(csv.DictReader(io.StringIO(out))) if fmt == "csv" else records(out)
+        got = {Path(r["path"]).name: r for r in rows}
+        assert [got[n].get("corrected") in ("true", True) for n in got] == [False, True, True]
+        assert got["copy.wav"].get("duplicate_of") in ("", None)  # found first
+        assert got["hat.wav"]["duplicate_of"] == str(lib / "sub" / "copy.wav"), fmt
 
 
 def test_label_corrects_and_exports(lib, kick_hat_file, isolated_cache, tmp_path, capsys):
@@ -150,8 +170,86 @@ def test_duplicates_command(lib, isolated_cache, capsys):
     assert sorted(Path(p).name for p in group["paths"]) == ["again.wav", "kick.wav"]
     assert main(["duplicates", str(lib), "--format", "csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0] == ["group", "path"]
-    assert sorted((g, Path(p).name) for g, p in rows[1:]) == [("1", "again.wav"), ("1", "kick.wav")]
+    assert rows[0] == ["group", "path", "same_file_as"]
+    assert sorted((g, Path(p).name, a) for g, p, a in rows[1:]) == [
+        ("1", "again.wav", ""),
+        ("1", "kick.wav", ""),
+    ]
+
+
+def test_duplicates_marks_links_as_the_same_file_in_every_format(lib, isolated_cache, capsys):
+    kick = lib / "kick.wav"
+    (lib / "link.wav").symlink_to(kick)
+    os.link(kick, lib / "hard.wav")
+    assert main(["duplicates", str(lib)]) == 0  # one file under three names: no duplicates
+    assert capsys.readouterr().out == "no files with identical contents\n"
+    (lib / "sub" / "copy.wav").write_bytes(kick.read_bytes())
+    assert main(["duplicates", str(lib)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2 identical files:",
+        f"  {lib / 'hard.wav'}",
+        f"    {kick}  (the same file: a hard link)",
+        f"    {lib / 'link.wav'}  (the same file: a symbolic link)",
+        f"  {lib / 'sub' / 'copy.wav'}",
+    ]
+    assert main(["duplicates", str(lib), "--format", "jsonl"]) == 0
+    (group,) = records(capsys.readouterr().out)
+    assert group["paths"] == [str(lib / "hard.wav"), str(lib / "sub" / "copy.wav")]
+    assert group["same_file_as"] == {
+        str(p): str(lib / "hard.wav") for p in (kick, lib / "link.wav")
+    }
+    assert main(["duplicates", str(lib), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [
+        ["group", "path", "same_file_as"],
+        ["1", str(lib / "hard.wav"), ""],
+        ["1", str(kick), str(lib / "hard.wav")],
+        ["1", str(lib / "link.wav"), str(lib / "hard.wav")],
+        ["1", str(lib / "sub" / "copy.wav"), ""],
+    ]
+
+
+def break_the_index(problem: str, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave the index at cache/index.sqlite unusable in one of the ways users meet."""
+    if problem == "corrupt":
+        cache.mkdir()
+        (cache / "index.sqlite").write_bytes(np.random.default_rng(0).bytes(20000))
+    elif problem == "cache is a file":
+        cache.write_text("not a folder")
+    else:  # read-only; chmod would not stop root, so SQLite is told to open it read-only
+        Index(cache / "index.sqlite").close()
+        connect = sqlite3.connect
+
+        def read_only(path, **kwargs):
+            return connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+        monkeypatch.setattr(sqlite3, "connect", read_only)
+
+
+@pytest.mark.parametrize("problem", ["corrupt", "cache is a file", "read-only"])
+def test_every_command_says_in_one_line_what_is_wrong_with_the_index(
+    lib, model_file, isolated_cache, tmp_path, capsys, monkeypatch, problem
+):
+    break_the_index(problem, isolated_cache, monkeypatch)
+    before = isolated_cache.read_bytes() if isolated_cache.is_file() else None
+    kick, model = str(lib / "kick.wav"), ["--model", model_file]
+    for argv in (
+        ["classify", str(lib), *model],
+        ["organize", str(lib), str(tmp_path / "kit"), "--dry-run", *model],
+        ["label", kick, "kick"],
+        ["duplicates", str(lib)],
+        ["similar", kick, str(lib), *model],
+    ):
+        assert main(argv) == 2, argv
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1, argv
+        assert err.startswith(f"drumnet {argv[0]}: error: cannot use the library index "), err
+        assert str(isolated_cache / "index.sqlite") in err
+        assert ("--no-index" in err) == (argv[0] != "label")  # label has no such option
+    if problem == "corrupt":  # it may hold corrections: never replaced
+        corrupt = (isolated_cache / "index.sqlite").read_bytes()
+        assert corrupt == np.random.default_rng(0).bytes(20000)
+    assert before is None or isolated_cache.read_bytes() == before
 
 
 def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path, capsys):
@@ -200,6 +298,27 @@ def test_a_name_that_is_not_utf8_is_classified_indexed_and_printed_as_its_bytes(
     assert main(["label", odd, "perc"]) == 0
 
 
+def test_json_lines_are_utf8_and_give_back_a_name_that_is_not(
+    lib, model_file, isolated_cache, capfdbinary
+):
+    odd = bytes(lib) + b"/odd\xffname.wav"
+    os.link(lib / "kick.wav", odd)  # a second name too, so that duplicates reports it
+    (lib / "kick-copy.wav").write_bytes((lib / "kick.wav").read_bytes())
+    model = ["--model", model_file, "--format", "jsonl"]
+    for argv in (
+        ["classify", str(lib), *model],
+        ["duplicates", str(lib), "--format", "jsonl"],
+        ["similar", str(lib / "sub" / "hat.wav"), str(lib), *model],
+    ):
+        assert main(argv) == 0, argv
+        out = capfdbinary.readouterr().out
+        assert b"\xff" not in out and b"\\udcff" in out, argv
+        lines = [json.loads(line) for line in out.decode("utf-8").splitlines()]  # strict UTF-8
+        names = {os.fsencode(p) for r in lines for p in r.get("paths", [r.get("path")])}
+        names |= {os.fsencode(p) for r in lines for p in r.get("same_file_as", {})}
+        assert odd in names, argv
+
+
 def test_table_and_error_lines_escape_a_newline_in_a_name(lib, model_file, isolated_cache, capsys):
     (lib / "kick.wav").rename(lib / "two\nlines.wav")
     (lib / "bad\n.wav").write_bytes(b"not audio")
@@ -223,6 +342,18 @@ def test_duplicates_reports_what_it_cannot_read_and_never_reads_a_pipe(lib, isol
     assert any("gone: no such file or folder" in line for line in lines)
 
 
+def test_duplicates_and_classify_describe_a_broken_link_alike(
+    lib, model_file, isolated_cache, capsys
+):
+    (lib / "dangling.wav").symlink_to(lib / "deleted.wav")
+    assert main(["duplicates", str(lib)]) == 1
+    duplicates_err = capsys.readouterr().err
+    assert main(["classify", str(lib), "--model", model_file]) == 1
+    classify_err = capsys.readouterr().err
+    assert duplicates_err.endswith("dangling.wav: broken symbolic link\n")
+    assert classify_err.endswith("dangling.wav: broken symbolic link\n")
+
+
 def test_label_goes_on_past_bad_files_and_labels_only_audio(lib, isolated_cache, capsys):
     (lib / "notes.wav").write_text("not audio")
     (lib / "empty.wav").write_bytes(b"")
@@ -242,6 +373,49 @@ def test_label_goes_on_past_bad_files_and_labels_only_audio(lib, isolated_cache,
     assert [line.split(str(lib))[0].strip() for line in out] == ["forgot perc", "had no label"]
     assert main(["label", "--list"]) == 0
     assert [Path(r["path"]).name for r in records(capsys.readouterr().out)] == ["hat.wav"]
+
+
+def rewrite_quieter(path: Path) -> None:
+    """Replace a WAV's content with the same sound at a third of its level."""
+    x, rate = sf.read(str(path))
+    sf.write(str(path), x * 0.3, rate)
+
+
+def test_label_export_exports_only_the_bytes_that_were_labelled(
+    lib, model_file, isolated_cache, tmp_path, capsys
+):
+    kick, copy = lib / "kick.wav", lib / "sub" / "copy.wav"
+    labelled = kick.read_bytes()
+    copy.write_bytes(labelled)
+    assert main(["label", str(kick), "clap"]) == 0
+    assert main(["classify", str(lib), "--model", model_file]) == 0  # the index learns of copy
+    rewrite_quieter(kick)  # a re-render under the old name: no longer the labelled sound
+    assert main(["label", "--export", str(tmp_path / "ds")]) == 0
+    (exported,) = (tmp_path / "ds" / "clap").iterdir()
+    assert exported.read_bytes() == labelled  # from the unchanged copy, not the new kick.wav
+    copy.unlink()
+    capsys.readouterr()
+    assert main(["label", "--export", str(tmp_path / "ds2")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "kick.wav: changed since it was labelled" in err
+    assert not (tmp_path / "ds2" / "clap").exists()
+
+
+@pytest.mark.parametrize("change", ["rewrite", "delete"])
+def test_label_forget_drops_the_correction_listed_for_a_changed_or_deleted_file(
+    lib, isolated_cache, capsys, change
+):
+    kick = lib / "kick.wav"
+    assert main(["label", str(kick), "clap"]) == 0
+    if change == "rewrite":
+        rewrite_quieter(kick)
+    else:
+        kick.unlink()
+    capsys.readouterr()
+    assert main(["label", "--forget", str(kick)]) == 0
+    assert capsys.readouterr().out.split() == ["forgot", "clap", str(kick)]
+    assert main(["label", "--list"]) == 0
+    assert capsys.readouterr().out == ""
 
 
 def test_label_export_never_replaces_a_file(lib, isolated_cache, tmp_path, capsys):

@@ -96,7 +96,14 @@ def _open_error(path: Path, exc: Exception) -> AudioError:
     return AudioError(path, f"corrupt or truncated audio ({detail})")
 
 
-def _check_file(path: Path) -> None:
+def stat_regular_file(path: str | os.PathLike) -> os.stat_result:
+    """The stat (symlinks followed) of a regular file; else an AudioError saying what it is.
+
+    Every command that reads files asks this first, so a broken link, a folder or a pipe is
+    described the same way everywhere (and a pipe or /dev/zero is never read, which would
+    never end).
+    """
+    path = Path(path)
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -107,8 +114,13 @@ def _check_file(path: Path) -> None:
         raise _open_error(path, exc) from None
     if stat.S_ISDIR(st.st_mode):
         raise AudioError(path, "is a directory, not an audio file")
-    if not stat.S_ISREG(st.st_mode):  # reading a pipe or /dev/zero would never end
+    if not stat.S_ISREG(st.st_mode):
         raise AudioError(path, "not a regular file (a device, pipe or socket)")
+    return st
+
+
+def _check_file(path: Path) -> None:
+    st = stat_regular_file(path)
     if st.st_size == 0:
         raise AudioError(path, "empty file (0 bytes)")
     if not os.access(path, os.R_OK):

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Self
 
 import numpy as np
 
+from drumnet.audio import AudioError, stat_regular_file
 from drumnet.cache import cache_dir
 from drumnet.scan import iter_audio_files
 
@@ -133,7 +133,35 @@ def file_hash(path: str | os.PathLike) -> str:
 
 
 def default_index_path() -> Path:
-    return cache_dir() / "index.sqlite"
+    """$DRUMNET_CACHE/index.sqlite; its folder is created when the index is opened."""
+    return cache_dir(create=False) / "index.sqlite"
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """WAL mode, and the tables of this version (an older file gains any it lacks)."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
+    db.executescript(_SCHEMA)
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    db.commit()
+
+
+class IndexUnavailable(Exception):
+    """The index file cannot be opened (damaged, read-only, no folder for it). `str(err)` is
+    one line: the file, why, and what a person can do about it."""
+
+    def __init__(self, path: str | os.PathLike, reason: str, fix: str):
+        self.path, self.reason, self.fix = str(path), reason, fix
+        super().__init__(f"cannot use the library index {self.path} ({reason}): {fix}")
+
+
+def _unusable(path: Path, exc: sqlite3.Error) -> IndexUnavailable:
+    """What to tell a person whose index SQLite refuses."""
+    reason = str(exc).replace("\n", " ")
+    if "readonly" in reason:
+        return IndexUnavailable(path, reason, "make it and its folder writable")
+    keep = "keep it, it holds your label corrections"
+    return IndexUnavailable(path, reason, f"move it away to start a new one ({keep})")
 
 
 @dataclass(frozen=True)
@@ -187,16 +215,24 @@ class Index:
     """The SQLite index. Use as a context manager, or call `close()` (which commits)."""
 
     def __init__(self, path: str | os.PathLike | None = None):
+        """Open (or start) the index; IndexUnavailable if that cannot be done. A file that is
+        not a usable index is left as it is: it may hold a person's corrections."""
         self.path = Path(path) if path else default_index_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
-        self._db.executescript(_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-        self._db.commit()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = f"cannot create its folder: {exc.strerror or exc}"
+            fix = "point DRUMNET_CACHE at a folder"
+            raise IndexUnavailable(self.path, reason, fix) from exc
+        db = None
+        try:
+            db = sqlite3.connect(str(self.path), timeout=30.0)
+            _prepare(db)
+        except sqlite3.Error as exc:
+            if db is not None:
+                db.close()
+            raise _unusable(self.path, exc) from exc
+        self._db = db
         self._pending: dict[str, list[tuple]] = {table: [] for table in _INSERT}
         self._closed = False
         self._last_commit = time.monotonic()
@@ -323,13 +359,43 @@ class Index:
             )
         return correction
 
-    def forget(self, path: str | os.PathLike) -> str | None:
-        """Drop the correction of the sound at `path` (by content); the label it had, if any."""
-        digest = file_hash(path)
-        label = self.correction(digest)
+    def forget(self, path: str | os.PathLike) -> list[str]:
+        """Drop the corrections of `path`; the labels they gave (none: it had no correction).
+
+        Both go: the one recorded at this path (what `corrections()` lists for it, whatever the
+        file holds now, even when it is gone) and the one of its current content, wherever
+        that was labelled. Raises OSError only for a file that cannot be read and has no
+        correction recorded at its path.
+        """
+        path = os.path.abspath(path)
+        where = ("path = ?", (_db_path(path),))
+        try:
+            content = ("hash = ?", (file_hash(path),))
+        except OSError:
+            if not self._corrections_where(*where):
+                raise
+            content = where  # gone or unreadable: only what was recorded here can go
+        dropped = self._corrections_where(*where) + self._corrections_where(*content)
         with self._db:
-            self._db.execute("DELETE FROM corrections WHERE hash = ?", (digest,))
-        return label
+            for sql, args in (where, content):
+                self._db.execute(f"DELETE FROM corrections WHERE {sql}", args)
+        return sorted({c.label for c in dropped})
+
+    def _corrections_where(self, sql: str, args: tuple) -> list[Correction]:
+        rows = self._db.execute(
+            f"SELECT hash, path, size, label, labelled_at FROM corrections WHERE {sql}", args
+        )
+        return [Correction(h, _py_path(p), *rest) for h, p, *rest in rows]
+
+    def paths_with_hash(self, content_hash: str) -> list[str]:
+        """The paths of files classified or embedded with this content (when they were; check
+        before trusting one), in path order."""
+        rows = self._db.execute(
+            "SELECT path FROM results WHERE hash = ? UNION "
+            "SELECT path FROM embeddings WHERE hash = ? ORDER BY path",
+            (content_hash, content_hash),
+        )
+        return [_py_path(path) for (path,) in rows]
 
     def correction(self, content_hash: str) -> str | None:
         """The corrected label of a sound with this content hash, if a person gave one."""
@@ -348,36 +414,65 @@ class Index:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@dataclass(frozen=True)
+class Copy:
+    """One file on disk (one device and inode) among files with identical bytes.
+
+    `aliases` are its other names found: symbolic links to it and hard links. They are not
+    copies: deleting one frees nothing and loses nothing. `path` is a name that is not a
+    symbolic link whenever the file has one, so it is the name its links point to.
+    """
+
+    path: str
+    aliases: tuple[str, ...] = ()
+
+
 def duplicate_groups(
     paths: Iterable[str | os.PathLike],
     index: Index | None = None,
     on_error: Callable[[str, str], None] | None = None,
-) -> list[list[str]]:
-    """Groups of files under `paths` with identical bytes (2+ files each), largest first.
+) -> list[list[Copy]]:
+    """Groups of 2+ distinct files under `paths` with identical bytes, largest first.
 
+    Names that lead to one file (same st_dev and st_ino once symlinks are followed) are one
+    `Copy`, so a symlink and its target are never offered as two copies, one of them to delete.
     Hashes stored in the index for unchanged files are reused, so after a `classify` run
     this reads no audio at all. A path that cannot be read is left out and passed to
     `on_error(path, reason)`; so is anything but a regular file (a pipe would never end).
     """
-    by_hash: dict[str, list[str]] = {}
+    names: dict[tuple[int, int], list[str]] = {}  # (st_dev, st_ino) -> the file's names found
+    by_hash: dict[str, list[tuple[int, int]]] = {}  # content -> the files holding it
     for path in iter_audio_files(paths):
         if not isinstance(path, str):
             if on_error:
                 on_error(path.path, path.reason)
             continue
         try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):
-                raise OSError("not a regular file")
-            known = index and index.known_hash(os.path.abspath(path), st.st_size, st.st_mtime_ns)
-            digest = known or file_hash(path)
-        except OSError as exc:
+            st = stat_regular_file(path)  # says what a broken link or a pipe is, as classify does
+            key = (st.st_dev, st.st_ino)
+            if key not in names:  # a file's other names need no hashing
+                by_hash.setdefault(_content_hash(path, st, index), []).append(key)
+        except (AudioError, OSError) as exc:
+            reason = exc.reason if isinstance(exc, AudioError) else exc.strerror or str(exc)
             if on_error:
-                on_error(path, exc.strerror or str(exc))
+                on_error(path, reason)
             continue
-        by_hash.setdefault(digest, []).append(path)
-    groups = [group for group in by_hash.values() if len(group) > 1]
-    return sorted(groups, key=lambda g: (-len(g), g[0]))
+        names.setdefault(key, []).append(path)
+    groups = [[_copy(names[key]) for key in keys] for keys in by_hash.values() if len(keys) > 1]
+    return sorted(groups, key=lambda g: (-len(g), g[0].path))
+
+
+def _content_hash(path: str, st: os.stat_result, index: Index | None) -> str:
+    """The file's hash: from the index while the file is unchanged, else read afresh."""
+    known = index and index.known_hash(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    return known or file_hash(path)
+
+
+def _copy(names: list[str]) -> Copy:
+    """One file's names (in the order found) -> a Copy named by its first real name."""
+    real = [name for name in names if not os.path.islink(name)]
+    path = (real or names)[0]
+    return Copy(path, tuple(name for name in names if name != path))
 
 
 def _entry(row: Iterable) -> Entry:

@@ -13,6 +13,7 @@ import sys
 
 from drumnet import __version__
 from drumnet.checkpoint import ModelFileError
+from drumnet.index import IndexUnavailable
 from drumnet.runtime import interrupt_on_sigterm, tune_malloc
 
 COMMAND_MODULES = (
@@ -53,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ModelFileError) as exc:
         # Bad settings, a missing input or model named on the command line: a usage error.
         print(f"drumnet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except IndexUnavailable as exc:  # the user's setup, like a bad model file: exit 2
+        instead = ", or run with --no-index" if hasattr(args, "no_index") else ""
+        print(f"drumnet {args.command}: error: {exc}{instead}", file=sys.stderr)
         return 2
 
 

@@ -2,7 +2,8 @@
 
 Output goes to stdout (results only); progress and one line per failed file go to stderr.
 Formats: `table` (default when stdout is a terminal), `jsonl` (default otherwise: one object
-per file, `{path, label, confidence, scores}` or `{path, error}`), `csv`.
+per file, `{path, label, confidence, scores[, warning, corrected, duplicate_of]}` or
+`{path, error}`), `csv` (the same fields, a column per class's score).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
@@ -23,7 +25,7 @@ from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.datasets.manifest import Sample, write_manifest
-from drumnet.index import Index, duplicate_groups
+from drumnet.index import Copy, Correction, Index, duplicate_groups, file_hash
 from drumnet.similar import Embedded
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, UNSURE, class_for_word, parse_classes
 
@@ -91,8 +93,23 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
 
 def shown(path: str) -> str:
     """A path for a one-line message or a table row: control characters (a newline in a file
-    name) escaped as \\xNN. CSV and JSON lines carry paths as they are."""
+    name) escaped as \\xNN. CSV carries paths as they are, JSON lines as `json_line` has them."""
     return path.translate(_CONTROL)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_line(record: dict) -> str:
+    """A JSON-lines record that is valid UTF-8 whatever the file names in it.
+
+    A name that is not UTF-8 holds surrogate escapes (os.fsdecode); each is written as a
+    \\udcXX escape, as the organize manifests have it, so that a script's
+    `os.fsencode(json.loads(line)["path"])` gives back the name's exact bytes. Other text
+    stays as it is (not \\u-escaped), so names in any alphabet remain readable.
+    """
+    text = json.dumps(record, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def report_error(result: Result | Embedded, command: str) -> None:
@@ -106,17 +123,23 @@ class _Writer:
         self.fmt, self.classes = fmt, classes
         if fmt == "csv":
             self.csv = csv.writer(sys.stdout, lineterminator="\n")
-            self.csv.writerow(["path", "label", "confidence", "warning", "error", *classes])
+            head = ["path", "label", "confidence", "warning", "error", "corrected", "duplicate_of"]
+            self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
+
+    def _csv_row(self, r: Result) -> list[str]:
+        """One CSV row: the JSON-lines record's fields, empty where it has none."""
+        if not r.ok:
+            return [r.path, "", "", "", r.error or "", "", ""]
+        scores = [f"{r.scores[c]:.4f}" for c in self.classes]
+        corrected = "true" if r.corrected else "false"
+        row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected]
+        return [*row, r.duplicate_of or "", *scores]
 
     def write(self, r: Result) -> None:
         if self.fmt == "jsonl":
-            print(json.dumps(r.to_record(), ensure_ascii=False))
+            print(json_line(r.to_record()))
         elif self.fmt == "csv":
-            scores = [f"{r.scores[c]:.4f}" for c in self.classes] if r.ok else []
-            conf = f"{r.confidence:.4f}" if r.ok else ""
-            self.csv.writerow(
-                [r.path, r.label or "", conf, r.warning or "", r.error or ""] + scores
-            )
+            self.csv.writerow(self._csv_row(r))
         elif r.ok and r.label == LOOP:  # its confidence is its first second's best class's
             best = max(r.scores, key=r.scores.__getitem__)
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({r.warning}; first second: {best})")
@@ -193,19 +216,37 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     finally:
         if index is not None:
             index.close()
-    rows = csv.writer(sys.stdout, lineterminator="\n") if args.format == "csv" else None
-    if rows is not None:
-        rows.writerow(["group", "path"])  # one row per file; a group's files share its number
-    for number, group in enumerate(groups, 1):
-        if rows is not None:
-            rows.writerows([number, p] for p in group)
-        elif args.format == "jsonl":
-            print(json.dumps({"paths": group}, ensure_ascii=False))
-        else:
-            print("\n".join([f"{len(group)} identical files:", *(f"  {shown(p)}" for p in group)]))
-    if not groups and args.format == "table":
-        print("no files with identical contents")
+    write_duplicates(groups, args.format)
     return 1 if failed else 0
+
+
+def write_duplicates(groups: list[list[Copy]], fmt: str) -> None:
+    """Each group's copies, and under each copy its other names (links to it, hard links),
+    marked as the same file so that nobody deletes one thinking it is a spare copy."""
+    if fmt == "csv":
+        rows = csv.writer(sys.stdout, lineterminator="\n")
+        rows.writerow(["group", "path", "same_file_as"])  # a group's rows share its number
+        for number, group in enumerate(groups, 1):
+            for copy in group:
+                rows.writerow([number, copy.path, ""])
+                rows.writerows([number, alias, copy.path] for alias in copy.aliases)
+    elif fmt == "jsonl":
+        for group in groups:
+            record = {"paths": [copy.path for copy in group]}
+            aliases = {alias: copy.path for copy in group for alias in copy.aliases}
+            if aliases:
+                record["same_file_as"] = aliases
+            print(json_line(record))
+    else:
+        for group in groups:
+            print(f"{len(group)} identical files:")
+            for copy in group:
+                print(f"  {shown(copy.path)}")
+                for alias in copy.aliases:
+                    kind = "a symbolic link" if os.path.islink(alias) else "a hard link"
+                    print(f"    {shown(alias)}  (the same file: {kind})")
+        if not groups:
+            print("no files with identical contents")
 
 
 def cmd_label(args: argparse.Namespace) -> int:
@@ -214,7 +255,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             return export_corrections(index, Path(args.export))
         if args.list:
             for c in index.corrections():
-                print(json.dumps({"path": c.path, "label": c.label, "hash": c.hash}))
+                print(json_line({"path": c.path, "label": c.label, "hash": c.hash}))
             return 0
         if args.forget:
             return forget_corrections(index, args.items)
@@ -245,39 +286,60 @@ def forget_corrections(index: Index, paths: list[str]) -> int:
     failed = 0
     for path in paths:
         try:
-            label = index.forget(path)
+            labels = index.forget(path)
         except OSError as exc:
             failed += 1
             print(f"drumnet label: {shown(path)}: {exc.strerror or exc}", file=sys.stderr)
             continue
-        print(f"{'forgot ' + label if label else 'had no label':<13} {shown(path)}")
+        said = f"forgot {', '.join(labels)}" if labels else "had no label"
+        print(f"{said:<13} {shown(path)}")
     return 1 if failed else 0
 
 
 def export_corrections(index: Index, out: Path) -> int:
-    """Copy every corrected file that still exists to out/<class>/<name> + labels.csv.
+    """Copy each corrected sound to out/<class>/<name> + labels.csv; 1 if some were not found.
 
-    `out` must be new or empty: an export never replaces a file.
+    Only the bytes that were labelled are exported: a file changed since then is not, but an
+    unchanged copy of the sound elsewhere (one the index knows) is. `out` must be new or
+    empty: an export never replaces a file.
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"{out} exists and is not an empty folder; export into a new one")
     samples, missing = [], 0
     for c in index.corrections():
-        if not os.path.isfile(c.path):
+        source = labelled_bytes(index, c)
+        if source is None:
             missing += 1
-            print(f"drumnet label: {shown(c.path)}: gone, not exported", file=sys.stderr)
+            why = "changed since it was labelled" if os.path.lexists(c.path) else "gone"
+            print(
+                f"drumnet label: {shown(c.path)}: {why}, and no copy of the labelled sound is "
+                "known; not exported",
+                file=sys.stderr,
+            )
             continue
         # Unique per sound; a name that is not UTF-8 gets U+FFFD, so labels.csv stays UTF-8.
         name = Path(c.path).name.encode(errors="surrogateescape").decode(errors="replace")
         target = out / c.label / f"{c.hash[:8]}-{name}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(c.path, target)
+        shutil.copy2(source, target)
         library = Path(c.path).parent.name  # the pack folder the sound came from
         samples.append(Sample(str(target.relative_to(out)), c.label, library, source="label"))
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(samples, out / "labels.csv")
     print(f"exported {len(samples)} corrected files to {out}", file=sys.stderr)
     return 1 if missing else 0
+
+
+def labelled_bytes(index: Index, c: Correction) -> str | None:
+    """A file that holds exactly the sound `c` labelled: its own path if unchanged, else a
+    copy the index knows of; None if there is none."""
+    for path in (c.path, *index.paths_with_hash(c.hash)):
+        try:
+            if os.path.isfile(path) and file_hash(path) == c.hash:
+                return path
+        except OSError:
+            continue
+    return None
 
 
 def register(subparsers) -> None:
@@ -296,7 +358,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "duplicates",
         help="list files with identical contents",
-        description="Group audio files with identical bytes (reuses hashes from the index).",
+        description="Group audio files with identical bytes (reuses hashes from the index). "
+        "A symbolic or hard link is listed under its file as the same file, not as a copy.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=FORMATS, default="table")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from drumnet.classify import DEFAULT_BATCH_SIZE
 from drumnet.cli.classify import (
     FORMATS,
     add_model_options,
+    json_line,
     load_cli_model,
     open_index,
     progress,
@@ -34,7 +34,7 @@ DEFAULT_TOP = 10
 def write_matches(matches: list[Match], fmt: str) -> None:
     if fmt == "jsonl":
         for m in matches:
-            print(json.dumps(m.to_record(), ensure_ascii=False))
+            print(json_line(m.to_record()))
     elif fmt == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(["rank", "similarity", "label", "path"])
