@@ -103,15 +103,17 @@ class Match:
     path: str
     similarity: float
     label: str
+    copies: tuple[str, ...] = ()  # other files with the same bytes, not ranked apart
 
     def to_record(self) -> dict:
-        """The JSON-lines record: {rank, path, similarity, label}."""
-        return {
+        """The JSON-lines record: {rank, path, similarity, label[, copies]}."""
+        record = {
             "rank": self.rank,
             "path": self.path,
             "similarity": round(self.similarity, 6),
             "label": self.label,
         }
+        return {**record, "copies": list(self.copies)} if self.copies else record
 
 
 def embedding_layers(net: nn.Module) -> list[nn.Linear]:
@@ -389,26 +391,41 @@ def nearest(
     candidates' order). Skipped: candidates that failed, the query itself (same absolute
     path or same bytes), loops for a one-shot query and one-shots for a loop query (a loop
     that starts with a kick is not what a kick query wants), and with `classes`, candidates
-    whose label is not among them. Candidates are consumed as they come, so a stream's errors
-    can be reported meanwhile.
+    whose label is not among them. Files with the same bytes are one match, named by the first
+    of them, the others in its `copies`: six copies of one sample are not six answers.
+    Candidates are consumed as they come, so a stream's errors can be reported meanwhile.
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     keep = set(classes) if classes else None
     itself = os.path.abspath(query.path)
-    kept = [
-        c
-        for c in candidates
-        if c.ok
-        and (query.hash is None or c.hash != query.hash)
-        and os.path.abspath(c.path) != itself
-        and (query.loop is None or c.loop is None or c.loop == query.loop)
-        and (keep is None or c.label in keep)
-    ]
+    kept: list[Embedded] = []
+    copies: dict[str, list[str]] = {}  # content hash -> the paths of its later copies
+    for c in candidates:
+        if not (
+            c.ok
+            and (query.hash is None or c.hash != query.hash)
+            and os.path.abspath(c.path) != itself
+            and (query.loop is None or c.loop is None or c.loop == query.loop)
+            and (keep is None or c.label in keep)
+        ):
+            continue
+        if c.hash is not None and c.hash in copies:
+            copies[c.hash].append(c.path)
+            continue
+        if c.hash is not None:
+            copies[c.hash] = []
+        kept.append(c)
     if not kept:
         return []
     similarity = np.stack([c.vector for c in kept]) @ query.vector  # (N,) cosines
     return [
-        Match(rank, kept[i].path, float(np.clip(similarity[i], -1.0, 1.0)), kept[i].label)
+        Match(
+            rank,
+            kept[i].path,
+            float(np.clip(similarity[i], -1.0, 1.0)),
+            kept[i].label,
+            tuple(copies.get(kept[i].hash, ())) if kept[i].hash is not None else (),
+        )
         for rank, i in enumerate(top_k(similarity, top).tolist(), start=1)
     ]

@@ -37,11 +37,14 @@ def write_matches(matches: list[Match], fmt: str) -> None:
             print(json_line(m.to_record()))
     elif fmt == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(["rank", "similarity", "label", "path"])
-        out.writerows([m.rank, f"{m.similarity:.3f}", m.label, m.path] for m in matches)
+        out.writerow(["rank", "similarity", "label", "path", "copies"])  # copies: how many
+        out.writerows(
+            [m.rank, f"{m.similarity:.3f}", m.label, m.path, len(m.copies)] for m in matches
+        )
     else:
         for m in matches:
-            print(f"{m.rank:>3}  {m.similarity:6.3f}  {m.label:<8} {shown(m.path)}")
+            same = f"  (+{len(m.copies)} with the same bytes)" if m.copies else ""
+            print(f"{m.rank:>3}  {m.similarity:6.3f}  {m.label:<8} {shown(m.path)}{same}")
 
 
 class _Failures:
@@ -79,6 +82,13 @@ def cmd_similar(args: argparse.Namespace) -> int:
         with closing(found):  # stops the workers even on Ctrl-C, before the index closes
             matches = nearest(query, failures.report(progress(found)), args.top, classes)
         write_matches(matches, fmt)
+        if not matches:
+            print(
+                "drumnet similar: nothing to rank: no other audio file"
+                + (" of those classes" if classes else "")
+                + " was found under the PATHs (the query and its copies are left out)",
+                file=sys.stderr,
+            )
         sys.stdout.flush()
     except BrokenPipeError:  # `drumnet similar q.wav . | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
