@@ -145,7 +145,7 @@ def _after_silence(path: Path, x: np.ndarray, seconds: float, total: float, rate
     sf.write(str(path), out, rate, subtype="PCM_16")
 
 
-@pytest.mark.parametrize("seconds", [4.0, 20.0])
+@pytest.mark.parametrize("seconds", [2.5, 2.95, 4.0, 20.0])
 def test_a_hit_after_seconds_of_silence_is_found_and_heard_as_at_the_start(
     tmp_path: Path, seconds: float
 ) -> None:

@@ -61,6 +61,8 @@ class Sound:
     # Where the decoded span starts in the file: 0, or LEAD_SECONDS before the first sound of a
     # file that starts with more silence than max_onset + window seconds (`load_sound`).
     offset_seconds: float = 0.0
+    # Where the window starts in the file: the sound's onset, less the preroll.
+    onset_seconds: float = 0.0
 
     @functools.cached_property
     def _hit_times(self) -> np.ndarray:
@@ -456,6 +458,15 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
             break
         frames, offset = found
         sound = _sound(path, frames, rate, channels, file_seconds, config, offset)
+    # A sound that starts after max_onset (a quiet lead-in before it) would leave its window
+    # short of the window's length: read the span again from just before it.
+    late = sound.onset_seconds - offset / rate > config.max_onset_seconds
+    if late and not sound.silent and frames.shape[0] > seconds * rate:
+        at = round(sound.onset_seconds * rate)
+        found = read_from_first_sound(path, at, seconds, config.silence_dbfs)
+        if found is not None:
+            frames, offset = found
+            sound = _sound(path, frames, rate, channels, file_seconds, config, offset)
     return sound
 
 
@@ -488,6 +499,7 @@ def _sound(
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
         head=y[start:],
         offset_seconds=offset / rate,
+        onset_seconds=offset / rate + start / config.sample_rate,
     )
 
 
