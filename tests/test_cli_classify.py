@@ -316,6 +316,7 @@ def test_json_lines_are_utf8_and_give_back_a_name_that_is_not(
         lines = [json.loads(line) for line in out.decode("utf-8").splitlines()]  # strict UTF-8
         names = {os.fsencode(p) for r in lines for p in r.get("paths", [r.get("path")])}
         names |= {os.fsencode(p) for r in lines for p in r.get("same_file_as", {})}
+        names |= {os.fsencode(p) for r in lines for p in r.get("copies", [])}  # similar's
         assert odd in names, argv
 
 
