@@ -75,3 +75,30 @@ def test_class_folders_are_not_libraries(tmp_path, write_drum):
         ("kick", tmp_path.name),
         ("snare", "909 Pack"),
     ]
+
+
+def test_a_class_folder_beats_the_file_name(tmp_path, write_drum):
+    """A producer sorted `OH.wav` (a snare's overhead mic) into Snares: the folder decides;
+    the file name only where no folder names a class."""
+    for name in ("OH", "ch", "ride", "cr", "stick", "snap"):
+        write_drum(tmp_path / "Snares" / f"{name}.wav", "snare")
+    write_drum(tmp_path / "808 Kit" / "loose" / "ride.wav", "hat")
+    samples, _ = folder_samples(tmp_path)
+    got = {Path(s.path).relative_to(tmp_path).as_posix(): s.label for s in samples}
+    assert got == {
+        f"Snares/{n}.wav": "snare" for n in ("OH", "ch", "ride", "cr", "stick", "snap")
+    } | {"808 Kit/loose/ride.wav": "cymbal"}
+
+
+def test_a_kit_named_with_a_class_word_is_a_library(tmp_path, write_drum):
+    """Only a folder whose name IS a class (`Kicks`, `02 - Hi-Hats`, `Snare Drums`) is a class
+    folder; `Big Stick Kit` merely mentions one and is a pack of its own."""
+    for kit in ("Big Stick Kit", "Studio Crash Kit", "Kick Pack Vol 1"):
+        write_drum(tmp_path / kit / "Snare Drums" / "a.wav", "snare")
+        write_drum(tmp_path / kit / "02 - Hi-Hats" / "b.wav", "hat")
+    samples, _ = folder_samples(tmp_path)
+    assert sorted({(s.library, s.label) for s in samples}) == [
+        (kit, label)
+        for kit in ("Big Stick Kit", "Kick Pack Vol 1", "Studio Crash Kit")
+        for label in ("hihat", "snare")
+    ]

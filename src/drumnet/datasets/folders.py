@@ -1,9 +1,10 @@
 """A user's folder of samples as a data set: a `labels.csv`, or classes read from the tree.
 
 With `labels.csv` at the root (columns path,label[,library]; paths relative to the root) the
-labels are taken as given. Otherwise each audio file's class comes from its file name, then its
-folders, innermost first (`808/BD/x.wav` -> kick), and its library is the top folder under the
-root that does not name a class, so splitting by library never puts one pack on both sides.
+labels are taken as given. Otherwise an audio file's class is said by the innermost folder whose
+name is a class (`Kicks`, `BD`, `HH`, `Snare Drums`: taxonomy.class_for_folder), else by its
+file name (`808/kick_01.wav`). Its library is the first folder under the root that is not a
+class folder, so splitting by library never puts one pack on both sides.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from drumnet.audio import is_audio_path
 from drumnet.datasets.manifest import Sample, csv_rows
-from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_name, class_for_path
+from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_folder, class_for_path
 
 LABELS_FILE = "labels.csv"
 
@@ -20,11 +21,11 @@ Skip = tuple[str, str]
 
 
 def _library_for(root: Path, relative: Path) -> str:
-    """The first folder under root that does not name a class (`Kick/808/x.wav` -> 808), else
+    """The first folder under root that is not a class folder (`Kick/808/x.wav` -> 808), else
     root's own name: class folders are not libraries, or a split by library would hold out
     whole classes."""
     for folder in relative.parts[:-1]:
-        if class_for_name(folder) == UNKNOWN:
+        if class_for_folder(folder) == UNKNOWN:
             return folder
     return root.name
 
