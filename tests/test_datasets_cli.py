@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from drumnet.cli import main
+from drumnet.datasets import manifest as manifest_module
 from drumnet.datasets.default import gather, load_data, parse_sources
-from drumnet.datasets.manifest import read_manifest
+from drumnet.datasets.manifest import Sample, read_manifest, write_manifest
 
 
 @pytest.fixture
@@ -47,3 +50,27 @@ def test_unknown_source_is_a_usage_error(capsys):
         parse_sources("hydrogen,nope")
     with pytest.raises(ValueError):
         gather(("nope",))
+
+
+def test_build_with_a_file_name_that_is_not_utf8(library, isolated_cache, tmp_path, capsys):
+    """Linux names are bytes: `caf\\xff.wav` goes into the manifest as itself, and reads back
+    as the same file; no temporary file is left behind."""
+    name = os.fsdecode(b"caf\xff kick.wav")
+    (library / "PackA" / "Kick" / "k0.wav").rename(library / "PackA" / "Kick" / name)
+    manifest = tmp_path / "m.csv"
+    args = ["data", "build", "--data", str(library), "--manifest", str(manifest), "--quiet"]
+    assert main(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("m.")) == ["m.csv"]
+    paths = [s.path for s in load_data(manifest).samples]
+    assert str((library / "PackA" / "Kick" / name).resolve()) in paths
+    assert all(os.path.isfile(p) for p in paths)
+
+
+def test_a_manifest_that_cannot_be_written_leaves_no_temporary_file(tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(manifest_module.os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_manifest([Sample("a.wav", "kick", "lib")], tmp_path / "m.csv")
+    assert list(tmp_path.iterdir()) == []

@@ -33,15 +33,25 @@ DELIMITERS = ",;\t"  # what spreadsheets write: comma, semicolon (European Excel
 
 
 def write_manifest(samples: list[Sample], path: str | os.PathLike) -> Path:
+    """Write samples as a CSV manifest, atomically: a failed or killed run leaves neither half a
+    manifest nor its temporary file.
+
+    A file name that is not valid UTF-8 (Linux names are bytes) is written as its own bytes
+    (surrogateescape), so `read_manifest` gives back the very same path.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        writer.writeheader()
-        for s in samples:
-            writer.writerow(dataclasses.asdict(s))
-    os.replace(tmp, path)  # atomic: a killed run never leaves half a manifest
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer.writeheader()
+            for s in samples:
+                writer.writerow(dataclasses.asdict(s))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -61,7 +71,7 @@ def csv_rows(
 
     Accepts what spreadsheets save: a byte-order mark (Excel's "CSV UTF-8"), `Path,Label`
     headers, and semicolons or tabs instead of commas. Raises ValueError naming the file if the
-    text is not UTF-8.
+    text is not UTF-8 (unless `errors` is "surrogateescape": a manifest's raw file names).
     """
     try:
         with open(path, newline="", encoding="utf-8-sig", errors=errors) as f:
