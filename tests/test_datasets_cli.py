@@ -74,3 +74,15 @@ def test_a_manifest_that_cannot_be_written_leaves_no_temporary_file(tmp_path, mo
     with pytest.raises(OSError, match="disk full"):
         write_manifest([Sample("a.wav", "kick", "lib")], tmp_path / "m.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_info_counts_unreadable_files_apart(library, capsys):
+    (library / "PackA" / "Kick" / "notes.wav").write_text("not audio")
+    good = (library / "PackA" / "Snare" / "s0.wav").read_bytes()
+    (library / "PackA" / "Snare" / "cut.wav").write_bytes(good[: len(good) // 3])
+    assert main(["data", "info", "--data", str(library)]) == 0
+    out = capsys.readouterr().out
+    total = next(line for line in out.splitlines() if line.startswith("total")).split()
+    assert total[1:] == ["2", "2", "2", "6"]  # the two bad files are not samples
+    assert "2  cannot be read as audio" in out
+    assert "notes.wav: not an audio file" in out and "cut.wav: truncated" in out

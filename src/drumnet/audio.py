@@ -127,6 +127,34 @@ def _check_complete(path: Path, f: sf.SoundFile) -> None:
             )
 
 
+def _open_checked(path: Path) -> sf.SoundFile:
+    """The file opened by libsndfile, its header checked (a rate, channels, all the audio it
+    promises). Raises AudioError or what libsndfile raises."""
+    # Bytes, not str: Linux file names may be any bytes, and soundfile encodes a str strictly.
+    f = sf.SoundFile(os.fsencode(path))
+    try:
+        if f.samplerate <= 0 or f.channels <= 0:
+            raise AudioError(path, "header declares no sample rate or channels")
+        _check_complete(path, f)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def check_readable(path: str | os.PathLike) -> None:
+    """Raise AudioError unless the file opens as audio with a sound header. Reads the header
+    only, so a whole library is checked in moments (decoding may still fail later)."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        _open_checked(path).close()
+    except AudioError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
+        raise _open_error(path, exc) from None
+
+
 def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int, int, float]:
     """Read at most `seconds` from the start of a file, never the whole of a long one.
 
@@ -135,12 +163,8 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     path = Path(path)
     _check_file(path)
     try:
-        # Bytes, not str: Linux file names may be any bytes, and soundfile encodes a str strictly.
-        with sf.SoundFile(os.fsencode(path)) as f:
+        with _open_checked(path) as f:
             rate, channels, total = f.samplerate, f.channels, f.frames
-            if rate <= 0 or channels <= 0:
-                raise AudioError(path, "header declares no sample rate or channels")
-            _check_complete(path, f)
             want = int(seconds * rate) + 1
             # MP3/OGG may report an unknown or huge length; read() stops at the real end.
             n = want if total <= 0 or total > 2**62 else min(want, total)

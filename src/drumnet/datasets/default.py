@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from drumnet.audio import AudioError, check_readable
 from drumnet.datasets.folders import folder_samples, labels_csv_samples
 from drumnet.datasets.hydrogen import effects_samples, hydrogen_samples
 from drumnet.datasets.lmms import drumsynth_preset_dir, lmms_samples
@@ -85,6 +86,23 @@ def gather(include: tuple[str, ...] = DEFAULT_SOURCES) -> Gathered:
 def default_samples(include: tuple[str, ...] = DEFAULT_SOURCES) -> list[Sample]:
     """The labelled samples of the named sources (Hydrogen kits unless told otherwise)."""
     return gather(include).samples
+
+
+UNREADABLE = "cannot be read as audio"
+
+
+def readable(found: Gathered) -> Gathered:
+    """`found` without the samples whose files do not open as audio (audio.check_readable),
+    each left out as (UNREADABLE, "path: why"), so a count of samples counts sounds."""
+    result = Gathered(skipped=list(found.skipped))
+    for sample in found.samples:
+        try:
+            check_readable(sample.path)
+        except AudioError as exc:
+            result.skipped.append((UNREADABLE, str(exc)))
+        else:
+            result.samples.append(sample)
+    return result
 
 
 def _csv_data(path: Path) -> Gathered:
