@@ -220,6 +220,15 @@ def peak_dbfs(x: np.ndarray) -> float:
     return 20 * np.log10(peak) if peak > 0 else -np.inf
 
 
+def is_silent(x: np.ndarray, config: FeatureConfig, source: np.ndarray | None = None) -> bool:
+    """Nothing to hear: x's peak is below config.silence_dbfs, or `source` (x itself unless
+    given: the file as decoded, before resampling) is no more than a constant. A DC offset
+    alone is silent too, though resampling makes it ring. classify's `silent`, and what dream
+    and style refuse."""
+    source = x if source is None else source
+    return min(peak_dbfs(x), peak_dbfs(source - source.mean())) < config.silence_dbfs
+
+
 def _energy(x: np.ndarray) -> float:
     """Sum of squares about the mean, without a float64 copy (a BLAS dot: this runs per file)."""
     if not x.size:
@@ -312,8 +321,7 @@ def load_sound(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
         source_channels=channels,
         source_seconds=seconds,
         peak_dbfs=level,
-        # A constant (a DC offset alone) is silent too, though resampling makes it ring.
-        silent=min(level, peak_dbfs(x - x.mean())) < config.silence_dbfs,
+        silent=is_silent(window, config, source=x),
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
         head=y[start:],
     )
