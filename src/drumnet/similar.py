@@ -42,7 +42,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from drumnet.baseline import descriptor_names, descriptors
-from drumnet.classifier import DrumClassifier
+from drumnet.classifier import DrumClassifier, class_names
 from drumnet.classify import (
     DEFAULT_BATCH_SIZE,
     check_pipeline,
@@ -382,7 +382,7 @@ def nearest(
     query: Embedded,
     candidates: Iterable[Embedded],
     top: int = 10,
-    classes: Sequence[str] | None = None,
+    classes: str | Sequence[str] | None = None,
 ) -> list[Match]:
     """The `top` candidates that sound most like `query`, most similar first (ties in the
     candidates' order). Skipped: candidates that failed, the query itself (same absolute
@@ -393,7 +393,7 @@ def nearest(
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    keep = set(classes) if classes else None
+    keep = set(class_names(classes)) if classes else None  # 'kick,snare' is two classes
     itself = os.path.abspath(query.path)
     kept = [
         c
