@@ -277,3 +277,20 @@ def test_corrections_and_duplicates(tmp_path, library, kick_hat):
         assert r.to_record()["corrected"] is True
     assert results["h1.wav"].duplicate_of == str(copy)  # copy-of-h1 is found first
     assert results["h0.wav"].duplicate_of is None and not results["h0.wav"].corrected
+
+
+def test_one_path_and_classes_as_a_comma_separated_string(kick_hat, library):
+    """predict("a.wav") is a list of one answer, not one per letter of the path; classes
+    "kick,snare" are two classes, as on the command line, everywhere the API takes them."""
+    kick = library / "pack" / "k0.wav"
+    assert kick_hat.predict(str(kick)) == kick_hat.predict([kick]) == ["kick"]
+    assert kick_hat.predict_proba(kick).shape == (1, 2)
+    assert kick_hat.predict([kick], classes="hihat, kick") == ["kick"]
+    np.testing.assert_array_equal(
+        kick_hat.predict_proba([kick], classes="hihat,kick"),
+        kick_hat.predict_proba([kick], classes=["hihat", "kick"]),
+    )
+    with pytest.raises(ValueError, match="model has no class snare; it knows kick, hihat"):
+        kick_hat.predict([kick], classes="kick,snare")
+    (result,) = classify_paths(kick, kick_hat, classes="hihat,kick", workers=0)
+    assert set(result.scores) == {"hihat", "kick"}

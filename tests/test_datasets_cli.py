@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from drumnet.cli import main
+from drumnet.datasets import manifest as manifest_module
 from drumnet.datasets.default import gather, load_data, parse_sources
-from drumnet.datasets.manifest import read_manifest
+from drumnet.datasets.manifest import Sample, read_manifest, write_manifest
 
 
 @pytest.fixture
@@ -47,3 +50,39 @@ def test_unknown_source_is_a_usage_error(capsys):
         parse_sources("hydrogen,nope")
     with pytest.raises(ValueError):
         gather(("nope",))
+
+
+def test_build_with_a_file_name_that_is_not_utf8(library, isolated_cache, tmp_path, capsys):
+    """Linux names are bytes: `caf\\xff.wav` goes into the manifest as itself, and reads back
+    as the same file; no temporary file is left behind."""
+    name = os.fsdecode(b"caf\xff kick.wav")
+    (library / "PackA" / "Kick" / "k0.wav").rename(library / "PackA" / "Kick" / name)
+    manifest = tmp_path / "m.csv"
+    args = ["data", "build", "--data", str(library), "--manifest", str(manifest), "--quiet"]
+    assert main(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("m.")) == ["m.csv"]
+    paths = [s.path for s in load_data(manifest).samples]
+    assert str((library / "PackA" / "Kick" / name).resolve()) in paths
+    assert all(os.path.isfile(p) for p in paths)
+
+
+def test_a_manifest_that_cannot_be_written_leaves_no_temporary_file(tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(manifest_module.os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_manifest([Sample("a.wav", "kick", "lib")], tmp_path / "m.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_info_counts_unreadable_files_apart(library, capsys):
+    (library / "PackA" / "Kick" / "notes.wav").write_text("not audio")
+    good = (library / "PackA" / "Snare" / "s0.wav").read_bytes()
+    (library / "PackA" / "Snare" / "cut.wav").write_bytes(good[: len(good) // 3])
+    assert main(["data", "info", "--data", str(library)]) == 0
+    out = capsys.readouterr().out
+    total = next(line for line in out.splitlines() if line.startswith("total")).split()
+    assert total[1:] == ["2", "2", "2", "6"]  # the two bad files are not samples
+    assert "2  cannot be read as audio" in out
+    assert "notes.wav: not an audio file" in out and "cut.wav: truncated" in out

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from drumnet.datasets.default import load_data
 from drumnet.datasets.folders import folder_samples
 
 
@@ -38,7 +39,7 @@ def test_labels_csv_overrides_names(tmp_path, write_drum):
         "a/one.wav,kick,\n"
         "b/kick.wav,Snare,my-pack\n"
         "b/missing.wav,tom,\n"
-        "a/one.wav,cowbell,\n"
+        "a/one.wav,gong,\n"
     )
     samples, skipped = folder_samples(tmp_path)
     assert [(Path(s.path).name, s.label, s.library) for s in samples] == [
@@ -46,7 +47,7 @@ def test_labels_csv_overrides_names(tmp_path, write_drum):
         ("kick.wav", "snare", "my-pack"),
     ]
     assert skipped[0] == ("file missing", "labels.csv line 4: b/missing.wav")
-    assert skipped[1][0].startswith("label not one of") and "cowbell" in skipped[1][1]
+    assert skipped[1][0].startswith("label not one of") and "gong" in skipped[1][1]
 
 
 def test_bad_inputs_raise_clear_errors(tmp_path):
@@ -75,3 +76,112 @@ def test_class_folders_are_not_libraries(tmp_path, write_drum):
         ("kick", tmp_path.name),
         ("snare", "909 Pack"),
     ]
+
+
+def test_a_class_folder_beats_the_file_name(tmp_path, write_drum):
+    """A producer sorted `OH.wav` (a snare's overhead mic) into Snares: the folder decides;
+    the file name only where no folder names a class."""
+    for name in ("OH", "ch", "ride", "cr", "stick", "snap"):
+        write_drum(tmp_path / "Snares" / f"{name}.wav", "snare")
+    write_drum(tmp_path / "808 Kit" / "loose" / "ride.wav", "hat")
+    samples, _ = folder_samples(tmp_path)
+    got = {Path(s.path).relative_to(tmp_path).as_posix(): s.label for s in samples}
+    assert got == {
+        f"Snares/{n}.wav": "snare" for n in ("OH", "ch", "ride", "cr", "stick", "snap")
+    } | {"808 Kit/loose/ride.wav": "cymbal"}
+
+
+def test_a_kit_named_with_a_class_word_is_a_library(tmp_path, write_drum):
+    """Only a folder whose name IS a class (`Kicks`, `02 - Hi-Hats`, `Snare Drums`) is a class
+    folder; `Big Stick Kit` merely mentions one and is a pack of its own."""
+    for kit in ("Big Stick Kit", "Studio Crash Kit", "Kick Pack Vol 1"):
+        write_drum(tmp_path / kit / "Snare Drums" / "a.wav", "snare")
+        write_drum(tmp_path / kit / "02 - Hi-Hats" / "b.wav", "hat")
+    samples, _ = folder_samples(tmp_path)
+    assert sorted({(s.library, s.label) for s in samples}) == [
+        (kit, label)
+        for kit in ("Big Stick Kit", "Kick Pack Vol 1", "Studio Crash Kit")
+        for label in ("hihat", "snare")
+    ]
+
+
+def _csv_folder(tmp_path, write_drum, text: str, encoding: str = "utf-8") -> Path:
+    """tmp_path/set with a.wav (kick), b.wav (snare) and a labels.csv of `text`."""
+    root = tmp_path / "set"
+    write_drum(root / "a.wav", "kick")
+    write_drum(root / "b.wav", "snare")
+    (root / "labels.csv").write_bytes(text.encode(encoding))
+    return root
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ufeffpath,label\r\na.wav,kick\r\nb.wav,snare\r\n",  # Excel's "CSV UTF-8"
+        "Path,Label\na.wav,kick\nb.wav,snare\n",
+        "path;label\na.wav;kick\nb.wav;snare\n",  # European Excel
+        "path\tlabel\na.wav\tkick\nb.wav\tsnare\n",
+    ],
+    ids=["bom", "capitals", "semicolons", "tabs"],
+)
+def test_labels_csv_as_spreadsheets_save_it(tmp_path, write_drum, text):
+    samples, skipped = folder_samples(_csv_folder(tmp_path, write_drum, text))
+    assert [(Path(s.path).name, s.label) for s in samples] == [
+        ("a.wav", "kick"),
+        ("b.wav", "snare"),
+    ]
+    assert skipped == []
+
+
+def test_labels_csv_labels_go_through_the_taxonomy(tmp_path, write_drum):
+    root = _csv_folder(tmp_path, write_drum, "path,label\na.wav,BD\nb.wav, SNARE \n")
+    samples, _ = folder_samples(root)
+    assert [s.label for s in samples] == ["kick", "snare"]
+
+
+def test_labels_csv_row_in_another_delimiter_is_explained(tmp_path, write_drum):
+    root = _csv_folder(tmp_path, write_drum, "path,label\na.wav,kick\nb.wav;snare\n")
+    _, skipped = folder_samples(root)
+    assert skipped[0][0].startswith("no label (columns must be separated")
+
+
+def test_labels_csv_duplicates_and_conflicts(tmp_path, write_drum):
+    """The same file twice with one label: kept once; with two labels: nobody can tell which
+    is right, so every row of that file is left out."""
+    text = "path,label\na.wav,kick\nb.wav,snare\na.wav,kick\nb.wav,tom\n"
+    samples, skipped = folder_samples(_csv_folder(tmp_path, write_drum, text))
+    assert [(Path(s.path).name, s.label) for s in samples] == [("a.wav", "kick")]
+    assert skipped == [
+        (
+            "listed twice (the first row is kept)",
+            "labels.csv line 4: a.wav (first: labels.csv line 2)",
+        ),
+        ("labelled differently by another row (both left out)", "labels.csv line 3: b.wav (snare)"),
+        ("labelled differently by another row (both left out)", "labels.csv line 5: b.wav (tom)"),
+    ]
+
+
+def test_labels_csv_paths_stay_in_its_folder(tmp_path, write_drum):
+    root = _csv_folder(tmp_path, write_drum, "")
+    write_drum(tmp_path / "outside.wav", "kick")
+    inside = root / "b.wav"
+    text = f"path,label\n../outside.wav,kick\n{tmp_path / 'outside.wav'},kick\n{inside},snare\n"
+    (root / "labels.csv").write_text(text)
+    samples, skipped = folder_samples(root)
+    assert [Path(s.path).name for s in samples] == ["b.wav"]  # an absolute path inside is fine
+    assert [reason for reason, _ in skipped] == ["outside the folder of labels.csv"] * 2
+
+
+def test_the_labels_csv_itself_reads_like_its_folder(tmp_path, write_drum, monkeypatch):
+    """`--data DIR/labels.csv` is DIR: paths from the CSV's folder (not the current one), the
+    same labels and the same rows left out."""
+    root = _csv_folder(tmp_path, write_drum, "path,label\na.wav,KICK\nb.wav,bd\nc.wav,tom\n")
+    monkeypatch.chdir(tmp_path)
+    from_csv = load_data(root / "labels.csv")
+    from_folder = load_data(root)
+    assert [(s.path, s.label) for s in from_csv.samples] == [
+        (str((root / "a.wav").resolve()), "kick"),
+        (str((root / "b.wav").resolve()), "kick"),
+    ]
+    assert from_csv.samples == from_folder.samples
+    assert from_csv.skipped == from_folder.skipped == [("file missing", "labels.csv line 4: c.wav")]

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -198,7 +200,7 @@ def test_cli_dream_refuses_existing_outputs_unless_overwrite(highway_file, tmp_p
         ("x.wav", ["--png", "nodir/x.png"], ("folder", "does not exist")),
         ("x.wav", ["--png", "x.pngx"], ("cannot draw a picture as .pngx", ".png")),
         ("x.wav", ["--png", "x.wav"], ("would be one file",)),
-        ("x.wav", ["--seconds", "0.01"], ("--seconds must be from 0.1 to 10",)),
+        ("x.wav", ["--seconds", "0.01"], ("--seconds must be a number from 0.1 to 10",)),
     ],
 )
 def test_cli_dream_bad_output_path_is_refused_before_any_work(
@@ -236,3 +238,80 @@ def test_cli_amplify_loads_one_net_not_the_ensemble(tmp_path, monkeypatch, capsy
     assert main(argv) == 0
     assert_valid_audio(sf.read(out, dtype="float32")[0], 11025)
     assert "stage1 activation:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (
+            lambda w: np.stack([w, w], axis=1),
+            "must be mono, shape (samples,); got shape (11025, 2)",
+        ),
+        (lambda w: np.stack([w, w]), "must be mono"),
+        (lambda w: w[:100], "has 100 samples; it needs at least 129"),
+        (lambda w: w * 10 ** (-80 / 20) / np.abs(w).max(), "silent (peak below -70 dBFS)"),
+        (lambda w: np.full_like(w, 0.5), "silent"),  # a DC offset alone, as classify says
+        (lambda w: np.where(np.arange(w.size) == 5, np.nan, w), "NaN or infinite"),
+    ],
+    ids=["stereo", "channels-first", "short", "-80dBFS", "dc", "nan"],
+)
+def test_arrays_the_api_cannot_use_are_refused_clearly(highway_model, make, words):
+    wave = make(make_drum("tom", np.random.default_rng(0)))
+    for call in (
+        lambda: dream(highway_model, wave, "kick", FAST),
+        lambda: amplify(highway_model, wave, "stage1", FAST),
+    ):
+        with pytest.raises(ValueError, match=re.escape(words)):
+            call()
+
+
+def test_stereo_is_refused_but_a_mono_column_or_row_is_mono(highway_model):
+    wave = make_drum("tom", np.random.default_rng(0))
+    one = DreamConfig(steps=1, eot_samples=1)
+    with pytest.raises(ValueError, match="must be mono"):
+        dream(highway_model, np.stack([wave, wave], axis=1), "kick", one)
+    assert dream(highway_model, wave[:, None], "kick", one).audio.shape == (11025,)
+    assert dream(highway_model, wave[None], "kick", one).audio.shape == (11025,)
+
+
+@pytest.mark.parametrize(
+    "change", [{"strength": float("nan")}, {"strength": float("inf")}, {"lr": float("nan")}]
+)
+def test_settings_that_are_not_finite_are_refused(change):
+    with pytest.raises(ValueError, match=f"{next(iter(change))} must be a finite number"):
+        DreamConfig(**change)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--strength", "nan", "--strength must be a number above 0, not nan"),
+        ("--strength", "inf", "--strength must be a number above 0, not inf"),
+        ("--seconds", "nan", "--seconds must be a number from 0.1 to 10, not nan"),
+    ],
+)
+def test_cli_dream_numbers_must_be_finite(tmp_path, capsys, option, value, words):
+    out = tmp_path / "x.wav"
+    argv = ["dream", "--from", "noise", "--toward", "kick", "-o", str(out), option, value]
+    assert main(argv + NO_MODEL) == 2  # refused before the model is even loaded
+    assert_one_line_error(capsys, words)
+    assert not out.exists()
+
+
+def test_cli_dream_refuses_what_classify_calls_silent(highway_file, tmp_path, capsys):
+    tom = make_drum("tom", np.random.default_rng(3))
+    quiet = save_audio(tmp_path / "quiet.wav", tom * 10 ** (-80 / 20) / np.abs(tom).max(), 11025)
+    out = tmp_path / "out.wav"
+    argv = ["dream", str(quiet), "--toward", "snare", "-o", str(out), "--model", str(highway_file)]
+    assert main(argv) == 1
+    assert_one_line_error(capsys, "quiet.wav", "silent", "--from noise")
+    assert not out.exists()
+
+
+def test_cli_amplify_out_of_range_names_the_valid_layers(highway_file, tmp_path, capsys):
+    src = save_audio(tmp_path / "tom.wav", make_drum("tom", np.random.default_rng(8)), 11025)
+    argv = ["dream", str(src), "--amplify", "99", "-o", str(tmp_path / "o.wav"), "--no-png"]
+    assert main(argv + ["--model", str(highway_file)]) == 2
+    assert_one_line_error(
+        capsys, "no layer 99; choose from input, stage1, stage2, stage3 (or 0 to 3)"
+    )

@@ -98,3 +98,38 @@ def test_silent_content_or_style_is_named(highway_model, highway_file, tmp_path,
     err = capsys.readouterr().err.strip()
     assert err.startswith("drumnet style: error:") and len(err.splitlines()) == 1
     assert "quiet.wav" in err and "style" in err and "kick.wav" not in err
+
+
+@pytest.mark.parametrize(
+    ("weights", "words"),
+    [
+        ({"style_weight": -1.0}, "style_weight and content_weight must be >= 0"),
+        ({"content_weight": float("nan")}, "content_weight must be a finite number"),
+    ],
+)
+def test_weights_must_be_finite_and_not_negative(weights, words):
+    with pytest.raises(ValueError, match=words):
+        StyleConfig(**weights)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--style-weight", "-1", "--style-weight must be 0 or more, not -1"),
+        ("--content-weight", "nan", "--content-weight must be 0 or more, not nan"),
+    ],
+)
+def test_cli_style_weights_are_usage_errors(highway_file, tmp_path, capsys, option, value, words):
+    drum = save_audio(tmp_path / "kick.wav", make_drum("kick", np.random.default_rng(6)), 11025)
+    out = tmp_path / "o.wav"
+    argv = ["style", str(drum), str(drum), "-o", str(out), option, value]
+    assert main(argv + ["--model", str(highway_file)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"drumnet style: error: {words}"
+    assert not out.exists()
+
+
+def test_stereo_style_array_is_refused_clearly(highway_model):
+    drum = make_drum("kick", np.random.default_rng(6))
+    with pytest.raises(ValueError, match=r"the style sound must be mono"):
+        style_transfer(highway_model, drum, np.stack([drum, drum], axis=1), FAST)

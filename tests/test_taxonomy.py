@@ -7,6 +7,7 @@ from importlib import resources
 
 import pytest
 
+from drumnet import taxonomy
 from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_name, class_for_path
 
 
@@ -53,3 +54,24 @@ def test_path_falls_back_to_folders_innermost_first():
     assert class_for_path(("808", "BD", "x.wav")) == "kick"
     assert class_for_path(("Kicks", "Snare", "01.wav")) == "snare"
     assert class_for_path(("misc", "take1.wav")) == UNKNOWN
+
+
+def test_a_class_folder_beats_the_file_name():
+    assert class_for_path(("Snares", "OH.wav")) == "snare"
+    assert class_for_path(("Kicks", "808 Kit", "ride.wav")) == "kick"
+    assert class_for_path(("Big Stick Kit", "ride.wav")) == "cymbal"  # no class folder: the name
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Kicks", "kick"), ("BD", "kick"), ("HH", "hihat"), ("Snare", "snare"),
+        ("Snare Drums", "snare"), ("02 - Hi-Hats", "hihat"), ("Closed Hats", "hihat"),
+        ("Bass Drum", "kick"), ("Lo Toms", "tom"), ("808 Kicks", "kick"),
+        ("Big Stick Kit", UNKNOWN), ("Studio Crash Kit", UNKNOWN), ("Kick Pack Vol 1", UNKNOWN),
+        ("808 Kit", UNKNOWN), ("Snare Roll", UNKNOWN), ("Kick Loops", UNKNOWN),
+        ("Kicks and Snares", UNKNOWN), ("Drums", UNKNOWN), ("FX", UNKNOWN),
+    ],
+)  # fmt: skip
+def test_a_folder_names_a_class_only_when_its_name_is_one(name, expected):
+    assert taxonomy.class_for_folder(name) == expected

@@ -202,6 +202,34 @@ def _no_frames(path: Path, container: str) -> AudioError:
     return AudioError(path, "no audio frames (0-length audio)")
 
 
+def _open_checked(path: Path) -> sf.SoundFile:
+    """The file opened by libsndfile, its header checked (a rate, channels, all the audio it
+    promises). Raises AudioError or what libsndfile raises."""
+    # Bytes, not str: Linux file names may be any bytes, and soundfile encodes a str strictly.
+    f = sf.SoundFile(os.fsencode(path))
+    try:
+        if f.samplerate <= 0 or f.channels <= 0:
+            raise AudioError(path, "header declares no sample rate or channels")
+        _check_complete(path, f)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def check_readable(path: str | os.PathLike) -> None:
+    """Raise AudioError unless the file opens as audio with a sound header. Reads the header
+    only, so a whole library is checked in moments (decoding may still fail later)."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        _open_checked(path).close()
+    except AudioError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
+        raise _open_error(path, exc) from None
+
+
 def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int, int, float]:
     """Read at most `seconds` from the start of a file, never the whole of a long one.
 
@@ -210,12 +238,8 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     path = Path(path)
     _check_file(path)
     try:
-        # Bytes, not str: Linux file names may be any bytes, and soundfile encodes a str strictly.
-        with sf.SoundFile(os.fsencode(path)) as f:
+        with _open_checked(path) as f:
             rate, channels, total, container = f.samplerate, f.channels, f.frames, f.format
-            if rate <= 0 or channels <= 0:
-                raise AudioError(path, "header declares no sample rate or channels")
-            _check_complete(path, f)
             want = int(seconds * rate) + 1
             # MP3/OGG may report an unknown or huge length; read() stops at the real end.
             n = want if total <= 0 or total > 2**62 else min(want, total)
@@ -365,6 +389,15 @@ def peak_dbfs(x: np.ndarray) -> float:
     return 20 * np.log10(peak) if peak > 0 else -np.inf
 
 
+def is_silent(x: np.ndarray, config: FeatureConfig, source: np.ndarray | None = None) -> bool:
+    """Nothing to hear: x's peak is below config.silence_dbfs, or `source` (x itself unless
+    given: the file as decoded, before resampling) is no more than a constant. A DC offset
+    alone is silent too, though resampling makes it ring. classify's `silent`, and what dream
+    and style refuse."""
+    source = x if source is None else source
+    return min(peak_dbfs(x), peak_dbfs(source - source.mean())) < config.silence_dbfs
+
+
 def _energy(x: np.ndarray) -> float:
     """Sum of squares about the mean, without a float64 copy (a BLAS dot: this runs per file)."""
     if not x.size:
@@ -494,8 +527,7 @@ def _sound(
         source_channels=channels,
         source_seconds=file_seconds,
         peak_dbfs=level,
-        # A constant (a DC offset alone) is silent too, though resampling makes it ring.
-        silent=min(level, peak_dbfs(x - x.mean())) < config.silence_dbfs,
+        silent=is_silent(window, config, source=x),
         above_band_db=above_band_db(x, rate, y, config.sample_rate),
         head=y[start:],
         offset_seconds=offset / rate,

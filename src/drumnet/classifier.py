@@ -21,6 +21,22 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def class_names(classes: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """Classes as a tuple of names; a string is a comma-separated list ('kick,snare', as on the
+    command line), so one is never read letter by letter. None stays None (all classes)."""
+    if classes is None:
+        return None
+    if isinstance(classes, str):
+        return tuple(name.strip() for name in classes.split(",") if name.strip())
+    return tuple(classes)
+
+
+def path_list(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list:
+    """Paths as a list; one path (a str or a Path) is a list of one, never read letter by
+    letter."""
+    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+
+
 class DrumClassifier:
     """Classify drum sounds with a trained DrumNet.
 
@@ -57,10 +73,14 @@ class DrumClassifier:
         """Identifies the weights (for caches of past results)."""
         return str(self.metadata.get("model_id") or self.metadata.get("name") or self.model_.name)
 
-    def class_indices(self, classes: Sequence[str] | None) -> list[int]:
-        """Column indices of `classes` (all columns when None); unknown names raise ValueError."""
+    def class_indices(self, classes: str | Sequence[str] | None) -> list[int]:
+        """Column indices of `classes` (all columns when None; a string is comma-separated);
+        unknown names, or none at all, raise ValueError."""
+        classes = class_names(classes)
         if classes is None:
             return list(range(len(self.classes_)))
+        if not classes:
+            raise ValueError(f"no classes given; the model knows {', '.join(self.classes_)}")
         missing = [c for c in classes if c not in self.classes_]
         if missing:
             raise ValueError(
@@ -70,7 +90,7 @@ class DrumClassifier:
 
     @torch.inference_mode()
     def predict_proba_waves(
-        self, waves: np.ndarray, classes: Sequence[str] | None = None
+        self, waves: np.ndarray, classes: str | Sequence[str] | None = None
     ) -> np.ndarray:
         """Prepared windows (B, n_samples) -> probabilities (B, len(classes or classes_)).
 
@@ -91,24 +111,29 @@ class DrumClassifier:
             out.append(torch.softmax(logits, dim=1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(cols)), np.float32)
 
-    def load(self, paths: Iterable[str | os.PathLike]) -> np.ndarray:
-        """Decode files into windows (B, n_samples). A bad file raises AudioError."""
-        waves = [load_audio(p, self.feature_config) for p in paths]
+    def load(self, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> np.ndarray:
+        """Decode files (or one file) into windows (B, n_samples). A bad file raises AudioError."""
+        waves = [load_audio(p, self.feature_config) for p in path_list(paths)]
         if not waves:
             return np.zeros((0, self.feature_config.n_samples), np.float32)
         return np.stack(waves)
 
     def predict_proba(
-        self, paths: Iterable[str | os.PathLike], classes: Sequence[str] | None = None
+        self,
+        paths: str | os.PathLike | Iterable[str | os.PathLike],
+        classes: str | Sequence[str] | None = None,
     ) -> np.ndarray:
-        """Files -> probabilities (n_files, n_classes). For big folders use drumnet.classify."""
+        """Files -> probabilities (n_files, n_classes); one path counts as a list of one.
+        classes: a list or a comma-separated string. For big folders use drumnet.classify."""
         return self.predict_proba_waves(self.load(paths), classes)
 
     def predict(
-        self, paths: Iterable[str | os.PathLike], classes: Sequence[str] | None = None
+        self,
+        paths: str | os.PathLike | Iterable[str | os.PathLike],
+        classes: str | Sequence[str] | None = None,
     ) -> list[str]:
-        """Files -> the most probable class name of each."""
-        names = list(classes) if classes is not None else list(self.classes_)
+        """Files -> the most probable class name of each (a list, for one path too)."""
+        names = class_names(classes) or self.classes_
         return [names[i] for i in self.predict_proba(paths, classes).argmax(axis=1)]
 
 

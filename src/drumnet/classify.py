@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from drumnet.audio import AudioError, load_sound
-from drumnet.classifier import DrumClassifier, load_model
+from drumnet.classifier import DrumClassifier, class_names, load_model
 from drumnet.config import FeatureConfig
 from drumnet.index import Entry, Index, file_hash
 from drumnet.runtime import default_sigterm, die_with_parent, tune_malloc
@@ -397,7 +397,7 @@ def _settled(planned: list, future: Future | _Immediate | None, infer) -> tuple[
 def classify_paths(
     paths: Iterable[str | os.PathLike] | str | os.PathLike,
     model: DrumClassifier | str | os.PathLike | None = None,
-    classes: Sequence[str] | None = None,
+    classes: str | Sequence[str] | None = None,
     min_confidence: float = 0.0,
     workers: int = 2,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -408,7 +408,8 @@ def classify_paths(
     """Classify every audio file under `paths` (files and folders, recursive), streaming.
 
     model: a DrumClassifier, a model name or file (None: the shipped default model).
-    classes: restrict the decision to these classes (default: all the model's classes).
+    classes: restrict the decision to these classes (default: all the model's classes); a
+    list or a comma-separated string.
     min_confidence: answers whose probability is below this become `unsure`.
     loops: answer `loop` for a file of several hits (False: the class of its first second;
     the "multi-hit" warning is given either way).
@@ -420,6 +421,7 @@ def classify_paths(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    classes = class_names(classes)  # 'kick,snare' as on the command line
     clf = model if isinstance(model, DrumClassifier) else load_model(model)
     clf.class_indices(classes)  # unknown class names raise ValueError here, not mid-stream
     if not 0.0 <= min_confidence <= 1.0:

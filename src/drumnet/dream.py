@@ -25,19 +25,30 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from drumnet.audio import is_silent
 from drumnet.augment import AugmentConfig, augment_batch
 from drumnet.classifier import load_model
 from drumnet.ensemble import MEMBERS, EnsembleNet, check_compatible
 from drumnet.nets import DrumNet
 
 START_SOUNDS = ("noise", "click")
+
+
+def check_finite(config) -> None:
+    """Raise ValueError naming the first float setting of a config dataclass that is NaN or
+    infinite: such a value would silently turn the whole result into zeros or noise."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        values = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise ValueError(f"{f.name} must be a finite number, not {value}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class DreamConfig:
     seed: int = 0
 
     def __post_init__(self):
+        check_finite(self)
         if self.steps < 0 or self.lr <= 0 or self.strength <= 0:
             raise ValueError("steps must be >= 0; lr and strength > 0")
         if not 0 < self.peak <= 1.0:
@@ -277,13 +289,40 @@ def normalise_peak(audio: np.ndarray, peak: float) -> np.ndarray:
     return audio if top <= 0 else (audio * (peak / top)).astype(np.float32)
 
 
+def min_samples(features) -> int:
+    """The shortest waveform the front end takes: one STFT frame's reflected half."""
+    return features.n_fft // 2 + 1
+
+
+def as_wave(wave, features, name: str = "input") -> torch.Tensor:
+    """A mono waveform at features.sample_rate -> float32 tensor (L,), or ValueError naming
+    the `name` sound: several channels ((N, 2) as soundfile returns stereo), fewer than
+    min_samples, not finite, or silent by classify's rule (audio.is_silent)."""
+    x = np.asarray(wave, np.float32)
+    if x.ndim > 1 and sorted(x.shape)[-2] > 1:
+        raise ValueError(
+            f"the {name} sound must be mono, shape (samples,); got shape {x.shape} "
+            "(mix it down first, e.g. wave.mean(axis=1))"
+        )
+    x = x.reshape(-1)
+    too_short = f"the {name} sound has {x.size} samples; it needs at least {min_samples(features)}"
+    if x.size == 0:
+        raise ValueError(too_short)
+    if not np.isfinite(x).all():
+        raise ValueError(f"the {name} sound has NaN or infinite samples")
+    if is_silent(x, features):
+        raise ValueError(
+            f"the {name} sound is silent (peak below {features.silence_dbfs:g} dBFS); "
+            "use synthesize() to start from scratch"
+        )
+    if x.size < min_samples(features):
+        raise ValueError(too_short)
+    return torch.from_numpy(x)
+
+
 def _prepare(model, wave, config: DreamConfig):
     models = as_models(model)
-    x = torch.as_tensor(np.asarray(wave, np.float32)).reshape(-1)
-    if x.numel() == 0 or not torch.isfinite(x).all():
-        raise ValueError("input audio is empty or not finite")
-    if x.abs().max() <= 0:
-        raise ValueError("input audio is silent; use synthesize() to start from scratch")
+    x = as_wave(wave, models[0].features)
     gen = torch.Generator().manual_seed(config.seed)
     edit = SpectralEdit(x, models[0].frontend, config, gen)
     return models, x, edit, gen
@@ -369,6 +408,8 @@ def synthesize(
     config = config or SYNTH_DEFAULTS
     models = as_models(model)
     feats = models[0].features
+    if length is not None and length < min_samples(feats):
+        raise ValueError(f"length must be at least {min_samples(feats)} samples, not {length}")
     seed_wave = start_sound(start, length or feats.n_samples, feats.sample_rate, config.seed)
     return dream(models, seed_wave, toward, config)
 
@@ -389,7 +430,9 @@ def layer_index(model, layer: int | str) -> int:
         layer = int(layer)
     if isinstance(layer, int):
         if not -len(names) <= layer < len(names):
-            raise ValueError(f"layer {layer} out of range; the model has {len(names)} stages")
+            raise ValueError(
+                f"no layer {layer}; choose from {', '.join(names)} (or 0 to {len(names) - 1})"
+            )
         return layer % len(names)
     if layer not in names:
         raise ValueError(f"unknown layer {layer!r}; choose from {', '.join(names)}")

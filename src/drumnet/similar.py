@@ -43,7 +43,7 @@ from torch import nn
 
 from drumnet.audio import SILENCE_SEARCH_SECONDS
 from drumnet.baseline import descriptor_names, descriptors
-from drumnet.classifier import DrumClassifier
+from drumnet.classifier import DrumClassifier, class_names
 from drumnet.classify import (
     DEFAULT_BATCH_SIZE,
     check_pipeline,
@@ -385,7 +385,7 @@ def nearest(
     query: Embedded,
     candidates: Iterable[Embedded],
     top: int = 10,
-    classes: Sequence[str] | None = None,
+    classes: str | Sequence[str] | None = None,
 ) -> list[Match]:
     """The `top` candidates that sound most like `query`, most similar first (ties in the
     candidates' order). Skipped: candidates that failed, the query itself (same absolute
@@ -397,7 +397,7 @@ def nearest(
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    keep = set(classes) if classes else None
+    keep = set(class_names(classes)) if classes else None  # 'kick,snare' is two classes
     itself = os.path.abspath(query.path)
     kept: list[Embedded] = []
     copies: dict[str, list[str]] = {}  # content hash -> the paths of its later copies

@@ -31,6 +31,8 @@ from drumnet.dream import (
     DreamConfig,
     SpectralEdit,
     as_models,
+    as_wave,
+    check_finite,
     fit_length,
     frozen_eval,
     run_edit,
@@ -50,6 +52,11 @@ class StyleConfig:
             steps=150, closeness=0.0, smoothness=0.02, eot_samples=1, margin=0.0
         )
     )  # no closeness: the envelope loss is what keeps the content
+
+    def __post_init__(self):
+        check_finite(self)
+        if self.style_weight < 0 or self.content_weight < 0:
+            raise ValueError("style_weight and content_weight must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -109,20 +116,18 @@ def envelope_db(wave: torch.Tensor, model: DrumNet) -> torch.Tensor:
     return (db - db.amax(1, keepdim=True)).clamp_min(-80.0)
 
 
-def _tensor(wave: np.ndarray, name: str) -> torch.Tensor:
-    """(L,) -> (1, L); ValueError naming the sound (`name`) if it is empty, silent or not finite."""
-    x = torch.as_tensor(np.asarray(wave, np.float32)).reshape(1, -1)
-    if x.numel() == 0 or not torch.isfinite(x).all() or x.abs().max() <= 0:
-        raise ValueError(f"the {name} sound must be finite, non-silent audio")
-    return x
+def _tensor(wave: np.ndarray, name: str, model: DrumNet) -> torch.Tensor:
+    """(L,) -> (1, L); ValueError naming the sound (`name`) unless it is mono, long enough,
+    finite and not silent (dream.as_wave)."""
+    return as_wave(wave, model.features, name)[None]
 
 
 def style_distance(model, a: np.ndarray, b: np.ndarray, layers=None) -> float:
     """Feature-statistics distance between two waveforms under the (first) model."""
     net = as_models(model)[0]
     with torch.no_grad(), frozen_eval([net]):
-        sa = style_statistics(net, _tensor(a, "first"), layers)
-        sb = style_statistics(net, _tensor(b, "second"), layers)
+        sa = style_statistics(net, _tensor(a, "first", net), layers)
+        sb = style_statistics(net, _tensor(b, "second", net), layers)
         return float(statistics_distance(sa, sb))
 
 
@@ -130,7 +135,8 @@ def envelope_distance(model, a: np.ndarray, b: np.ndarray) -> float:
     """Mean squared difference of two waveforms' envelopes, in (dB / 20)^2."""
     net = as_models(model)[0]
     with torch.no_grad():
-        ea, eb = envelope_db(_tensor(a, "first"), net), envelope_db(_tensor(b, "second"), net)
+        ea = envelope_db(_tensor(a, "first", net), net)
+        eb = envelope_db(_tensor(b, "second", net), net)
         n = min(ea.shape[1], eb.shape[1])
         return float(((ea[:, :n] - eb[:, :n]) / 20).pow(2).mean())
 
@@ -144,7 +150,7 @@ def style_transfer(
     """
     config = config or StyleConfig()
     models = as_models(model)
-    c, s = _tensor(content, "content"), _tensor(style, "style")
+    c, s = _tensor(content, "content", models[0]), _tensor(style, "style", models[0])
     gen = torch.Generator().manual_seed(config.edit.seed)
     edit = SpectralEdit(c[0], models[0].frontend, config.edit, gen)
     with torch.no_grad(), frozen_eval(models):

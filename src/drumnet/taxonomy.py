@@ -90,13 +90,40 @@ def class_for_word(word: str) -> str:
     return word if word in CLASSES else _WORD_TO_CLASS.get(word, UNKNOWN)
 
 
+# Words a class folder's name may carry besides the class (`01 Kick Drums`, `Closed Hats`,
+# `Lo Toms`): they describe the hits, not a pack. Numbers are allowed too.
+FOLDER_FILLER = frozenset(
+    {"drum", "drums", "hit", "hits", "one", "shot", "shots", "oneshot", "oneshots", "sample"}
+    | {"samples", "sound", "sounds", "closed", "open", "pedal", "hi", "high", "lo", "low", "mid"}
+)
+
+
+def class_for_folder(name: str) -> str:
+    """The class a folder's name IS (`Kicks`, `BD`, `HH`, `Snare Drums`, `02 - Hi-Hats`), else
+    UNKNOWN: a name that only mentions a class among other words (`Big Stick Kit`, `Kick Pack
+    Vol 1`) names a pack, not a class.
+
+    Every word must be an alias of one same class (two-word names such as `bass drum` count as
+    their class), a FOLDER_FILLER word or a number.
+    """
+    text = normalise_name(name)
+    for pattern, label in PHRASES:
+        if label != UNKNOWN:
+            text = re.sub(pattern, f" {label} ", text)
+    words = [w for w in text.split() if w not in FOLDER_FILLER and not w.isdigit()]
+    found = {_WORD_TO_CLASS.get(w, UNKNOWN) for w in words}
+    return found.pop() if len(found) == 1 else UNKNOWN
+
+
 def class_for_path(path_parts: list[str] | tuple[str, ...]) -> str:
-    """Class from a file name, falling back to its folders (innermost first)."""
-    for part in reversed(path_parts):
-        label = class_for_name(part)
+    """Class of a file at `path_parts` (folders, then the file name) in a user's tree: the
+    innermost folder that names a class (class_for_folder), since whoever sorted the file there
+    knew what it is; the file name only when no folder does."""
+    for folder in reversed(path_parts[:-1]):
+        label = class_for_folder(folder)
         if label != UNKNOWN:
             return label
-    return UNKNOWN
+    return class_for_name(path_parts[-1]) if path_parts else UNKNOWN
 
 
 def parse_classes(text: str | None, allowed: tuple[str, ...] = CLASSES) -> tuple[str, ...] | None:

@@ -9,7 +9,14 @@ from pathlib import Path
 from drumnet.cache import cache_dir
 from drumnet.config import FeatureConfig
 from drumnet.datasets.debian import FetchError
-from drumnet.datasets.default import SOURCES, Gathered, gather, load_data, parse_sources
+from drumnet.datasets.default import (
+    SOURCES,
+    Gathered,
+    gather,
+    load_data,
+    parse_sources,
+    readable,
+)
 from drumnet.datasets.manifest import count_table, write_manifest
 from drumnet.datasets.tensors import build_tensors
 from drumnet.taxonomy import CLASSES
@@ -74,7 +81,7 @@ def build(args: argparse.Namespace) -> int:
 
 
 def info(args: argparse.Namespace) -> int:
-    _print_summary(_gather(args), show_skipped=args.examples)
+    _print_summary(readable(_gather(args)), show_skipped=args.examples)
     return 0
 
 
@@ -96,7 +103,9 @@ def register(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=lambda a: _run(build, a))
 
-    p = sub.add_parser("info", help="samples per library and class, and what was left out")
+    p = sub.add_parser(
+        "info", help="samples per library and class, and what was left out (unreadable files too)"
+    )
     p.add_argument("--data", type=Path, default=None, help=data_help)
     p.add_argument("--sources", default=None, help=sources_help)
     p.add_argument("--examples", type=int, default=2, help="examples per left-out reason")

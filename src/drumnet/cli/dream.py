@@ -10,6 +10,7 @@ exit status 2, and nothing is written.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio import AudioError, audio_format, fit_window, load_audio, save_audio
+from drumnet.audio import AudioError, audio_format, fit_window, load_sound, save_audio
 from drumnet.classifier import load_model
 from drumnet.dream import (
     START_SOUNDS,
@@ -36,6 +37,23 @@ from drumnet.plots import picture_format, plot_spectrograms
 from drumnet.style import StyleConfig, style_transfer
 
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0  # --seconds: some STFT frames; a dream's memory in bounds
+
+
+def _check_number(
+    option: str, value: float | None, low: float, high: float = math.inf, above: bool = False
+) -> None:
+    """ValueError (a one-line usage error) unless `value` is None or a finite number from
+    `low` (or, with `above`, over it) to `high`: NaN or inf would silently spoil the result."""
+    if value is None:
+        return
+    in_range = (value > low if above else value >= low) and value <= high
+    if math.isfinite(value) and in_range:
+        return
+    if above:
+        wanted = f"a number above {low:g}"
+    else:
+        wanted = f"a number from {low:g} to {high:g}" if math.isfinite(high) else f"{low:g} or more"
+    raise ValueError(f"{option} must be {wanted}, not {value:g}")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -66,16 +84,22 @@ def register(sub) -> None:
         help="Deep Dream: stage index or name, in one net (the shipped default, or the first --model)",
     )
     p.add_argument("--from", dest="start", choices=START_SOUNDS, help="start from scratch")
-    p.add_argument("--strength", type=float, help=">1 moves further from the start (default 1)")
-    p.add_argument("--seconds", type=float, help="output length (default: the model's window)")
+    p.add_argument(
+        "--strength", type=float, help="above 0; >1 moves further from the start (default 1)"
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        help=f"output length, {MIN_SECONDS:g} to {MAX_SECONDS:g} (default: the model's window)",
+    )
     _common(p)
     p.set_defaults(func=run_dream)
 
     s = sub.add_parser("style", help="give CONTENT the timbre of STYLE, keeping its envelope")
     s.add_argument("content", help="audio file whose envelope and timing are kept")
     s.add_argument("style", help="audio file whose timbre is taken")
-    s.add_argument("--style-weight", type=float, default=1.0, help="default 1")
-    s.add_argument("--content-weight", type=float, default=2.0, help="default 2")
+    s.add_argument("--style-weight", type=float, default=1.0, help="0 or more (default 1)")
+    s.add_argument("--content-weight", type=float, default=2.0, help="0 or more (default 2)")
     _common(s)
     s.set_defaults(func=run_style)
 
@@ -143,11 +167,11 @@ SILENT_START = "silent audio, nothing to dream from (use --from noise to start f
 
 def _load_input(path: str, feats, silent: str) -> np.ndarray:
     """The file's window; AudioError (exit 1) if it cannot be read, or with the reason
-    `silent` if it is all zeros."""
-    wave = load_audio(path, feats)
-    if not np.any(wave):
+    `silent` if classify would call it silent (peak below feats.silence_dbfs)."""
+    sound = load_sound(path, feats)
+    if sound.silent:
         raise AudioError(path, silent)
-    return wave
+    return sound.samples
 
 
 def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
@@ -169,8 +193,8 @@ def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
 def run_dream(args: argparse.Namespace) -> int:
     if (args.input is None) == (args.start is None):
         raise ValueError("give either an INPUT file or --from noise|click")
-    if args.seconds is not None and not MIN_SECONDS <= args.seconds <= MAX_SECONDS:
-        raise ValueError(f"--seconds must be from {MIN_SECONDS} to {MAX_SECONDS}")
+    _check_number("--seconds", args.seconds, MIN_SECONDS, MAX_SECONDS)
+    _check_number("--strength", args.strength, 0, above=True)
     check_outputs(args, [args.input] if args.input else [])
     try:
         # A layer belongs to one net: --amplify loads only that one, not the whole ensemble.
@@ -195,6 +219,8 @@ def run_dream(args: argparse.Namespace) -> int:
 
 
 def run_style(args: argparse.Namespace) -> int:
+    _check_number("--style-weight", args.style_weight, 0)
+    _check_number("--content-weight", args.content_weight, 0)
     check_outputs(args, [args.content, args.style])
     try:
         models = _load_models(args.model, ensemble=False)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from drumnet.datasets.folders import folder_samples
+from drumnet.audio import AudioError, check_readable
+from drumnet.datasets.folders import folder_samples, labels_csv_samples
 from drumnet.datasets.hydrogen import effects_samples, hydrogen_samples
 from drumnet.datasets.lmms import drumsynth_preset_dir, lmms_samples
-from drumnet.datasets.manifest import Sample, read_manifest
+from drumnet.datasets.manifest import FIELDS, Sample, csv_rows, read_manifest
 from drumnet.datasets.speech import speech_samples
 from drumnet.datasets.synthetic import drumsynth_samples, synth_samples
 
@@ -87,11 +88,39 @@ def default_samples(include: tuple[str, ...] = DEFAULT_SOURCES) -> list[Sample]:
     return gather(include).samples
 
 
+UNREADABLE = "cannot be read as audio"
+
+
+def readable(found: Gathered) -> Gathered:
+    """`found` without the samples whose files do not open as audio (audio.check_readable),
+    each left out as (UNREADABLE, "path: why"), so a count of samples counts sounds."""
+    result = Gathered(skipped=list(found.skipped))
+    for sample in found.samples:
+        try:
+            check_readable(sample.path)
+        except AudioError as exc:
+            result.skipped.append((UNREADABLE, str(exc)))
+        else:
+            result.samples.append(sample)
+    return result
+
+
+def _csv_data(path: Path) -> Gathered:
+    """A manifest written by `data build` (its full header), taken as written, relative paths
+    from its folder; any other CSV is a labels.csv, read exactly as in its folder."""
+    header, _ = csv_rows(path, errors="surrogateescape")
+    if not set(FIELDS) <= set(header):
+        return Gathered(*labels_csv_samples(path))
+    samples = read_manifest(path)
+    return Gathered([replace(s, path=str(path.parent / s.path)) for s in samples], [])
+
+
 def load_data(data: str | Path) -> Gathered:
-    """A user's data: a folder (see folders.py) or a manifest CSV written by `data build`."""
+    """A user's data: a folder (see folders.py), its labels.csv, or a manifest CSV written by
+    `data build`."""
     path = Path(data).expanduser()
     if path.is_dir():
         return Gathered(*folder_samples(path))
     if path.is_file() and path.suffix.lower() == ".csv":
-        return Gathered(read_manifest(path), [])
-    raise FileNotFoundError(f"{data} is neither a folder of samples nor a manifest .csv")
+        return _csv_data(path)
+    raise FileNotFoundError(f"{data} is neither a folder of samples nor a .csv file")

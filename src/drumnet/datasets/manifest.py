@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -28,32 +29,68 @@ class Sample:
     source: str = ""
 
 
+DELIMITERS = ",;\t"  # what spreadsheets write: comma, semicolon (European Excel), tab
+
+
 def write_manifest(samples: list[Sample], path: str | os.PathLike) -> Path:
+    """Write samples as a CSV manifest, atomically: a failed or killed run leaves neither half a
+    manifest nor its temporary file.
+
+    A file name that is not valid UTF-8 (Linux names are bytes) is written as its own bytes
+    (surrogateescape), so `read_manifest` gives back the very same path.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        writer.writeheader()
-        for s in samples:
-            writer.writerow(dataclasses.asdict(s))
-    os.replace(tmp, path)  # atomic: a killed run never leaves half a manifest
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer.writeheader()
+            for s in samples:
+                writer.writerow(dataclasses.asdict(s))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
-def csv_rows(path: str | os.PathLike) -> tuple[list[str], list[dict[str, str]]]:
-    """The header and rows of a UTF-8 CSV file. Raises ValueError naming the file if the
-    text is not UTF-8."""
+def _delimiter(first_line: str) -> str:
+    """The header's delimiter among DELIMITERS (a comma when it cannot tell)."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            return list(reader.fieldnames or ()), list(reader)
+        return csv.Sniffer().sniff(first_line, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def csv_rows(
+    path: str | os.PathLike, errors: str = "strict"
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header (names stripped and lower-cased) and the (line number, row) of each row that
+    is not blank in a UTF-8 CSV file; a short row's missing cells are "".
+
+    Accepts what spreadsheets save: a byte-order mark (Excel's "CSV UTF-8"), `Path,Label`
+    headers, and semicolons or tabs instead of commas. Raises ValueError naming the file if the
+    text is not UTF-8 (unless `errors` is "surrogateescape": a manifest's raw file names).
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors=errors) as f:
+            text = f.read()
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n")[0]))
+    header = [name.strip().lower() for name in next(reader, [])]
+    rows = []
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            row += [""] * (len(header) - len(row))
+            rows.append((reader.line_num, dict(zip(header, row))))
+    return header, rows
 
 
 def read_manifest(path: str | os.PathLike) -> list[Sample]:
-    _, rows = csv_rows(path)
+    """The samples of a manifest written by `write_manifest` (paths as written)."""
+    _, rows = csv_rows(path, errors="surrogateescape")
     return [
         Sample(
             path=r["path"],
@@ -63,7 +100,7 @@ def read_manifest(path: str | os.PathLike) -> list[Sample]:
             layer=int(r.get("layer") or 0),
             source=r.get("source", ""),
         )
-        for r in rows
+        for _, r in rows
     ]
 
 
