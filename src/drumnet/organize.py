@@ -672,15 +672,15 @@ def _placed_by_later_runs(manifest: str | os.PathLike, header: dict) -> set[str]
 
 def _would_empty(folders: set[str], removing: set[str]) -> list[str]:
     """Which of `folders` would be empty, and so removed, once `removing` is gone."""
-    gone = {os.path.normpath(p) for p in removing}
+    gone = {os.path.abspath(p) for p in removing}
     empty = []
     for folder in sorted(folders, key=lambda d: (-d.count(os.sep), d)):
         if not os.path.isdir(folder) or os.path.islink(folder):
             continue
         with contextlib.suppress(OSError), os.scandir(folder) as entries:
-            if all(os.path.normpath(e.path) in gone for e in entries):
+            if all(os.path.abspath(e.path) in gone for e in entries):
                 empty.append(folder)
-                gone.add(os.path.normpath(folder))
+                gone.add(os.path.abspath(folder))
     return empty
 
 
