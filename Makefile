@@ -34,10 +34,10 @@ bench: $(STAMP)
 # recipe's figures are the cross-validation in BENCHMARKS.md). Together they are the ensemble
 # that classify, organize, similar and dream use by default (`--model default`: the first alone).
 model: $(STAMP)
-	$(VENV)/bin/drumnet train --preset default --split library --final --out runs/default-model/model.safetensors
+	$(VENV)/bin/drumnet train --preset default --split library --final --out runs/default-model/model.safetensors --overwrite
 	cp runs/default-model/model.safetensors src/drumnet/models/default.safetensors
 	for seed in 1 2 3 4; do \
-	  $(VENV)/bin/drumnet train --preset default --seed $$seed --split none --out runs/default-seed$$seed/model.safetensors && \
+	  $(VENV)/bin/drumnet train --preset default --seed $$seed --split none --out runs/default-seed$$seed/model.safetensors --overwrite && \
 	  cp runs/default-seed$$seed/model.safetensors src/drumnet/models/default-seed$$seed.safetensors || exit 1; \
 	done
 	$(PY) -c "from drumnet.similar import write_descriptor_stats as w; print('wrote', w())"

@@ -72,3 +72,15 @@ def test_refuses_newer_format_and_damaged_weights(tmp_path):
     truncated.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ModelFileError, match="damaged"):
         load_checkpoint(truncated)
+
+
+def test_a_folder_is_named_as_a_folder_not_a_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match="is a folder, not a model file"):
+        load_model(tmp_path)
+
+
+def test_a_save_that_fails_leaves_no_partial_file(tmp_path):
+    (tmp_path / "m.safetensors").mkdir()  # os.replace cannot put a file there
+    with pytest.raises(OSError):
+        save_model(build_model("mlp", ("kick", "hihat")), tmp_path / "m.safetensors")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]

@@ -57,3 +57,12 @@ def test_library_folds_test_every_library_once():
     assert sorted(tested) == sorted(set(libs)) and len(folds) == 3
     for f in folds:
         assert not set(libs[f.test]) & (set(libs[f.train]) | set(libs[f.val]))
+
+
+def test_library_split_keeps_a_class_found_in_one_library_in_training():
+    labels, libs = _data(n_libs=6)
+    toms = np.array(["tom"] * 20)
+    labels, libs = np.concatenate([labels, toms]), np.concatenate([libs, ["kit0"] * 20])
+    for seed in range(5):  # the toms' kit was chosen for test or validation, to cover them
+        s = library_split(labels, libs, seed=seed)
+        assert "tom" in set(labels[s.train]) and "kit0" not in s.test_libraries + s.val_libraries

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,18 +47,27 @@ def save_model(model: DrumNet, path: str | os.PathLike, info: dict[str, Any] | N
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(state, str(tmp), metadata={METADATA_KEY: json.dumps(meta)})
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # an ordinary, shareable file, not a private temp file
-    os.replace(tmp, path)
+    # A hidden name of its own, so a run cut short never leaves a half model under the real
+    # name nor writes over a file of the user's (model.safetensors.tmp was theirs to keep).
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(state, tmp, metadata={METADATA_KEY: json.dumps(meta)})
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # an ordinary, shareable file, not a private temp file
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
     return path
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The JSON metadata of a model file, without loading its weights."""
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file (name its .safetensors file)")
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:

@@ -37,7 +37,10 @@ class Pool:
     libraries: np.ndarray  # (N,) str
     extra: np.ndarray  # (N,) bool: from a train-only source
     paths: np.ndarray  # (N,) str: the file each sound was decoded from
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the evaluation data's files left out
+    # The train-only sources' (drumnet's bundled material, not the user's: LMMS ships a few
+    # broken files, which must not make every training run report a failure).
+    extra_errors: list[str] = field(default_factory=list)
 
     def subset(self, keep: np.ndarray) -> Pool:
         """The sounds where the boolean mask `keep` (N,) is true."""
@@ -48,6 +51,7 @@ class Pool:
             self.extra[keep],
             self.paths[keep],
             self.errors,
+            self.extra_errors,
         )
 
     def select(self, classes: tuple[str, ...]) -> Pool:
@@ -81,8 +85,9 @@ def load_pool(
 ) -> Pool:
     """Decode (or load from the tensor cache) the evaluation data and the extra sources.
 
-    `errors` lists the files that could not be decoded and, for `data`, the rows or files
-    that were left out (unknown label, missing file), one line each.
+    `errors` lists the evaluation data's files that could not be decoded and, for `data`, the
+    rows or files that were left out (unknown label, missing file), one line each;
+    `extra_errors` the extra sources' files that could not be decoded.
     """
     features = features or FeatureConfig()
     found = load_data(data) if data else gather(eval_sources)
@@ -96,7 +101,8 @@ def load_pool(
         np.concatenate([p.libraries for p in parts]),
         np.concatenate([p.extra for p in parts]),
         np.concatenate([p.paths for p in parts]),
-        [e for p in parts for e in p.errors],
+        parts[0].errors,
+        [e for p in parts[1:] for e in p.errors],
     )
 
 

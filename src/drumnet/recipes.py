@@ -25,6 +25,7 @@ from drumnet.experiments import (
     run_split,
     write_outcome,
 )
+from drumnet.splits import Split
 from drumnet.taxonomy import CLASSES
 from drumnet.train import TrainConfig
 
@@ -68,13 +69,42 @@ RECIPES: dict[str, Recipe] = {
 
 
 def data_summary(pool: Pool, classes: tuple[str, ...]) -> dict:
-    """What a model was trained on: counts per class and the libraries, for its metadata."""
+    """What a model was trained on: counts per class and the libraries, for its metadata.
+
+    Give it the sounds that trained (not the held-out ones), so that the counts are honest
+    and `held_out_libraries` can tell a model that heard its test libraries.
+    """
     return {
         "n_sounds": len(pool.labels),
         "per_class": {c: int((pool.labels == c).sum()) for c in classes},
         "libraries": sorted(set(pool.libraries[~pool.extra].tolist())),
         "extra_libraries": sorted(set(pool.libraries[pool.extra].tolist())),
     }
+
+
+def held_out_libraries(meta: dict) -> list[str]:
+    """The libraries a model file's split held out of its training (`evaluate --held-out-only`).
+
+    ValueError when there are none: no split, a final fit (`train --final` trains on every
+    library after measuring), or a file that counts its test libraries among those it trained
+    on. Files from before drumnet recorded `final_fit` list every library there, so they are
+    refused too: a final fit (the shipped default is one) cannot be told from them.
+    """
+    held = (meta.get("split") or {}).get("test_libraries") or []
+    if not held:
+        raise ValueError("this model's file names no held-out test libraries")
+    if meta.get("final_fit"):
+        raise ValueError(
+            "this model was refitted on every library after its split was measured "
+            "(train --final): no library is held out of its training"
+        )
+    heard = sorted(set(held) & set((meta.get("data") or {}).get("libraries") or []))
+    if heard:
+        raise ValueError(
+            f"this model's file counts its test libraries ({', '.join(heard)}) among those it "
+            "trained on (a final fit, or a file older than the final_fit record): none is held out"
+        )
+    return list(held)
 
 
 def best_epoch(history: list[dict]) -> int:
@@ -88,7 +118,8 @@ def best_epoch(history: list[dict]) -> int:
 def save_outcome_model(
     outcome: Outcome, path: Path, pool: Pool, recipe: Recipe, measured: Outcome | None = None
 ) -> Path:
-    """Save a model with its metadata: recipe, data, split and the measured test metrics."""
+    """Save a model with its metadata: recipe, the data it trained on, the split and the
+    measured test metrics. `measured`: the split's outcome when `outcome` is a final fit."""
     source = measured or outcome
     info = {
         "name": path.stem,
@@ -96,7 +127,8 @@ def save_outcome_model(
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "train_config": recipe.train.to_dict(),
         "extra_sources": list(recipe.extra_sources),
-        "data": data_summary(pool, recipe.classes),
+        "data": data_summary(pool.subset(outcome.split.train), recipe.classes),
+        "final_fit": source is not outcome,  # trained on every sound after `split` measured
         "split": source.split.summary(),
         "metrics": source.report.to_dict() if source.report else None,
         "train_seconds": round(outcome.seconds, 1),
@@ -106,37 +138,71 @@ def save_outcome_model(
     return save_model(outcome.model, path, info)
 
 
+def history_path(folder: Path, kind: str) -> Path:
+    """The per-epoch JSON lines of one split's training (kind "loo:Kit 1" -> history-loo-Kit 1)."""
+    return folder / f"history-{kind.replace(':', '-').replace('/', '-')}.jsonl"
+
+
+def run_files(out: Path, split: str, splits: list[Split]) -> list[Path]:
+    """Every file `train_and_report` writes for these splits: the model file first, except in
+    cross-validation, which keeps no model; the reports go in out's folder."""
+    folder = out.parent
+    histories = [history_path(folder, s.kind) for s in splits]
+    if split in CROSS_VALIDATION:
+        return [*histories, folder / f"{split}.json"]
+    reports = [folder / "summary.json", folder / "history.csv"]
+    if len(splits[0].test):
+        reports.append(folder / "confusion.png")
+    return [out, *histories, *reports]
+
+
+def class_gaps(
+    pool: Pool, classes: tuple[str, ...], splits: list[Split], trains_val: bool
+) -> list[str]:
+    """One line per class a split leaves without training sounds (the model cannot learn it)
+    or, with a single test set, without test sounds (its report cannot measure it).
+    `trains_val`: the validation sounds train too (no early stopping)."""
+    lines = []
+    for s in splits:
+        trained = np.union1d(s.train, s.val) if trains_val else s.train
+        for c in classes:
+            n = int((pool.labels == c).sum())
+            if n and not (pool.labels[trained] == c).any():
+                lines.append(
+                    f"{c}: none of its {n} sounds trains in split {s.kind} "
+                    "(all are held out), so that model cannot learn it"
+                )
+            elif len(splits) == 1 and len(s.test) and not (pool.labels[s.test] == c).any():
+                lines.append(
+                    f"{c}: no test sounds in split {s.kind}, so its report cannot measure it"
+                )
+    return lines
+
+
 def train_and_report(
-    pool: Pool, recipe: Recipe, split: str, out: Path, final: bool = False, log=print
+    pool: Pool,
+    recipe: Recipe,
+    split: str,
+    out: Path,
+    final: bool = False,
+    log=print,
+    splits: list[Split] | None = None,
 ) -> dict:
     """Train per `split`, write model + report + history under out's folder; returns a summary.
 
     With `final`, a second model is trained on every sound and saved (its metadata carries the
-    split's figures): the recipe behind the shipped model. It trains for as many epochs as
-    early stopping chose on the split, or the recipe's whole schedule without early stopping.
+    split's figures and `final_fit`): the recipe behind the shipped model. It trains for as many
+    epochs as early stopping chose on the split, or the recipe's whole schedule without early
+    stopping. `splits`: made already by make_splits (on the pool's sounds of recipe.classes).
+    The summary's "files" lists what was written.
     """
     pool = pool.select(recipe.classes)
+    splits = splits if splits is not None else make_splits(pool, split, seed=recipe.train.seed)
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
-    splits = make_splits(pool, split, seed=recipe.train.seed)
-    outcomes = []
-    for s in splits:
-        t0 = time.monotonic()
-        o = run_split(
-            pool,
-            recipe.classes,
-            s,
-            recipe.train,
-            extra_weight=recipe.extra_weight,
-            history_path=folder / f"history-{s.kind.replace(':', '-').replace('/', '-')}.jsonl",
-        )
-        outcomes.append(o)
-        if o.report:
-            log(
-                f"[{s.kind}] acc {o.report.accuracy:.4f} macro-F1 {o.report.macro_f1:.4f} "
-                f"({time.monotonic() - t0:.0f} s, {len(o.history)} epochs)"
-            )
+    outcomes = [_run_one(pool, recipe, s, folder, log) for s in splits]
     summary: dict = {"split": split, "classes": list(recipe.classes)}
+    summary["files"] = [str(p) for p in run_files(out, split, splits)]
     if split in CROSS_VALIDATION:
         summary.update(cross_validation_summary(outcomes, pool, recipe.classes))
         (folder / f"{split}.json").write_text(json.dumps(summary, indent=2))
@@ -152,21 +218,40 @@ def train_and_report(
         log(format_report(measured.report))
         plot_confusion(measured.report, folder / "confusion.png")
         summary["test"] = measured.report.to_dict()
-    chosen = measured
-    if final and split != "none":
-        epochs = (
-            best_epoch(measured.history) if recipe.train.early_stopping else recipe.train.epochs
-        )
-        final_cfg = replace(recipe.train, epochs=epochs, patience=epochs + 1)
-        whole = make_splits(pool, "none")[0]
-        chosen = run_split(pool, recipe.classes, whole, final_cfg, extra_weight=recipe.extra_weight)
-        log(
-            f"final model: {epochs} epochs on all {len(pool.labels)} sounds, {chosen.seconds:.0f} s"
-        )
+    chosen = _final_fit(pool, recipe, measured, log) if final and split != "none" else measured
     save_outcome_model(chosen, out, pool, recipe, measured)
     summary["train_seconds"] = round(chosen.seconds, 1)
     summary["model"] = str(out)
     return summary
+
+
+def _run_one(pool: Pool, recipe: Recipe, split: Split, folder: Path, log) -> Outcome:
+    """Train and measure one split, its history in `folder`; logs its figures."""
+    t0 = time.monotonic()
+    o = run_split(
+        pool,
+        recipe.classes,
+        split,
+        recipe.train,
+        extra_weight=recipe.extra_weight,
+        history_path=history_path(folder, split.kind),
+    )
+    if o.report:
+        log(
+            f"[{split.kind}] acc {o.report.accuracy:.4f} macro-F1 {o.report.macro_f1:.4f} "
+            f"({time.monotonic() - t0:.0f} s, {len(o.history)} epochs)"
+        )
+    return o
+
+
+def _final_fit(pool: Pool, recipe: Recipe, measured: Outcome, log) -> Outcome:
+    """A fresh model trained on every sound, as many epochs as the measured split chose."""
+    epochs = best_epoch(measured.history) if recipe.train.early_stopping else recipe.train.epochs
+    final_cfg = replace(recipe.train, epochs=epochs, patience=epochs + 1)
+    whole = make_splits(pool, "none")[0]
+    chosen = run_split(pool, recipe.classes, whole, final_cfg, extra_weight=recipe.extra_weight)
+    log(f"final model: {epochs} epochs on all {len(pool.labels)} sounds, {chosen.seconds:.0f} s")
+    return chosen
 
 
 def cross_validation_summary(outcomes: list[Outcome], pool: Pool, classes: tuple[str, ...]) -> dict:

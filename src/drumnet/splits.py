@@ -80,14 +80,19 @@ def library_split(
     """Whole libraries go to test and validation; none of their sounds is seen in training.
 
     Libraries in `train_only` (extra sources such as synthesised sounds) always train. Among
-    `tries` seeded shuffles, the one whose test and validation sets cover the most classes wins,
-    so that no class is missing from the evaluation by accident.
+    `tries` seeded shuffles, the one that keeps the most classes in training wins (a class
+    found in one library only stays there: a model cannot learn a class it never hears), then
+    the one whose test and validation sets cover the most classes, so that no class is missing
+    from the evaluation by accident.
     """
     labels, libraries = np.asarray(labels), np.asarray(libraries)
     eligible = ~np.isin(libraries, list(train_only))
     names, counts = np.unique(libraries[eligible], return_counts=True)
     if len(names) < 3:
-        raise ValueError(f"a split by library needs at least 3 libraries, got {len(names)}")
+        raise ValueError(
+            f"a split by library needs at least 3 libraries, got {len(names)} "
+            "(a folder of class folders is one library: use --split random)"
+        )
     sizes = dict(zip(names.tolist(), counts.tolist()))
     total = int(eligible.sum())
     rng = np.random.default_rng(seed)
@@ -98,7 +103,9 @@ def library_split(
         val_libs, _ = _take_libraries(rest, sizes, int(val * total))
         if len(val_libs) == len(rest):
             val_libs = val_libs[:-1]  # keep at least one library for training
+        held = np.isin(libraries, test_libs + val_libs)
         score = (
+            len(np.unique(labels[~held])),
             _coverage(labels, libraries, test_libs) + _coverage(labels, libraries, val_libs),
             -abs(sum(sizes[x] for x in test_libs) - test * total),
         )

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from drumnet.audio import AudioError, audio_format, fit_window, load_sound, save_audio
 from drumnet.classifier import load_model
+from drumnet.cli.outputs import check_output, same_file
 from drumnet.dream import (
     START_SOUNDS,
     SYNTH_DEFAULTS,
@@ -119,47 +118,18 @@ def _png_path(args) -> Path | None:
     return None if args.no_png else (args.png or args.output.with_suffix(".png"))
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """True when a and b name one file (same path once resolved, or a hard link)."""
-    if a.resolve() == b.resolve():
-        return True
-    return a.exists() and b.exists() and os.path.samefile(a, b)
-
-
-def _check_output(
-    path: Path, fmt: Callable[[Path], str], inputs: list[Path], overwrite: bool, how: str
-) -> None:
-    """Raise ValueError unless `path` can be written without harm: a file name in a writable
-    folder, no input, a format fmt(path) knows, and new unless `overwrite`. `how` says how to
-    choose another name."""
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name ({how})")
-    folder = path.parent
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        raise ValueError(f"{path}: folder {folder} {what}")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"{path}: cannot write in folder {folder} (permission denied)")
-    for source in inputs:
-        if _same_file(path, source):
-            raise ValueError(f"{path} is an input file; refusing to write over it ({how})")
-    fmt(path)
-    if not overwrite and os.path.lexists(path):
-        raise ValueError(f"{path} exists (pass --overwrite to replace it, or {how})")
-
-
 def check_outputs(args: argparse.Namespace, inputs: list[str]) -> None:
     """Everything that would make writing the WAV or the PNG fail or do harm, checked before
     any work: a bad name or folder, an input, an existing file. Raises ValueError (exit 2)."""
     sources = [Path(i) for i in inputs]
-    _check_output(args.output, audio_format, sources, args.overwrite, "choose another -o")
+    check_output(args.output, audio_format, sources, args.overwrite, "choose another -o")
     png = _png_path(args)
     if png is None:
         return
     how = "choose another --png" if args.png else "--png PATH, or --no-png"
-    if _same_file(png, args.output):
+    if same_file(png, args.output):
         raise ValueError(f"{png}: the WAV and the spectrogram would be one file ({how})")
-    _check_output(png, picture_format, sources, args.overwrite, how)
+    check_output(png, picture_format, sources, args.overwrite, how)
 
 
 SILENT_START = "silent audio, nothing to dream from (use --from noise to start from scratch)"

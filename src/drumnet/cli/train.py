@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from drumnet.classifier import load_model
+from drumnet.cli.outputs import check_output
+from drumnet.cli.similar import positive_int
 from drumnet.datasets.default import parse_sources
 from drumnet.evaluate import format_report, make_report, plot_confusion
-from drumnet.experiments import SPLITS, load_pool
-from drumnet.recipes import RECIPES, Recipe, train_and_report
+from drumnet.experiments import CROSS_VALIDATION, SPLITS, Pool, load_pool, make_splits
+from drumnet.nets import build_model
+from drumnet.recipes import (
+    RECIPES,
+    Recipe,
+    class_gaps,
+    held_out_libraries,
+    run_files,
+    train_and_report,
+)
 from drumnet.taxonomy import CLASSES, parse_classes
+from drumnet.train import TrainConfig
 
 
 def _overrides(pairs: list[str]) -> dict:
@@ -51,41 +64,126 @@ def _recipe(args: argparse.Namespace) -> Recipe:
         train = replace(train, model_overrides={**train.model_overrides, **_overrides(args.set)})
     extra = parse_sources(args.extra) if args.extra else recipe.extra_sources
     classes = parse_classes(args.classes) or recipe.classes
+    _check_model_settings(train, classes)
     return replace(recipe, classes=classes, extra_sources=extra, train=train)
+
+
+def _check_model_settings(train: TrainConfig, classes: tuple[str, ...]) -> None:
+    """Build the network and run it on a batch of silence, so that a --set it cannot take
+    fails now, with one line, rather than as a traceback once the data is decoded."""
+    try:
+        net = build_model(train.model, classes, None, train.model_overrides)
+        net(torch.zeros(2, net.features.n_samples))
+    except (TypeError, RuntimeError, IndexError) as exc:
+        raise ValueError(
+            f"--set: the {train.model} net cannot be built with these settings ({exc})"
+        ) from None
+
+
+def _model_file(path: Path) -> None:
+    """--out names the model file; checking its suffix keeps it off every other file."""
+    if path.suffix != ".safetensors":
+        raise ValueError(f"{path}: --out names the model file, which must end in .safetensors")
+
+
+def _new_run_path(recipe: Recipe, split: str) -> Path:
+    """runs/<model>-<classes>-<split>/model.safetensors, in a folder no earlier run used
+    (-2, -3... appended), so a run never replaces another's model and reports."""
+    base = f"runs/{recipe.train.model}-{'-'.join(recipe.classes)}-{split}"
+    folder, n = Path(base), 1
+    while os.path.lexists(folder):
+        n += 1
+        folder = Path(f"{base}-{n}")
+    return folder / "model.safetensors"
+
+
+def _check_run_files(files: list[Path], overwrite: bool) -> None:
+    """Every file the run will write must be new (or --overwrite): checked before training."""
+    for path in files:
+        fmt = _model_file if path.suffix == ".safetensors" else lambda p: None
+        check_output(path, fmt, [], overwrite, "choose another --out", make_folder=True)
+
+
+def _classes_with_sounds(recipe: Recipe, pool: Pool, named: bool) -> tuple[Recipe, Pool]:
+    """The recipe and the pool restricted to the classes that have sounds; one warning per
+    class left out when the user `named` the classes."""
+    present = tuple(c for c in recipe.classes if (pool.labels == c).any())
+    if named:
+        for c in recipe.classes:
+            if c not in present:
+                print(
+                    f"warning: {c}: no sounds of this class in the data; trained without it",
+                    file=sys.stderr,
+                )
+    if len(present) < 2:
+        raise ValueError(f"need at least two classes with sounds; found {list(present)}")
+    return replace(recipe, classes=present), pool.select(present)
+
+
+def _say_written(summary: dict, split: str) -> None:
+    """Name the model (or say there is none) and the reports beside it."""
+    files = [Path(f) for f in summary["files"]]
+    names = ", ".join(f.name for f in files if f.suffix != ".safetensors")
+    if "model" in summary:
+        print(f"model: {summary['model']} (beside it: {names})")
+    else:
+        print(f"no model written: {split} trains one per fold and keeps none")
+        print(f"reports in {files[0].parent}: {names}")
 
 
 def train_command(args: argparse.Namespace) -> int:
     recipe = _recipe(args)
+    cross = args.split in CROSS_VALIDATION
+    if args.out:  # before any work; cross-validation writes no model, so none is replaced
+        out = Path(args.out)
+        check_output(out, _model_file, [], args.overwrite or cross, "choose another --out", True)
     pool = load_pool(
         parse_sources(args.sources), recipe.extra_sources, args.data, progress=sys.stderr.isatty()
     )
-    for line in pool.errors:
+    for line in pool.errors + pool.extra_errors:
         print(f"skipped: {line}", file=sys.stderr)
-    present = [c for c in recipe.classes if (pool.labels == c).any()]
-    if len(present) < 2:
-        raise ValueError(f"need at least two classes with sounds; found {present}")
-    recipe = replace(recipe, classes=tuple(present))
-    out = Path(
-        args.out or f"runs/{recipe.train.model}-{'-'.join(present)}-{args.split}/model.safetensors"
-    )
-    summary = train_and_report(pool, recipe, args.split, out, final=args.final)
-    if "model" in summary:
-        print(f"model: {summary['model']} (report, history and confusion.png beside it)")
-    return 0
+    recipe, pool = _classes_with_sounds(recipe, pool, named=bool(args.classes))
+    splits = make_splits(pool, args.split, seed=recipe.train.seed)
+    out = Path(args.out) if args.out else _new_run_path(recipe, args.split)
+    _check_run_files(run_files(out, args.split, splits), args.overwrite)
+    for line in class_gaps(pool, recipe.classes, splits, not recipe.train.early_stopping):
+        print(f"warning: {line}", file=sys.stderr)
+    summary = train_and_report(pool, recipe, args.split, out, final=args.final, splits=splits)
+    _say_written(summary, args.split)
+    return 1 if pool.errors else 0  # the model stands, but some of the data was left out
+
+
+def _check_report_dir(folder: Path, overwrite: bool) -> list[Path]:
+    """report.json and confusion.png in `folder`, checked before any work; returns them."""
+    files = [folder / "report.json", folder / "confusion.png"]
+    for path in files:
+        check_output(path, lambda p: None, [], overwrite, "choose another --out-dir", True)
+    return files
+
+
+def _left_out(pool: Pool, classes: tuple[str, ...]) -> str | None:
+    """A line naming the labelled sounds of classes the model does not know, if any."""
+    names, counts = np.unique(pool.labels[~np.isin(pool.labels, classes)], return_counts=True)
+    if not len(names):
+        return None
+    each = ", ".join(f"{c} {n}" for c, n in zip(names, counts))
+    return f"left out {counts.sum()} files of classes the model does not know ({each})"
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
+    out_files = _check_report_dir(Path(args.out_dir), args.overwrite) if args.out_dir else []
     model = load_model(args.model)
+    held = held_out_libraries(model.metadata) if args.held_out_only else None
     pool = load_pool(parse_sources(args.sources), (), args.data, features=model.feature_config)
     for line in pool.errors:
         print(f"drumnet evaluate: {line}", file=sys.stderr)
     split_name = f"data={args.data or args.sources or 'hydrogen'}"
-    if args.held_out_only:
-        held = (model.metadata.get("split") or {}).get("test_libraries") or []
-        if not held:
-            raise ValueError("this model's file names no held-out test libraries")
+    if held is not None:
         pool = pool.subset(np.isin(pool.libraries, held))
         split_name += f", held-out libraries {', '.join(held)}"
+    left_out = _left_out(pool, model.classes_)
+    if left_out:
+        print(f"drumnet evaluate: {left_out}", file=sys.stderr)
     classes = parse_classes(args.classes, model.classes_) or model.classes_
     pool = pool.select(classes)
     if not len(pool.labels):
@@ -93,12 +191,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
     probs = model.predict_proba_waves(pool.waves, classes)
     report = make_report(pool.y(classes), probs.argmax(1), tuple(classes), split=split_name)
     print(format_report(report))
-    if args.out_dir:
-        out = Path(args.out_dir)
-        plot_confusion(report, out / "confusion.png")
-        (out / "report.json").write_text(json.dumps(report.to_dict(), indent=2))
-        print(f"\nwrote {out / 'confusion.png'} and {out / 'report.json'}")
+    if out_files:
+        report_json, png = out_files
+        plot_confusion(report, png)
+        report_json.write_text(json.dumps(report.to_dict(), indent=2))
+        print(f"\nwrote {png} and {report_json}")
     return 1 if pool.errors else 0  # the report stands, but some sounds were left out
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -111,27 +216,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", help="a labelled folder or manifest CSV instead of the Hydrogen kits")
     p.add_argument("--sources", help="evaluation sources (default hydrogen)")
     p.add_argument("--extra", help="training-only sources, e.g. lmms,drumsynth,synth,speech")
-    p.add_argument("--split", choices=SPLITS, default="library", help="default: library")
+    p.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="library",
+        help="library (default): whole libraries held out, needs 3 or more; random: the "
+        "study's shuffled split; loo, folds: cross-validation by library, one model per fold "
+        "and none kept; none: everything trains, nothing is tested",
+    )
     p.add_argument(
         "--final",
         action="store_true",
-        help="after measuring on the split, retrain on everything and save that",
+        help="after measuring on the split, retrain on everything and save that "
+        "(nothing is held out of its training then)",
     )
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--patience", type=int)
+    p.add_argument("--epochs", type=positive_int, help="at least 1")
+    p.add_argument("--patience", type=positive_int, help="at least 1")
     p.add_argument(
         "--early-stopping",
         action=argparse.BooleanOptionalAction,
         help="stop when the validation kits stop improving (default: on, off in --preset "
         "default, which trains its whole schedule and lets the validation kits train too)",
     )
-    p.add_argument("--batch-size", type=int)
+    p.add_argument("--batch-size", type=positive_int, help="at least 1")
     p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=non_negative_int, help="0 or more")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="model setting override")
     p.add_argument(
-        "--out", help="model file (default runs/<model>-<classes>-<split>/model.safetensors)"
+        "--out",
+        help="model file, ending in .safetensors; its reports (summary.json, history.csv, "
+        "history-<split>.jsonl, confusion.png) go beside it (default: "
+        "runs/<model>-<classes>-<split>/model.safetensors, in a new folder each run: -2, -3...)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out model file and the reports beside it",
     )
     p.set_defaults(func=train_command)
 
@@ -143,7 +264,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument(
         "--held-out-only",
         action="store_true",
-        help="only the libraries the model's own split held out of training",
+        help="only the libraries the model's own split held out of training (refused for "
+        "a model refitted on everything with train --final, as the shipped ones are)",
     )
     e.add_argument("--out-dir", help="write confusion.png and report.json here")
+    e.add_argument(
+        "--overwrite", action="store_true", help="replace report.json and confusion.png there"
+    )
     e.set_defaults(func=evaluate_command)

@@ -29,10 +29,36 @@ def make_config(name: str, overrides: dict[str, Any] | None = None):
     unknown = set(overrides) - set(fields)
     if unknown:
         raise ValueError(f"unknown settings for {name}: {sorted(unknown)}")
+    defaults = cls()
     for key, value in overrides.items():
-        if isinstance(value, list):
-            overrides[key] = tuple(value)  # JSON gives lists; configs hold tuples
+        overrides[key] = _setting(key, value, getattr(defaults, key))
     return cls(**overrides)
+
+
+KINDS = {int: "a whole number", float: "a number", str: "a name", bool: "true or false"}
+
+
+def _setting(key: str, value: Any, default: Any) -> Any:
+    """`value` checked against the type of the setting's `default` (lists become tuples, as
+    JSON gives lists and configs hold tuples); ValueError names the setting and the type."""
+    kind = type(default)
+    if isinstance(default, tuple):
+        items = value if isinstance(value, (list, tuple)) else None
+        item = type(default[0]) if default else object
+        if items is None or not all(_is(x, item) for x in items):
+            raise ValueError(f"setting {key} takes a list such as {list(default)}, got {value!r}")
+        return tuple(items)
+    if not _is(value, kind):
+        what = KINDS.get(kind, kind.__name__)
+        raise ValueError(f"setting {key} takes {what} such as {default!r}, got {value!r}")
+    return value
+
+
+def _is(value: Any, kind: type) -> bool:
+    """isinstance, except that a bool is no number and an int will do for a float."""
+    if isinstance(value, bool) and kind is not bool:
+        return False
+    return isinstance(value, (int, float) if kind is float else kind)
 
 
 class DrumNet(nn.Module):

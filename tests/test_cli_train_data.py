@@ -1,0 +1,219 @@
+"""`drumnet train` and `evaluate` end to end on small synthesised folders: what they write,
+what they refuse to write over, what they warn about, and their exit status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drumnet.checkpoint import read_metadata, save_model
+from drumnet.cli import main
+from drumnet.nets import build_model
+
+KIND = {"kick": "kick", "snare": "snare", "tom": "tom", "hihat": "hat"}  # class -> synth_drum
+TINY = ["--model", "mlp", "--set", "hidden=[8]", "--epochs", "1", "--batch-size", "4"]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_and_folder(isolated_cache, tmp_path, monkeypatch):
+    """Tensor cache and the current folder (where runs/ goes) inside tmp_path."""
+    monkeypatch.chdir(tmp_path)
+
+
+def _flat(root: Path, write_drum, classes=("kick", "snare"), n: int = 4) -> Path:
+    """root/<class>/<i>.wav: one library."""
+    for c in classes:
+        for i in range(n):
+            write_drum(root / c / f"{i}.wav", KIND[c], seed=i)
+    return root
+
+
+def _kits(root: Path, write_drum, kits=("A", "B", "C"), classes=("kick", "snare")) -> Path:
+    """root/Kit <k>/<class>/<i>.wav: one library per kit."""
+    for kit in kits:
+        _flat(root / f"Kit {kit}", write_drum, classes, n=3)
+    return root
+
+
+def _train(data: Path, *args: str) -> int:
+    return main(["train", "--data", str(data), *TINY, *args])
+
+
+def _untrained_model(path: Path, classes=("kick", "snare")) -> Path:
+    return save_model(build_model("mlp", classes, overrides={"hidden": [8]}).eval(), path)
+
+
+def test_train_refuses_an_existing_model_file_unless_overwrite(tmp_path, write_drum, capsys):
+    data = _flat(tmp_path / "data", write_drum)
+    out = tmp_path / "keep" / "model.safetensors"
+    out.parent.mkdir()
+    out.write_text("mine")
+    assert _train(data, "--split", "random", "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "exists (pass --overwrite" in err and len(err.splitlines()) == 1
+    assert out.read_text() == "mine" and sorted(p.name for p in out.parent.iterdir()) == [
+        "model.safetensors"
+    ]
+    assert _train(data, "--split", "random", "--out", str(out), "--overwrite") == 0
+    assert read_metadata(out)["classes"] == ["kick", "snare"]
+
+
+@pytest.mark.parametrize(
+    "out, says",
+    [
+        ("precious.txt", "must end in .safetensors"),
+        ("folder", "is a folder"),
+        ("precious.txt/model.safetensors", "precious.txt is not a folder"),
+    ],
+)
+def test_train_checks_out_before_any_work_and_leaves_nothing(tmp_path, capsys, out, says):
+    (tmp_path / "precious.txt").write_text("precious")
+    (tmp_path / "folder").mkdir()
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(["train", "--data", "no-such-data", "--split", "random", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.splitlines()) == 1
+    assert (tmp_path / "precious.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no .tmp, no reports
+
+
+def test_train_never_writes_its_reports_over_files_beside_the_model(tmp_path, write_drum, capsys):
+    data = _flat(tmp_path / "data", write_drum)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "confusion.png").write_text("my picture")
+    assert _train(data, "--split", "random", "--out", str(mine / "model.safetensors")) == 2
+    assert "mine/confusion.png exists" in capsys.readouterr().err
+    assert (mine / "confusion.png").read_text() == "my picture"
+    assert not (mine / "model.safetensors").exists()
+
+
+def test_each_default_run_gets_a_folder_of_its_own_and_names_what_it_wrote(
+    tmp_path, write_drum, capsys
+):
+    data = _flat(tmp_path / "data", write_drum)
+    assert _train(data, "--split", "none") == 0
+    first = capsys.readouterr().out
+    assert _train(data, "--split", "none") == 0
+    second = capsys.readouterr().out
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert runs == ["mlp-kick-snare-none", "mlp-kick-snare-none-2"]
+    assert "runs/mlp-kick-snare-none-2/model.safetensors" in second
+    # --split none tests nothing: no confusion.png promised, and every file named is there.
+    assert "confusion.png" not in first
+    named = first.split("beside it: ")[1].rstrip(")\n").split(", ")
+    assert all((tmp_path / "runs" / runs[0] / name).is_file() for name in named)
+
+
+def test_train_exits_1_for_skipped_files_and_warns_of_a_named_class_with_none(
+    tmp_path, write_drum, capsys
+):
+    data = _flat(tmp_path / "data", write_drum, ("kick", "snare", "tom"))
+    (data / "kick" / "bad.wav").write_text("not audio")
+    assert _train(data, "--split", "none", "--classes", "four") == 1
+    err = capsys.readouterr().err
+    assert "skipped:" in err and "bad.wav" in err
+    assert "warning: hihat: no sounds of this class" in err
+
+
+def test_a_final_fit_says_so_and_held_out_only_refuses_it(tmp_path, write_drum, capsys):
+    data = _kits(tmp_path / "data", write_drum)
+    measured, final = tmp_path / "m" / "model.safetensors", tmp_path / "f" / "model.safetensors"
+    assert _train(data, "--split", "library", "--out", str(measured)) == 0
+    assert _train(data, "--split", "library", "--final", "--out", str(final)) == 0
+    capsys.readouterr()
+    evaluate = ["evaluate", "--data", str(data), "--held-out-only", "--model"]
+    assert main([*evaluate, str(final)]) == 2
+    assert "refitted on every library" in capsys.readouterr().err
+    meta = read_metadata(measured)
+    held = meta["split"]["test_libraries"]
+    assert main([*evaluate, str(measured)]) == 0
+    assert f"held-out libraries {held[0]}" in capsys.readouterr().out
+    assert meta["final_fit"] is False and not set(held) & set(meta["data"]["libraries"])
+    assert meta["data"]["n_sounds"] == meta["split"]["n_train"]  # what trained, not all
+    assert read_metadata(final)["final_fit"] is True
+
+
+def test_held_out_only_refuses_the_shipped_model_which_trained_on_its_test_kits(
+    tmp_path, write_drum, capsys
+):
+    # The shipped default predates the final_fit record; its metadata names these test kits.
+    data = tmp_path / "data"
+    _flat(data / "Millo-Drums_v.1", write_drum)
+    _flat(data / "Other Kit", write_drum)
+    assert main(["evaluate", "--model", "default", "--data", str(data), "--held-out-only"]) == 2
+    err = capsys.readouterr().err
+    assert "Millo-Drums_v.1" in err and "none is held out" in err
+
+
+def test_classes_without_training_or_test_sounds_are_warned_of(tmp_path, write_drum, capsys):
+    data = _flat(tmp_path / "data", write_drum, n=8)
+    write_drum(data / "clap" / "0.wav", "snare")  # one clap: it trains, and is never tested
+    assert _train(data, "--split", "random") == 0
+    err = capsys.readouterr().err
+    assert "warning: clap: no test sounds in split random" in err
+    kits = _kits(tmp_path / "kits", write_drum)
+    _flat(kits / "Kit A", write_drum, ("tom",), n=3)  # toms in one kit only
+    for kit in "ABC":  # leave-one-out needs 10 sounds in a kit to test it
+        _flat(kits / f"Kit {kit}", write_drum, n=5)
+    assert _train(kits, "--split", "loo", "--out", str(tmp_path / "cv" / "x.safetensors")) == 0
+    captured = capsys.readouterr()
+    assert "warning: tom: none of its 3 sounds trains in split loo:Kit A" in captured.err
+    assert "no model written" in captured.out and not (tmp_path / "cv" / "x.safetensors").exists()
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--set", "hidden=abc"], "setting hidden takes a list"),
+        (["--set", "hidden=[0]"], "cannot be built"),
+    ],
+)
+def test_bad_model_settings_are_one_line_usage_errors(tmp_path, capsys, args, says):
+    assert main(["train", "--data", "no-such-data", "--model", "mlp", *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args", [["--epochs", "0"], ["--batch-size", "0"], ["--seed", "-1"], ["--epochs", "-1"]]
+)
+def test_counts_out_of_range_are_refused_by_the_parser(capsys, args):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--data", "no-such-data", *args])
+    assert exit_.value.code == 2 and "must be" in capsys.readouterr().err
+
+
+def test_a_flat_folder_split_by_library_points_to_random_and_leaves_no_folder(
+    tmp_path, write_drum, capsys
+):
+    data = _flat(tmp_path / "data", write_drum)
+    assert _train(data, "--split", "library") == 2
+    assert "use --split random" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_evaluate_says_which_classes_the_model_does_not_know(tmp_path, write_drum, capsys):
+    data = _flat(tmp_path / "data", write_drum, ("kick", "snare", "tom", "hihat"), n=2)
+    model = _untrained_model(tmp_path / "two.safetensors")
+    main(["evaluate", "--model", str(model), "--data", str(data)])
+    err = capsys.readouterr().err
+    assert "left out 4 files of classes the model does not know (hihat 2, tom 2)" in err
+
+
+def test_evaluate_out_dir_refuses_existing_reports_and_files(tmp_path, write_drum, capsys):
+    data = _flat(tmp_path / "data", write_drum, n=2)
+    model = str(_untrained_model(tmp_path / "two.safetensors"))
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "report.json").write_text("mine")
+    evaluate = ["evaluate", "--model", model, "--data", str(data), "--out-dir"]
+    assert main([*evaluate, str(reports)]) == 2
+    assert "report.json exists" in capsys.readouterr().err
+    assert (reports / "report.json").read_text() == "mine"
+    assert main([*evaluate, str(tmp_path / "two.safetensors" / "sub")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert main([*evaluate, str(reports), "--overwrite"]) == 0
+    assert json.loads((reports / "report.json").read_text())["n"] == 4
