@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -476,3 +477,13 @@ def test_label_export_keeps_labels_csv_utf8_for_a_name_that_is_not(lib, isolated
     assert main(["label", "--export", str(tmp_path / "ds")]) == 0
     (row,) = csv.DictReader((tmp_path / "ds" / "labels.csv").open(encoding="utf-8"))
     assert row["path"].endswith("-k\ufffd.wav") and (tmp_path / "ds" / row["path"]).is_file()
+
+
+def test_label_export_names_the_pack_not_the_class_folder(lib, isolated_cache, tmp_path):
+    kicks = lib / "808 Kit" / "Kicks"
+    kicks.mkdir(parents=True)
+    shutil.copy(lib / "kick.wav", kicks / "boom.wav")
+    assert main(["label", str(kicks / "boom.wav"), "tom"]) == 0
+    assert main(["label", "--export", str(tmp_path / "ds")]) == 0
+    (row,) = csv.DictReader((tmp_path / "ds" / "labels.csv").open())
+    assert (row["label"], row["library"]) == ("tom", "808 Kit")

@@ -24,6 +24,7 @@ from drumnet.audio import SILENCE_SEARCH_SECONDS, AudioError, load_sound
 from drumnet.checkpoint import ModelFileError
 from drumnet.classifier import DrumClassifier, load_model
 from drumnet.classify import DEFAULT_BATCH_SIZE, Result, classify_paths
+from drumnet.datasets.folders import pack_of
 from drumnet.datasets.manifest import Sample, write_manifest
 from drumnet.index import Copy, Correction, Index, duplicate_groups, file_hash
 from drumnet.similar import Embedded
@@ -322,7 +323,7 @@ def export_corrections(index: Index, out: Path) -> int:
         target = out / c.label / f"{c.hash[:8]}-{name}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-        library = Path(c.path).parent.name  # the pack folder the sound came from
+        library = pack_of(c.path)  # not a class folder: a split by library would hold out a class
         samples.append(Sample(str(target.relative_to(out)), c.label, library, source="label"))
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(samples, out / "labels.csv")

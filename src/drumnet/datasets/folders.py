@@ -32,6 +32,15 @@ def _library_for(root: Path, relative: Path) -> str:
     return root.name
 
 
+def pack_of(path: str | os.PathLike) -> str:
+    """The innermost folder above a file that is not a class folder (`808 Kit/Kicks/x.wav` ->
+    808 Kit): the pack a sound came from, wherever it lies ('' at the file system's root)."""
+    for folder in reversed(Path(path).parent.parts):
+        if folder != os.sep and class_for_folder(folder) == UNKNOWN:
+            return folder
+    return ""
+
+
 def _inside(root: Path, text: str) -> Path | None:
     """The path of a row, relative to root (an absolute path must lie in root), or None when
     it leaves root (`../x.wav`, `/elsewhere/x.wav`). Checked on the names, not the resolved
