@@ -487,3 +487,18 @@ def test_label_export_names_the_pack_not_the_class_folder(lib, isolated_cache, t
     assert main(["label", "--export", str(tmp_path / "ds")]) == 0
     (row,) = csv.DictReader((tmp_path / "ds" / "labels.csv").open())
     assert (row["label"], row["library"]) == ("tom", "808 Kit")
+
+
+def test_a_loop_the_detector_missed_can_be_labelled_loop(
+    lib, kick_hat_file, isolated_cache, tmp_path, capsys
+):
+    assert main(["label", str(lib / "kick.wav"), "Loop"]) == 0
+    capsys.readouterr()
+    main(["classify", str(lib / "kick.wav"), "--model", kick_hat_file, "--format", "table"])
+    row = capsys.readouterr().out
+    assert row.startswith("loop") and "(corrected)" in row and "None" not in row
+    dest = tmp_path / "kit"
+    assert main(["organize", str(lib), str(dest), "--model", kick_hat_file]) in (0, 1)
+    assert (dest / "loop" / "kick.wav").exists()
+    assert main(["label", "--export", str(tmp_path / "ds")]) == 0  # a loop is no sample
+    assert "a loop, not exported" in capsys.readouterr().err

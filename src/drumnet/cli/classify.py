@@ -141,7 +141,7 @@ class _Writer:
             print(json_line(r.to_record()))
         elif self.fmt == "csv":
             self.csv.writerow(self._csv_row(r))
-        elif r.ok and r.label == LOOP:  # its confidence is its first second's best class's
+        elif r.ok and r.label == LOOP and not r.corrected:  # confidence: its first second's
             best = max(r.scores, key=r.scores.__getitem__)
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({r.warning}; first second: {best})")
         elif r.ok and r.label == UNSURE:  # its confidence belongs to a class it did not say
@@ -263,9 +263,11 @@ def cmd_label(args: argparse.Namespace) -> int:
         if len(args.items) < 2:
             raise ValueError("give one or more files and then a class: drumnet label PATH CLASS")
         *paths, word = args.items
-        label = class_for_word(word)
+        # `loop` too: a file of several hits that the loop detector missed (`classify` says
+        # `loop` for it from then on, `organize` puts it in loop/).
+        label = LOOP if word.strip().lower() == LOOP else class_for_word(word)
         if label == UNKNOWN:
-            raise ValueError(f"unknown class {word!r}; choose from {', '.join(CLASSES)}")
+            raise ValueError(f"unknown class {word!r}; choose from {', '.join([*CLASSES, LOOP])}")
         failed = 0
         for path in paths:
             try:
@@ -308,6 +310,9 @@ def export_corrections(index: Index, out: Path) -> int:
         raise ValueError(f"{out} exists and is not an empty folder; export into a new one")
     samples, missing = [], 0
     for c in index.corrections():
+        if c.label == LOOP:  # the models learn one-shots: a loop is no training sample
+            print(f"drumnet label: {shown(c.path)}: a loop, not exported", file=sys.stderr)
+            continue
         source = labelled_bytes(index, c)
         if source is None:
             missing += 1
