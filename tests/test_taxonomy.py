@@ -62,6 +62,12 @@ def test_a_class_folder_beats_the_file_name():
     assert class_for_path(("Big Stick Kit", "ride.wav")) == "cymbal"  # no class folder: the name
 
 
+def test_a_folder_that_describes_its_class_decides_unless_the_file_name_names_one():
+    assert class_for_path(("Acoustic Kicks", "x01.wav")) == "kick"
+    assert class_for_path(("Clap Trap Sounds", "kick_01.wav")) == "kick"
+    assert class_for_path(("Kicks", "Acoustic Snares", "x01.wav")) == "snare"  # the innermost
+
+
 @pytest.mark.parametrize(
     "name, expected",
     [
@@ -71,6 +77,8 @@ def test_a_class_folder_beats_the_file_name():
         ("Big Stick Kit", UNKNOWN), ("Studio Crash Kit", UNKNOWN), ("Kick Pack Vol 1", UNKNOWN),
         ("808 Kit", UNKNOWN), ("Snare Roll", UNKNOWN), ("Kick Loops", UNKNOWN),
         ("Kicks and Snares", UNKNOWN), ("Drums", UNKNOWN), ("FX", UNKNOWN),
+        ("Acoustic Kicks", "kick"), ("Electronic Snares", "snare"), ("Trap Hi Hats", "hihat"),
+        ("Big Room Kicks", "kick"), ("Snares (Acoustic)", "snare"), ("Snare Rolls", UNKNOWN),
     ],
 )  # fmt: skip
 def test_a_folder_names_a_class_only_when_its_name_is_one(name, expected):

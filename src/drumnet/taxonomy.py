@@ -98,32 +98,59 @@ FOLDER_FILLER = frozenset(
 )
 
 
-def class_for_folder(name: str) -> str:
-    """The class a folder's name IS (`Kicks`, `BD`, `HH`, `Snare Drums`, `02 - Hi-Hats`), else
-    UNKNOWN: a name that only mentions a class among other words (`Big Stick Kit`, `Kick Pack
-    Vol 1`) names a pack, not a class.
+# Words that make a folder a pack or a folder of loops, whatever class it mentions:
+# `Big Stick Kit`, `Kick Pack Vol 1`, `Snare Rolls`, `Kick Loops`.
+NOT_A_CLASS_FOLDER = VETO | frozenset(
+    {"kit", "kits", "pack", "packs", "vol", "volume", "collection", "library", "bundle"}
+    | {"series", "edition", "loops", "roll", "rolls", "fill", "fills", "groove", "grooves"}
+    | {"break", "breaks", "pattern", "patterns"}
+)
 
-    Every word must be an alias of one same class (two-word names such as `bass drum` count as
-    their class), a FOLDER_FILLER word or a number.
+
+def folder_class(name: str) -> tuple[str, bool]:
+    """(the class a folder's name names, whether the name IS that class), or (UNKNOWN, False).
+
+    The name is the class (`Kicks`, `BD`, `HH`, `Snare Drums`, `02 - Hi-Hats`) when every word
+    is an alias of that one class (two-word names such as `bass drum` count as their class),
+    a FOLDER_FILLER word or a number. It names the class more loosely when other words
+    describe it (`Acoustic Kicks`, `Trap Hi Hats`, `Snares (Acoustic)`). A name with words of
+    two classes, or with a word of NOT_A_CLASS_FOLDER (`Big Stick Kit`, `Kick Pack Vol 1`,
+    `Kick Loops`), is a pack or a folder of loops: no class.
     """
     text = normalise_name(name)
     for pattern, label in PHRASES:
         if label != UNKNOWN:
             text = re.sub(pattern, f" {label} ", text)
     words = [w for w in text.split() if w not in FOLDER_FILLER and not w.isdigit()]
-    found = {_WORD_TO_CLASS.get(w, UNKNOWN) for w in words}
-    return found.pop() if len(found) == 1 else UNKNOWN
+    if NOT_A_CLASS_FOLDER.intersection(words):
+        return UNKNOWN, False
+    found = {_WORD_TO_CLASS[w] for w in words if w in _WORD_TO_CLASS}
+    if len(found) != 1:
+        return UNKNOWN, False
+    return found.pop(), all(w in _WORD_TO_CLASS for w in words)
+
+
+def class_for_folder(name: str) -> str:
+    """The class a folder's name names (`folder_class`), else UNKNOWN: such a folder is a
+    class folder, not a library."""
+    return folder_class(name)[0]
 
 
 def class_for_path(path_parts: list[str] | tuple[str, ...]) -> str:
-    """Class of a file at `path_parts` (folders, then the file name) in a user's tree: the
-    innermost folder that names a class (class_for_folder), since whoever sorted the file there
-    knew what it is; the file name only when no folder does."""
+    """Class of a file at `path_parts` (folders, then the file name) in a user's tree.
+
+    The innermost folder that names a class decides, since whoever sorted the file there knew
+    what it is: whatever the file's name says when the folder's name IS the class
+    (`Snares/OH.wav` is a snare), and unless the file's name says a class when the folder's
+    name only names it among other words (`Clap Trap Sounds/kick_01.wav` is a kick). The file
+    name decides when no folder names a class.
+    """
+    by_name = class_for_name(path_parts[-1]) if path_parts else UNKNOWN
     for folder in reversed(path_parts[:-1]):
-        label = class_for_folder(folder)
+        label, strict = folder_class(folder)
         if label != UNKNOWN:
-            return label
-    return class_for_name(path_parts[-1]) if path_parts else UNKNOWN
+            return label if strict or by_name == UNKNOWN else by_name
+    return by_name
 
 
 def parse_classes(text: str | None, allowed: tuple[str, ...] = CLASSES) -> tuple[str, ...] | None:
