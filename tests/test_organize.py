@@ -245,7 +245,7 @@ def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, 
     assert main([*argv, "--no-index"]) == 1
     err = capsys.readouterr().err.splitlines()
     assert sum(line.endswith(f"not placed (File exists: {dest / 'hihat'})") for line in err) == 2
-    assert "1 files could not be read or classified and were not placed" in err
+    assert "1 file could not be read or classified, so not placed" in err
     assert "2 files could not be placed in DEST" in err
 
 
@@ -274,7 +274,7 @@ def test_cli_a_second_run_adds_nothing_and_undo_takes_every_manifest(
     assert main(argv) == 1  # broken.wav
     assert main(argv) == 1
     out = capsys.readouterr().out
-    assert "4 files were already in DEST (the same bytes, also where you renamed" in out
+    assert "4 files already in DEST (the same bytes, also where you renamed" in out
     assert "manifest (for --undo)" not in out.split("already in DEST")[1]  # nothing to undo
     assert len(list(dest.glob("drumnet-manifest-*.jsonl"))) == 1
     write_drum(src / "Pack A" / "k9.wav", "kick", seed=209)
@@ -518,7 +518,7 @@ def test_undo_of_a_damaged_manifest_keeps_it_and_says_so(tmp_path, src, kick_hat
     manifest.write_bytes(manifest.read_bytes()[:-60])  # the last record cut short
     assert main(["organize", "--undo", str(manifest)]) == 1
     err = capsys.readouterr().err
-    assert "1 lines could not be read" in err and manifest.exists()
+    assert "1 line could not be read" in err and manifest.exists()
     assert len(list(dest.rglob("*.wav"))) == 1  # the file of the unreadable record
 
 
@@ -551,3 +551,12 @@ def test_hard_links_across_file_systems_stop_the_run_with_a_hint(
     monkeypatch.setattr(os, "link", cross_device)
     with pytest.raises(ValueError, match="use --mode copy or --mode symlink"):
         run(src, tmp_path / "dest", kick_hat, mode="hardlink")
+
+
+def test_a_link_to_the_same_file_counts_however_src_is_spelled(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    run(src, dest, kick_hat, mode="symlink")
+    other_spelling = tmp_path / "src-link"
+    os.symlink(src, other_spelling)
+    again, manifest = run(other_spelling, dest, kick_hat, mode="copy")
+    assert {p.outcome for p in again if p.result.ok} == {"present"} and manifest is None

@@ -214,9 +214,7 @@ def _holds(target: Path, result: Result) -> bool:
     organizing the same SRC again, in the same mode or another, adds nothing."""
     src = Path(result.path).absolute()
     try:
-        if os.path.islink(target):
-            return os.readlink(target) == str(src)
-        if os.path.samefile(target, src):
+        if os.path.samefile(target, src):  # a link to it, however SRC was spelled, or a hard link
             return True
         size, digest = _size_and_hash(result, src)
         record = {"dest": str(target), "src": str(src), "mode": "copy", "size": size}

@@ -70,14 +70,14 @@ def cmd_organize(args: argparse.Namespace) -> int:
             index.close()
     verb = "would place" if args.dry_run else f"placed ({args.mode})"
     summary = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
-    print(f"{verb} {sum(counts.values())} files in {args.dest}: {summary or 'none'}")
+    print(f"{verb} {_n(sum(counts.values()), 'file')} in {args.dest}: {summary or 'none'}")
     if outcomes["present"]:
         print(
-            f"{outcomes['present']} files were already in DEST (the same bytes, also where "
-            "you renamed or moved them), left as they are"
+            f"{_n(outcomes['present'], 'file')} already in DEST (the same bytes, also where "
+            "you renamed or moved them): left as is"
         )
     if outcomes["skipped"]:
-        print(f"skipped {outcomes['skipped']} files of SRC that lie inside DEST")
+        print(f"skipped {_n(outcomes['skipped'], 'file')} of SRC that lie inside DEST")
     print_failures(outcomes)
     if organizer.manifest_path:
         print(f"manifest (for --undo): {organizer.manifest_path}")
@@ -87,11 +87,11 @@ def cmd_organize(args: argparse.Namespace) -> int:
 def print_failures(outcomes: Counter) -> None:
     """One stderr line per kind of failure: reading (or classifying) and placing."""
     for outcome, what in (
-        ("unreadable", "could not be read or classified and were not placed"),
+        ("unreadable", "could not be read or classified, so not placed"),
         ("unplaced", "could not be placed in DEST"),
     ):
         if outcomes[outcome]:
-            print(f"{outcomes[outcome]} files {what}", file=sys.stderr)
+            print(f"{_n(outcomes[outcome], 'file')} {what}", file=sys.stderr)
 
 
 def cmd_undo(manifest: str, dry_run: bool = False) -> int:
@@ -105,25 +105,30 @@ def cmd_undo(manifest: str, dry_run: bool = False) -> int:
         print(f"drumnet organize: could not remove {shown(path)}: {why}", file=sys.stderr)
     if report.damaged:
         print(
-            f"drumnet organize: {shown(manifest)}: {report.damaged} lines could not be read "
+            f"drumnet organize: {shown(manifest)}: {_n(report.damaged, 'line')} could not be read "
             "(a run killed while writing, or damage since); the files they recorded, if any, "
             "are left in DEST, and the manifest is kept",
             file=sys.stderr,
         )
     verb = "would remove" if dry_run else "removed"
-    parts = [f"{verb} {_n(report.removed, 'file')} and {_n(report.removed_dirs, 'folder')}"]
-    parts.append(f"kept {_n(report.kept, 'changed file')}")
+    parts = [
+        f"{verb} {_n(len(report.removed), 'file')} and {_n(len(report.removed_dirs), 'folder')}"
+    ]
+    parts.append(f"kept {_n(len(report.kept), 'changed file')}")
     parts.append(f"{len(report.missing)} already gone")
     if report.later:
-        parts.append(f"{_n(report.later, 'file')} placed again by a later run, left to its undo")
+        parts.append(
+            f"{_n(len(report.later), 'file')} placed again by a later run, left to its undo"
+        )
     if report.failed:
         parts.append(f"{len(report.failed)} could not be removed")
     print("; ".join(parts))
     return 1 if report.kept or report.failed or report.damaged else 0
 
 
-def _n(items, noun: str) -> str:
-    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
+def _n(count: int, noun: str) -> str:
+    """'1 file', '2 files'."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def register(subparsers) -> None:
