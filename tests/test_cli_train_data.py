@@ -65,7 +65,7 @@ def test_train_refuses_an_existing_model_file_unless_overwrite(tmp_path, write_d
     [
         ("precious.txt", "must end in .safetensors"),
         ("folder", "is a folder"),
-        ("precious.txt/model.safetensors", "precious.txt is not a folder"),
+        ("precious.txt/model.safetensors", "precious.txt is a file, not a folder"),
     ],
 )
 def test_train_checks_out_before_any_work_and_leaves_nothing(tmp_path, capsys, out, says):
@@ -214,6 +214,6 @@ def test_evaluate_out_dir_refuses_existing_reports_and_files(tmp_path, write_dru
     assert "report.json exists" in capsys.readouterr().err
     assert (reports / "report.json").read_text() == "mine"
     assert main([*evaluate, str(tmp_path / "two.safetensors" / "sub")]) == 2
-    assert "is not a folder" in capsys.readouterr().err
+    assert "is a file, not a folder" in capsys.readouterr().err
     assert main([*evaluate, str(reports), "--overwrite"]) == 0
     assert json.loads((reports / "report.json").read_text())["n"] == 4

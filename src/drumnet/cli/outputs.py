@@ -30,8 +30,8 @@ def check_folder(folder: Path, path: Path, make: bool = False) -> None:
     message). With `make`, a missing folder is fine if it can be made where it would go."""
     where = _nearest_existing(folder) if make else folder
     if not where.is_dir():
-        what = "is not a folder" if where.exists() else "does not exist"
-        raise ValueError(f"{path}: folder {where} {what}")
+        what = "is a file, not a folder" if where.exists() else "is no folder: it does not exist"
+        raise ValueError(f"{path}: {where} {what}")
     if not os.access(where, os.W_OK):
         raise ValueError(f"{path}: cannot write in folder {where} (permission denied)")
 
