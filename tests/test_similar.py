@@ -344,3 +344,10 @@ def test_cli_says_when_there_is_nothing_to_rank(query, isolated_cache, capsys):
     assert run(["similar", str(query), str(query)]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and "nothing to rank: no other audio file" in captured.err
+
+
+def test_cli_a_silent_file_is_left_out_not_failed(lib, query, isolated_cache, capsys):
+    write(lib / "silence.wav", np.zeros(RATE, np.float32))
+    assert run(["similar", str(query), str(lib), "--top", "50"]) == 0
+    captured = capsys.readouterr()
+    assert "silence.wav" not in captured.out and "left out 1 silent file" in captured.err

@@ -25,7 +25,7 @@ from drumnet.cli.classify import (
     report_error,
     shown,
 )
-from drumnet.similar import Embedded, Match, embed_paths, embed_query, nearest
+from drumnet.similar import SILENT, Embedded, Match, embed_paths, embed_query, nearest
 from drumnet.taxonomy import CLASSES, LOOP, parse_classes
 
 DEFAULT_TOP = 10
@@ -48,14 +48,18 @@ def write_matches(matches: list[Match], fmt: str) -> None:
 
 
 class _Failures:
-    """Passes embedded files on; reports each failed one on stderr and counts it."""
+    """Passes embedded files on; reports each failed one on stderr and counts it. A silent
+    file is no failure (classify answers it, `unsure`): it is counted apart, as left out."""
 
     def __init__(self):
         self.count = 0
+        self.silent = 0
 
     def report(self, items: Iterable[Embedded]) -> Iterator[Embedded]:
         for item in items:
-            if not item.ok:
+            if item.error == SILENT:
+                self.silent += 1
+            elif not item.ok:
                 self.count += 1
                 report_error(item, "similar")
             yield item
@@ -82,6 +86,11 @@ def cmd_similar(args: argparse.Namespace) -> int:
         with closing(found):  # stops the workers even on Ctrl-C, before the index closes
             matches = nearest(query, failures.report(progress(found)), args.top, classes)
         write_matches(matches, fmt)
+        if failures.silent:
+            n = failures.silent
+            print(
+                f"drumnet similar: left out {n} silent file{'' if n == 1 else 's'}", file=sys.stderr
+            )
         if not matches:
             print(
                 "drumnet similar: nothing to rank: no other audio file"
