@@ -13,10 +13,10 @@ not placed (DEST full, a name taken by a plain file...), are reported. A copy is
 under a hidden name and linked (or renamed) to its real name only when whole, so even a killed
 run never leaves a cut-short file under a sample's name; the next run into the folder removes
 a killed run's hidden leftover. Undo leaves a file that a later run placed again at the same
-name (it is that run's), and keeps a manifest it could not read whole. Files of SRC that lie inside
-DEST (through a symlink) are skipped. Organizing the same SRC again places only what is new or
-changed: a file an earlier run placed is left where it is, also when someone renamed or moved
-it within DEST since (`_EarlierCopies`).
+name (it is that run's), and keeps a manifest it could not read whole. Files of SRC that lie
+inside DEST (through a symlink) are skipped. Organizing the same SRC again places only what is
+new or changed: a file an earlier run placed is left where it is, also when someone renamed or
+moved it within DEST since (`_EarlierCopies`).
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ class Placement:
 
     outcome: "placed"; "present" (an earlier run placed the same file there, or placed it and
     it was renamed or moved within DEST since: `dest` is where it is, nothing is done);
-    "unreadable" (it could not be decoded or classified: result.error says why); "unplaced" (DEST refused it: result.error says why); "skipped" (it already lies
-    inside DEST, e.g. through a symlink in SRC, so it is not copied into DEST again).
+    "unreadable" (it could not be decoded or classified: result.error says why); "unplaced"
+    (DEST refused it: result.error says why); "skipped" (it already lies inside DEST, e.g.
+    through a symlink in SRC, so it is not copied into DEST again).
     """
 
     result: Result
