@@ -3,8 +3,8 @@
 Each prints class probabilities (or distances) before and after, writes the WAV and a
 spectrogram PNG next to it. A file that cannot be read (or is silent) is one line on stderr and
 exit status 1; a model that cannot be loaded is a usage error (exit status 2), as in classify.
-Output paths are checked before any work: one that cannot be written, is one of the inputs, or exists (without --overwrite) is a usage error,
-exit status 2, and nothing is written.
+Output paths are checked before any work: one that cannot be written, is one of the inputs,
+or exists (without --overwrite) is a usage error, exit status 2, and nothing is written.
 """
 
 from __future__ import annotations
