@@ -7,11 +7,13 @@ message a person understands; callers processing batches catch it per file and g
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,17 +219,22 @@ def _open_checked(path: Path) -> sf.SoundFile:
     return f
 
 
+@contextlib.contextmanager
+def _decoding(path: Path) -> Iterator[None]:
+    """What libsndfile (or the OS under it) raises while a file is read, as one AudioError."""
+    try:
+        yield
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
+        raise _open_error(path, exc) from None
+
+
 def check_readable(path: str | os.PathLike) -> None:
     """Raise AudioError unless the file opens as audio with a sound header. Reads the header
     only, so a whole library is checked in moments (decoding may still fail later)."""
     path = Path(path)
     _check_file(path)
-    try:
+    with _decoding(path):
         _open_checked(path).close()
-    except AudioError:
-        raise
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
-        raise _open_error(path, exc) from None
 
 
 def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int, int, float]:
@@ -237,21 +244,14 @@ def read_head(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, int,
     """
     path = Path(path)
     _check_file(path)
-    try:
-        with _open_checked(path) as f:
-            rate, channels, total, container = f.samplerate, f.channels, f.frames, f.format
-            want = int(seconds * rate) + 1
-            # MP3/OGG may report an unknown or huge length; read() stops at the real end.
-            n = want if total <= 0 or total > 2**62 else min(want, total)
-            frames = f.read(n, dtype="float32", always_2d=True)
-    except AudioError:
-        raise
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
-        raise _open_error(path, exc) from None
+    with _decoding(path), _open_checked(path) as f:
+        rate, channels, total, container = f.samplerate, f.channels, f.frames, f.format
+        want = int(seconds * rate) + 1
+        # MP3/OGG may report an unknown or huge length; read() stops at the real end.
+        n = want if total <= 0 or total > 2**62 else min(want, total)
+        frames = _read_finite(path, f, n)
     if frames.shape[0] == 0:
         raise _no_frames(path, container)
-    if not np.isfinite(frames).all():
-        raise AudioError(path, "contains NaN or infinite samples")
     file_seconds = total / rate if 0 < total < 2**62 else frames.shape[0] / rate
     return frames, rate, channels, file_seconds
 
@@ -283,30 +283,25 @@ def read_from_first_sound(
     SEARCH_BLOCK_SECONDS, so a long silent file costs little memory. Raises `AudioError`.
     """
     path = Path(path)
-    try:
-        with sf.SoundFile(os.fsencode(path)) as f:
-            rate = f.samplerate
-            lead, block = round(LEAD_SECONDS * rate), max(1, round(SEARCH_BLOCK_SECONDS * rate))
-            pos, end = max(0, after - lead), int(limit_seconds * rate)
-            f.seek(pos)
-            before = np.zeros((0, f.channels), np.float32)  # the previous block's last frames
-            while pos < end:
-                frames = _read_finite(path, f, min(block, end - pos))
-                if frames.shape[0] == 0:
-                    return None
-                first = _first_audible(frames, 10 ** (level_dbfs / 20))
-                if first is not None:
-                    begin = max(0, before.shape[0] + first - lead)
-                    span = np.concatenate([before, frames])[begin:]
-                    want = int(seconds * rate) + 1  # as read_head
-                    rest = _read_finite(path, f, max(0, want - span.shape[0]))
-                    return np.concatenate([span, rest])[:want], pos - before.shape[0] + begin
-                before = frames[frames.shape[0] - lead :]
-                pos += frames.shape[0]
-    except AudioError:
-        raise
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
-        raise _open_error(path, exc) from None
+    with _decoding(path), sf.SoundFile(os.fsencode(path)) as f:
+        rate = f.samplerate
+        lead, block = round(LEAD_SECONDS * rate), max(1, round(SEARCH_BLOCK_SECONDS * rate))
+        pos, end = max(0, after - lead), int(limit_seconds * rate)
+        f.seek(pos)
+        before = np.zeros((0, f.channels), np.float32)  # the previous block's last frames
+        while pos < end:
+            frames = _read_finite(path, f, min(block, end - pos))
+            if frames.shape[0] == 0:
+                return None
+            first = _first_audible(frames, 10 ** (level_dbfs / 20))
+            if first is not None:
+                begin = max(0, before.shape[0] + first - lead)
+                span = np.concatenate([before, frames])[begin:]
+                want = int(seconds * rate) + 1  # as read_head
+                rest = _read_finite(path, f, max(0, want - span.shape[0]))
+                return np.concatenate([span, rest])[:want], pos - before.shape[0] + begin
+            before = frames[frames.shape[0] - lead :]
+            pos += frames.shape[0]
     return None
 
 
