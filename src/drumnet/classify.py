@@ -66,8 +66,9 @@ class Result:
     error: str | None = None
     # "silent": valid audio with nothing to hear (in its first 30 s: audio.load_sound).
     # "multi-hit": a separate hit starts at least LOOP_SPAN_SECONDS after the first (labelled
-    # `loop` unless the decision keeps loops' class labels). "above-band": over 97 % of the sound's energy lies above what the model
-    # hears (half its 11,025 Hz), so the label rests on the rest.
+    # `loop` unless the decision keeps loops' class labels). "above-band": over 97 % of the
+    # sound's energy lies above what the model hears (half its 11,025 Hz), so the label rests
+    # on the rest.
     warning: str | None = None
     corrected: bool = False  # the label is a person's correction
     cached: bool = False  # answered from the index, without decoding
