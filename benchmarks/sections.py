@@ -328,6 +328,16 @@ def loops(quick: bool = False) -> dict:
         )
 
 
+def robustness(quick: bool = False) -> dict:
+    """The shipped ensemble's answers on the kits' sounds changed the ways libraries differ
+    (DC offset, level, rate, bit depth, MP3, leading silence, clipping, polarity, cancelling
+    stereo), against its answers on the files as they are."""
+    import bench_robustness
+
+    with tempfile.TemporaryDirectory(prefix="drumnet-bench-") as tmp:
+        return bench_robustness.run(tmp, limit=60 if quick else None)
+
+
 DREAM_VARIANTS = (
     # (name, dreaming models, DreamConfig changes)
     ("shipped model alone, shift/gain/noise variants", ("default",), {"library_eot": False}),
@@ -379,6 +389,7 @@ SECTIONS = {
     "default_model": default_model,
     "classify": classify,
     "loops": loops,
+    "robustness": robustness,
     "similar": similar,
     "similar_kits": similar_kits,
     "dream": dream,

@@ -151,6 +151,20 @@ def test_a_hit_after_seconds_of_silence_is_heard_also_where_an_older_drumnet_sai
         assert cached.cached and cached.to_record() == fresh.to_record()
 
 
+def test_a_dc_offset_changes_no_answer(tmp_path, kick_hat):
+    for kind in ("kick", "hat"):
+        hit = np.concatenate([synth_drum(kind), np.zeros(RATE // 4, np.float32)])
+        sf.write(str(tmp_path / f"{kind}.wav"), hit, RATE, subtype="FLOAT")
+        sf.write(str(tmp_path / f"{kind}-dc.wav"), hit - 0.3, RATE, subtype="FLOAT")
+    clean, shifted = (
+        classify_paths([tmp_path / f"{k}{s}.wav" for k in ("kick", "hat")], kick_hat, workers=0)
+        for s in ("", "-dc")
+    )
+    for a, b in zip(clean, shifted, strict=True):
+        assert (b.label, b.warning) == (a.label, a.warning)
+        assert b.confidence == pytest.approx(a.confidence, abs=1e-3)
+
+
 def test_a_sound_above_the_model_band_is_flagged_also_from_the_index(tmp_path, kick_hat):
     t = np.arange(RATE // 4) / RATE
     sf.write(str(tmp_path / "sizzle.wav"), 0.5 * np.sin(2 * np.pi * 12000 * t), RATE)

@@ -54,11 +54,10 @@ RECIPES: dict[str, Recipe] = {
     # 0-1: 0.710 0.706), so every layer keeps its full weight. Nor did a random smooth EQ
     # curve before the other augmentation (7 knots on a log-frequency axis, sd 5 dB, half the
     # sounds), which mimics microphones and mixes better than a tilt: seeds 0-1 0.752 0.758.
-    # Measured and waiting for the next retrain: a DC offset (+-0.3 of the peak, 30 % of the
-    # sounds) after the augmentation is level (seeds 0-1: 0.766 0.808; two nets 0.802 vs
-    # 0.801) and would teach the nets to ignore one (the shipped snare of the audit falls from
-    # 98.5 % to 35 % with an offset of 0.2). Shipping it means retraining all five nets and
-    # re-measuring every figure that depends on them.
+    # A DC offset as augmentation (+-0.3 of the peak, 30 % of the sounds, after the rest) was
+    # level (seeds 0-1: 0.766 0.808; two nets 0.802 vs 0.801). It is not needed: the reader
+    # removes an offset before the nets hear it (`audio.dc_offset`; BENCHMARKS.md,
+    # "Robustness"), which fixed the shipped nets without retraining them.
     # Early stopping off: the whole 20-epoch cosine schedule, last weights. Validation kits
     # are few and noisy (a shipped model once stopped at epoch 3), and on 4 folds by kit the
     # fixed schedule did better than stopping early (BENCHMARKS.md, "Targets").

@@ -1,9 +1,10 @@
 """The tensor cache: decoded, onset-aligned windows of a sample list, built once and reused.
 
 A set lives in `cache_dir("tensors")/<key>/` as waves.npy, meta.json and (after the first
-`tensor()` call) tensor.npy. The key hashes the feature settings and every sample's path,
-label, library, size and modification time, so editing, replacing or relabelling one file, or
-changing a setting, builds a new set; anything else loads the old one without decoding.
+`tensor()` call) tensor.npy. The key hashes the feature settings, the reader's version and
+every sample's path, label, library, size and modification time, so editing, replacing or
+relabelling one file, changing a setting or how files are decoded builds a new set; anything
+else loads the old one without decoding.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from drumnet.audio import AudioError, load_sound
+from drumnet.audio import READER_VERSION, AudioError, load_sound
 from drumnet.cache import cache_dir
 from drumnet.config import FeatureConfig
 from drumnet.datasets.manifest import Sample
@@ -76,8 +77,10 @@ def _save_atomic(path: Path, array: np.ndarray) -> None:
 
 
 def tensor_key(samples: list[Sample], config: FeatureConfig) -> str:
-    """sha256 of the settings and each sample's (path, label, library, size, mtime)."""
-    digest = hashlib.sha256(json.dumps([FORMAT, config.to_dict()], sort_keys=True).encode())
+    """sha256 of the settings, the reader's version and each sample's (path, label, library,
+    size, mtime)."""
+    settings = [FORMAT, READER_VERSION, config.to_dict()]
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for s in samples:
         try:
             st = os.stat(s.path)
