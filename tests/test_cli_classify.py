@@ -253,6 +253,47 @@ def test_every_command_says_in_one_line_what_is_wrong_with_the_index(
     assert before is None or isolated_cache.read_bytes() == before
 
 
+class FullDisk:
+    """An index connection whose writes fail as SQLite's do when the disk fills up."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+    def __enter__(self):
+        return self._db.__enter__()
+
+    def __exit__(self, *exc):
+        return self._db.__exit__(*exc)
+
+    def execute(self, sql: str, *args):
+        if sql.lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def executemany(self, sql: str, rows):
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_a_disk_that_fills_up_mid_run_is_one_line_too(
+    lib, model_file, isolated_cache, capsys, monkeypatch
+):
+    opened = Index.__init__
+
+    def full(self, *args, **kwargs):
+        opened(self, *args, **kwargs)
+        self._db = FullDisk(self._db)
+
+    monkeypatch.setattr(Index, "__init__", full)
+    kick = str(lib / "kick.wav")
+    for argv in (["classify", str(lib), "--model", model_file], ["label", kick, "kick"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "disk is full): free space on its disk" in err, err
+
+
 def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path, capsys):
     dest = tmp_path / "kit"
     assert main(["organize", str(lib), str(dest), "--model", kick_hat_file]) == 0

@@ -74,6 +74,29 @@ def test_embeddings_round_trip_and_old_index_files_gain_the_table(tmp_path):
         assert index.embedding_count() == 1 and index.count() == 2
 
 
+def test_answers_an_older_reader_made_are_made_again_and_corrections_kept(tmp_path):
+    db = tmp_path / "i.sqlite"
+    a = tmp_path / "a.wav"
+    a.write_bytes(b"RIFF some bytes")
+    vector = np.ones(4, np.float32) / 2
+    with Index(db) as index:  # as drumnet left it before it removed DC offsets
+        index.put(entry("/lib/a.wav"))
+        index.put_embedding(Embedding("/lib/a.wav", "m1", 10, 123, "ab" * 16, "kick", vector))
+        index.correct(a, "snare")
+        index.commit()
+        index._db.execute("DELETE FROM meta WHERE key LIKE 'reader%'")
+        index._db.commit()
+    with Index(db) as index:
+        assert index.lookup("/lib/a.wav", 10, 123, "m1") is None  # made again when met
+        assert index.known_hash("/lib/a.wav", 10, 123) == "ab" * 16  # its bytes still known
+        assert index.lookup_embedding("/lib/a.wav", 10, 123, "m1") is None
+        assert index.correction(file_hash(a)) == "snare"
+        index.put(entry("/lib/a.wav"))  # made again: it counts, in place
+    with Index(db) as index:
+        assert index.lookup("/lib/a.wav", 10, 123, "m1").label == "kick"
+        assert index.count() == 1
+
+
 def test_corrections_follow_content(tmp_path):
     a = tmp_path / "a.wav"
     a.write_bytes(b"RIFF some bytes")

@@ -12,6 +12,7 @@ results: by path and model, valid while the file's size and mtime are unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,7 +25,7 @@ from typing import Self
 
 import numpy as np
 
-from drumnet.audio import AudioError, stat_regular_file
+from drumnet.audio import READER_VERSION, AudioError, stat_regular_file
 from drumnet.cache import cache_dir
 from drumnet.scan import iter_audio_files
 
@@ -137,13 +138,37 @@ def default_index_path() -> Path:
     return cache_dir(create=False) / "index.sqlite"
 
 
-def _prepare(db: sqlite3.Connection) -> None:
-    """WAL mode, and the tables of this version (an older file gains any it lacks)."""
+def _prepare(db: sqlite3.Connection) -> float:
+    """WAL mode, and the tables of this version (an older file gains any it lacks). Returns
+    the time answers were last made stale (`_reader_since`)."""
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
     db.executescript(_SCHEMA)
+    fresh = _meta(db, "schema_version") is None
     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    since = _reader_since(db, fresh)
     db.commit()
+    return since
+
+
+def _meta(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _reader_since(db: sqlite3.Connection, fresh: bool) -> float:
+    """When answers stored by an older reader (audio.READER_VERSION) stopped counting: results
+    classified before it are made again as files are met, in place (their content hashes stay
+    known meanwhile); embeddings, which carry no time, are dropped. Corrections are kept."""
+    if _meta(db, "reader_version") != str(READER_VERSION):
+        since = 0.0 if fresh else time.time()
+        db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('reader_version', ?)", (str(READER_VERSION),)
+        )
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('reader_since', ?)", (repr(since),))
+        if not fresh:
+            db.execute("DELETE FROM embeddings")
+    return float(_meta(db, "reader_since") or 0.0)
 
 
 class IndexUnavailable(Exception):
@@ -160,6 +185,8 @@ def _unusable(path: Path, exc: sqlite3.Error) -> IndexUnavailable:
     reason = str(exc).replace("\n", " ")
     if "readonly" in reason:
         return IndexUnavailable(path, reason, "make it and its folder writable")
+    if "full" in reason:  # SQLITE_FULL: "database or disk is full"
+        return IndexUnavailable(path, reason, "free space on its disk")
     keep = "keep it, it holds your label corrections"
     return IndexUnavailable(path, reason, f"move it away to start a new one ({keep})")
 
@@ -227,7 +254,7 @@ class Index:
         db = None
         try:
             db = sqlite3.connect(str(self.path), timeout=30.0)
-            _prepare(db)
+            self._reader_since = _prepare(db)
         except sqlite3.Error as exc:
             if db is not None:
                 db.close()
@@ -246,17 +273,21 @@ class Index:
     def close(self) -> None:
         """Commit and close; later commits are no-ops (a generator may finish after us)."""
         if not self._closed:
-            self.commit()
-            self._db.close()
-            self._closed = True
+            try:
+                self.commit()
+            finally:
+                self._db.close()
+                self._closed = True
 
     def lookup(self, path: str, size: int, mtime_ns: int, model_id: str) -> Entry | None:
-        """The stored result for an unchanged file (same path, size, mtime, model), else None."""
+        """The stored result for an unchanged file (same path, size, mtime, model), else None;
+        None too for a result an older reader made (`_reader_since`)."""
         row = self._db.execute(
             _RESULTS + " WHERE r.path = ? AND r.model_id = ? AND r.size = ? AND r.mtime_ns = ?",
             (_db_path(path), model_id, size, mtime_ns),
         ).fetchone()
-        return _entry(row) if row else None
+        entry = _entry(row) if row else None
+        return entry if entry and entry.classified_at >= self._reader_since else None
 
     def known_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
         """The content hash stored for an unchanged file by any model, else None."""
@@ -324,15 +355,28 @@ class Index:
             self.commit()
 
     def commit(self) -> None:
-        """Write pending rows in one transaction."""
+        """Write pending rows in one transaction. IndexUnavailable when that fails (a full
+        disk, the file made read-only): the rows are dropped, the earlier commits kept."""
         if any(self._pending.values()) and not self._closed:
-            with self._db:
-                for table, rows in self._pending.items():
-                    if rows:
-                        self._db.executemany(_INSERT[table], rows)
-            for rows in self._pending.values():
-                rows.clear()
+            try:
+                with self._transaction():
+                    for table, rows in self._pending.items():
+                        if rows:
+                            self._db.executemany(_INSERT[table], rows)
+            finally:
+                for rows in self._pending.values():
+                    rows.clear()
         self._last_commit = time.monotonic()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction; IndexUnavailable when SQLite refuses it (a full disk, the
+        file made read-only while drumnet ran) instead of a traceback."""
+        try:
+            with self._db:
+                yield
+        except sqlite3.Error as exc:
+            raise _unusable(self.path, exc) from exc
 
     def entries(self, model_id: str | None = None) -> Iterator[Entry]:
         """Every stored result (of one model when given), ordered by path."""
@@ -346,7 +390,7 @@ class Index:
         """Record that the file at `path` is a `label` (by its content hash). Replaces any earlier."""
         path = os.path.abspath(path)
         correction = Correction(file_hash(path), path, os.path.getsize(path), label, time.time())
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO corrections VALUES (?, ?, ?, ?, ?)",
                 (
@@ -376,7 +420,7 @@ class Index:
                 raise
             content = where  # gone or unreadable: only what was recorded here can go
         dropped = self._corrections_where(*where) + self._corrections_where(*content)
-        with self._db:
+        with self._transaction():
             for sql, args in (where, content):
                 self._db.execute(f"DELETE FROM corrections WHERE {sql}", args)
         return sorted({c.label for c in dropped})
