@@ -52,6 +52,23 @@ def test_unknown_source_is_a_usage_error(capsys):
         gather(("nope",))
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["data", "build", "--workers", "-1"],
+        ["data", "info", "--examples", "-2"],
+        ["demo", "--epochs", "0"],
+        ["similar", "--top", "0", "a.wav", "."],
+    ],
+)
+def test_a_number_out_of_range_is_a_one_line_usage_error_before_any_work(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"drumnet {argv[0]}") and "must be" in err, err
+
+
 def test_build_with_a_file_name_that_is_not_utf8(library, isolated_cache, tmp_path, capsys):
     """Linux names are bytes: `caf\\xff.wav` goes into the manifest as itself, and reads back
     as the same file; no temporary file is left behind."""

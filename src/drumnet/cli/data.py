@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from drumnet.cache import cache_dir
+from drumnet.cli.args import non_negative_int
 from drumnet.config import FeatureConfig
 from drumnet.datasets.debian import FetchError
 from drumnet.datasets.default import (
@@ -99,7 +100,8 @@ def register(subparsers) -> None:
     p.add_argument("--data", type=Path, default=None, help=data_help)
     p.add_argument("--sources", default=None, help=sources_help)
     p.add_argument("--manifest", type=Path, default=None, help="where to write the manifest CSV")
-    p.add_argument("--workers", type=int, default=2, help="parallel decoders (default 2)")
+    workers_help = "parallel decoders (default 2; 0 or 1: one at a time)"
+    p.add_argument("--workers", type=non_negative_int, default=2, help=workers_help)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=lambda a: _run(build, a))
 
@@ -108,5 +110,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--data", type=Path, default=None, help=data_help)
     p.add_argument("--sources", default=None, help=sources_help)
-    p.add_argument("--examples", type=int, default=2, help="examples per left-out reason")
+    p.add_argument(
+        "--examples", type=non_negative_int, default=2, help="examples per left-out reason"
+    )
     p.set_defaults(func=lambda a: _run(info, a))

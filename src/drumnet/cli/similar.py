@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing
 
 from drumnet.classify import DEFAULT_BATCH_SIZE
+from drumnet.cli.args import positive_int
 from drumnet.cli.classify import (
     FORMATS,
     add_model_options,
@@ -106,13 +107,6 @@ def cmd_similar(args: argparse.Namespace) -> int:
         if index is not None:
             index.close()
     return 1 if failures.count else 0
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(subparsers) -> None:

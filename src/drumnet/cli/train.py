@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from drumnet.classifier import load_model
+from drumnet.cli.args import non_negative_int, positive_int
 from drumnet.cli.outputs import check_output
-from drumnet.cli.similar import positive_int
 from drumnet.datasets.default import parse_sources
 from drumnet.evaluate import format_report, make_report, plot_confusion
 from drumnet.experiments import CROSS_VALIDATION, SPLITS, Pool, load_pool, make_splits
@@ -197,13 +197,6 @@ def evaluate_command(args: argparse.Namespace) -> int:
         report_json.write_text(json.dumps(report.to_dict(), indent=2))
         print(f"\nwrote {png} and {report_json}")
     return 1 if pool.errors else 0  # the report stands, but some sounds were left out
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
