@@ -83,3 +83,15 @@ def test_a_folder_that_describes_its_class_decides_unless_the_file_name_names_on
 )  # fmt: skip
 def test_a_folder_names_a_class_only_when_its_name_is_one(name, expected):
     assert taxonomy.class_for_folder(name) == expected
+
+
+def test_parse_classes_takes_shorthands_and_says_why_a_loop_is_no_class() -> None:
+    assert taxonomy.parse_classes("Kick, snare,kick") == ("kick", "snare")
+    assert taxonomy.parse_classes("four") == taxonomy.STUDY_FOUR
+    with pytest.raises(ValueError, match=r"unknown classes \['bongo'\]; choose from kick") as e:
+        taxonomy.parse_classes("kick,bongo")
+    assert "loop" not in str(e.value)
+    with pytest.raises(
+        ValueError, match="'loop' is not a class a model learns: classify finds loops by"
+    ):
+        taxonomy.parse_classes("kick,loop")

@@ -163,5 +163,7 @@ def parse_classes(text: str | None, allowed: tuple[str, ...] = CLASSES) -> tuple
     names = tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
     bad = [n for n in names if n not in allowed]
     if bad or not names:
-        raise ValueError(f"unknown classes {bad or text!r}; choose from {', '.join(allowed)}")
+        why = " ('loop' is not a class a model learns: classify finds loops by their hits)"
+        allowed_text = ", ".join(allowed) + why * (LOOP in bad)
+        raise ValueError(f"unknown classes {bad or text!r}; choose from {allowed_text}")
     return names
