@@ -92,6 +92,7 @@ CHANGES: list[tuple[str, Change, bool]] = [
 
 
 def _answers(paths: list[Path], model) -> list[str]:
+    # workers=0: decoded in this process, where `run` may have patched the DC removal out.
     results = list(classify_paths(paths, model, workers=0))
     return [r.label if r.ok else "error" for r in results]
 
