@@ -123,7 +123,7 @@ def test_csv_and_table_formats(lib, model_file, isolated_cache, capsys):
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert [r["label"] in ("kick", "snare") for r in rows] == [True, True]
     fields = ["path", "label", "confidence", "warning", "error", "corrected", "duplicate_of"]
-    assert list(rows[0]) == [*fields, "kick", "snare"]
+    assert list(rows[0]) == [*fields, "same_file_as", "kick", "snare"]
     main(["classify", str(lib), "--model", model_file, "--format", "table"])
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[0].endswith("kick.wav")
@@ -133,6 +133,8 @@ def test_csv_says_which_answers_are_corrections_and_which_files_are_copies(
     lib, model_file, isolated_cache, capsys
 ):
     (lib / "sub" / "copy.wav").write_bytes((lib / "sub" / "hat.wav").read_bytes())
+    os.link(lib / "kick.wav", lib / "sub" / "kick-link.wav")  # one file, two names
+    os.symlink(lib / "sub" / "hat.wav", lib / "sub" / "zz-hat-link.wav")
     assert main(["label", str(lib / "sub" / "hat.wav"), "perc"]) == 0
     capsys.readouterr()
     for fmt in ("csv", "jsonl"):  # the same facts in both
@@ -140,9 +142,15 @@ def test_csv_says_which_answers_are_corrections_and_which_files_are_copies(
         out = capsys.readouterr().out
         rows = list(csv.DictReader(io.StringIO(out))) if fmt == "csv" else records(out)
         got = {Path(r["path"]).name: r for r in rows}
-        assert [got[n].get("corrected") in ("true", True) for n in got] == [False, True, True]
+        corrected = {n for n in got if got[n].get("corrected") in ("true", True)}
+        assert corrected == {"copy.wav", "hat.wav", "zz-hat-link.wav"}
         assert got["copy.wav"].get("duplicate_of") in ("", None)  # found first
         assert got["hat.wav"]["duplicate_of"] == str(lib / "sub" / "copy.wav"), fmt
+        # A link is its target's other name, not a copy: same_file_as, not duplicate_of.
+        link, hat = got["zz-hat-link.wav"], str(lib / "sub" / "hat.wav")
+        assert link.get("duplicate_of") in ("", None) and link["same_file_as"] == hat, fmt
+        assert got["kick-link.wav"]["same_file_as"] == str(lib / "kick.wav"), fmt
+        assert got["kick.wav"].get("same_file_as") in ("", None), fmt
 
 
 def test_label_corrects_and_exports(lib, kick_hat_file, isolated_cache, tmp_path, capsys):

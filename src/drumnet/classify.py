@@ -75,6 +75,9 @@ class Result:
     hash: str | None = None  # blake2b-128 of the file's bytes
     size: int | None = None  # bytes
     duplicate_of: str | None = None  # an earlier file of this run with identical bytes
+    # An earlier name of this run for this very file (a symbolic or hard link to it, or its
+    # target): the same file, not a copy of it, so not a duplicate_of.
+    same_file_as: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,7 +85,7 @@ class Result:
 
     def to_record(self) -> dict:
         """The JSON-lines record: {path, label, confidence, scores[, warning, corrected,
-        duplicate_of]} or {path, error}."""
+        duplicate_of, same_file_as]} or {path, error}."""
         if self.error is not None:
             return {"path": self.path, "error": self.error}
         record = {
@@ -97,6 +100,8 @@ class Result:
             record["corrected"] = True
         if self.duplicate_of:
             record["duplicate_of"] = self.duplicate_of
+        if self.same_file_as:
+            record["same_file_as"] = self.same_file_as
         return record
 
 
@@ -433,11 +438,11 @@ def classify_paths(
 
 
 def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
-    first_of_hash: dict[str, str] = {}  # content hash -> first path (duplicates); ~100 B/file
+    names_of_hash: dict[str, list[str]] = {}  # content hash -> its paths so far; ~100 B/file
     chunks = indexed_chunks(paths, clf, index, measured(Index.lookup), workers, batch_size, threads)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
-            yield from _finish(planned, chunk, clf, decision, index, first_of_hash)
+            yield from _finish(planned, chunk, clf, decision, index, names_of_hash)
 
 
 def measured(find: Callable[..., T | None]) -> Callable[..., T | None]:
@@ -456,7 +461,7 @@ def measured(find: Callable[..., T | None]) -> Callable[..., T | None]:
     return lookup
 
 
-def _finish(planned, chunk, clf, decision, index, first_of_hash) -> Iterator[Result]:
+def _finish(planned, chunk, clf, decision, index, names_of_hash) -> Iterator[Result]:
     """Merge one chunk's fresh answers with the cached ones, in order."""
     decoded: dict[str, tuple[_FileInfo, dict | None]] = {}
     if chunk is not None:
@@ -484,7 +489,7 @@ def _finish(planned, chunk, clf, decision, index, first_of_hash) -> Iterator[Res
             )  # fmt: skip
             if index is not None:
                 index.put(entry)
-        yield _result(path, entry, decision, index, first_of_hash, cached)
+        yield _result(path, entry, decision, index, names_of_hash, cached)
 
 
 def is_loop(hit_span: float | None) -> bool:
@@ -502,12 +507,22 @@ def _warning(entry: Entry) -> str | None:
     return None
 
 
-def _result(path, entry: Entry, decision, index, first_of_hash, cached: bool) -> Result:
+def _same_file(a: str, b: str) -> bool:
+    """a and b name one file (a link and its target, two hard links); False if either is gone."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _result(path, entry: Entry, decision, index, names_of_hash, cached: bool) -> Result:
     correction = index.correction(entry.hash) if index is not None else None
     label, confidence, scores, corrected = decision.decide(
         entry.scores, entry.silent, correction, is_loop(entry.hit_span)
     )
-    duplicate_of = first_of_hash.setdefault(entry.hash, path)
+    earlier = names_of_hash.setdefault(entry.hash, [])  # this run's names for these bytes
+    same = next((name for name in earlier if _same_file(name, path)), None)
+    earlier.append(path)
     return Result(
         path=path,
         label=label,
@@ -518,5 +533,6 @@ def _result(path, entry: Entry, decision, index, first_of_hash, cached: bool) ->
         cached=cached,
         hash=entry.hash,
         size=entry.size,
-        duplicate_of=duplicate_of if duplicate_of != path else None,
+        duplicate_of=earlier[0] if same is None and earlier[0] != path else None,
+        same_file_as=same,
     )

@@ -124,17 +124,18 @@ class _Writer:
         self.fmt, self.classes = fmt, classes
         if fmt == "csv":
             self.csv = csv.writer(sys.stdout, lineterminator="\n")
-            head = ["path", "label", "confidence", "warning", "error", "corrected", "duplicate_of"]
+            head = ["path", "label", "confidence", "warning", "error", "corrected"]
+            head += ["duplicate_of", "same_file_as"]
             self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
 
     def _csv_row(self, r: Result) -> list[str]:
         """One CSV row: the JSON-lines record's fields, empty where it has none."""
         if not r.ok:
-            return [r.path, "", "", "", r.error or "", "", ""]
+            return [r.path, "", "", "", r.error or "", "", "", ""]
         scores = [f"{r.scores[c]:.4f}" for c in self.classes]
         corrected = "true" if r.corrected else "false"
         row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected]
-        return [*row, r.duplicate_of or "", *scores]
+        return [*row, r.duplicate_of or "", r.same_file_as or "", *scores]
 
     def write(self, r: Result) -> None:
         if self.fmt == "jsonl":
