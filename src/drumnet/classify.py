@@ -438,7 +438,7 @@ def classify_paths(
 
 
 def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
-    names_of_hash: dict[str, list[str]] = {}  # content hash -> its paths so far; ~100 B/file
+    names_of_hash: dict[str, _Names] = {}  # content hash -> names met; ~100 B/file
     chunks = indexed_chunks(paths, clf, index, measured(Index.lookup), workers, batch_size, threads)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
@@ -507,12 +507,41 @@ def _warning(entry: Entry) -> str | None:
     return None
 
 
-def _same_file(a: str, b: str) -> bool:
-    """a and b name one file (a link and its target, two hard links); False if either is gone."""
+class _Names:
+    """This run's names for one content: the first, and once a second comes, the first name of
+    each file among them by (device, inode), so a link is told from a copy in one stat."""
+
+    __slots__ = ("by_file", "first")
+
+    def __init__(self, first: str):
+        self.first = first
+        self.by_file: dict[tuple[int, int], str] | None = None
+
+    def meet(self, path: str) -> tuple[str | None, str | None]:
+        """(duplicate_of, same_file_as) for `path`, a later name with this content."""
+        if self.by_file is None:
+            self.by_file = {}
+            self._add(self.first)
+        key = _file_key(path)
+        same = self.by_file.get(key) if key else None
+        if same is None:
+            self._add(path, key)
+            return self.first, None
+        return None, (same if same != path else None)  # a path met twice is no link
+
+    def _add(self, path: str, key: tuple[int, int] | None = None) -> None:
+        key = key or _file_key(path)
+        if key:
+            self.by_file.setdefault(key, path)
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file a path leads to (links followed); None if it is gone."""
     try:
-        return os.path.samefile(a, b)
+        st = os.stat(path)
     except OSError:
-        return False
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _result(path, entry: Entry, decision, index, names_of_hash, cached: bool) -> Result:
@@ -520,9 +549,10 @@ def _result(path, entry: Entry, decision, index, names_of_hash, cached: bool) ->
     label, confidence, scores, corrected = decision.decide(
         entry.scores, entry.silent, correction, is_loop(entry.hit_span)
     )
-    earlier = names_of_hash.setdefault(entry.hash, [])  # this run's names for these bytes
-    same = next((name for name in earlier if _same_file(name, path)), None)
-    earlier.append(path)
+    names = names_of_hash.get(entry.hash)
+    if names is None:
+        names_of_hash[entry.hash] = _Names(path)
+    duplicate_of, same_file_as = names.meet(path) if names else (None, None)
     return Result(
         path=path,
         label=label,
@@ -533,6 +563,6 @@ def _result(path, entry: Entry, decision, index, names_of_hash, cached: bool) ->
         cached=cached,
         hash=entry.hash,
         size=entry.size,
-        duplicate_of=earlier[0] if same is None and earlier[0] != path else None,
-        same_file_as=same,
+        duplicate_of=duplicate_of,
+        same_file_as=same_file_as,
     )
