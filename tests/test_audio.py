@@ -175,13 +175,9 @@ def test_loops_and_the_band_are_measured_from_a_late_first_hit(tmp_path: Path) -
     assert hat_sound.above_band_db > 30  # as the same hat at the start of a file
 
 
-def test_the_search_for_a_first_hit_stops_at_30_s_and_reads_in_blocks(
-    tmp_path: Path, monkeypatch
-) -> None:
-    rate = 11025
-    _after_silence(tmp_path / "found.wav", burst(rate), 29.0, 60.0, rate)
-    _after_silence(tmp_path / "past.wav", burst(rate), 31.0, 60.0, rate)
-    _after_silence(tmp_path / "silent.wav", np.zeros(1, np.float32), 0.0, 60.0, rate)
+@pytest.fixture
+def frames_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The frames each `SoundFile.read` call of the test returned, in order."""
     reads: list[int] = []
     real_read = sf.SoundFile.read
 
@@ -191,6 +187,17 @@ def test_the_search_for_a_first_hit_stops_at_30_s_and_reads_in_blocks(
         return out
 
     monkeypatch.setattr(sf.SoundFile, "read", spy)
+    return reads
+
+
+def test_the_search_for_a_first_hit_stops_at_30_s_and_reads_in_blocks(
+    tmp_path: Path, frames_read: list[int]
+) -> None:
+    rate = 11025
+    _after_silence(tmp_path / "found.wav", burst(rate), 29.0, 60.0, rate)
+    _after_silence(tmp_path / "past.wav", burst(rate), 31.0, 60.0, rate)
+    _after_silence(tmp_path / "silent.wav", np.zeros(1, np.float32), 0.0, 60.0, rate)
+    reads = frames_read
 
     assert not load_sound(tmp_path / "found.wav").silent
     assert load_sound(tmp_path / "past.wav").silent  # "nothing to hear in the first 30 s"
@@ -247,19 +254,9 @@ def _write_long(path: Path, minutes: float, rate: int = 11025) -> None:
             f.write(block)
 
 
-def test_only_the_head_of_a_long_file_is_read(tmp_path: Path, monkeypatch) -> None:
+def test_only_the_head_of_a_long_file_is_read(tmp_path: Path, frames_read: list[int]) -> None:
     path = tmp_path / "ten_minutes.wav"
     _write_long(path, 10.0)
-    frames_read: list[int] = []
-    real_read = sf.SoundFile.read
-
-    def spy(self, frames=-1, *args, **kwargs):
-        out = real_read(self, frames, *args, **kwargs)
-        frames_read.append(len(out))
-        return out
-
-    monkeypatch.setattr(sf.SoundFile, "read", spy)
-
     sound = load_sound(path)
 
     assert sound.source_seconds == pytest.approx(600.0)
