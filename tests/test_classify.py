@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+import soxr
 import torch
 from conftest import BEAT, RATE, synth_drum, synth_pattern
 
@@ -176,6 +178,24 @@ def test_a_sound_above_the_model_band_is_flagged_also_from_the_index(tmp_path, k
         index._db.execute("DELETE FROM bands")  # as an older drumnet left it: no measurement
         (old,) = classify_paths(tmp_path / "sizzle.wav", kick_hat, workers=0, index=index)
         assert old.cached and old.warning is None and old.label == fresh.label
+
+
+def test_a_file_below_the_model_rate_is_flagged_also_from_an_older_index(tmp_path, kick_hat):
+    low = soxr.resample(synth_drum("kick"), RATE, 8000)
+    sf.write(str(tmp_path / "low.wav"), low, 8000)
+    sf.write(str(tmp_path / "full.wav"), synth_drum("kick"), RATE)
+    paths = [tmp_path / "low.wav", tmp_path / "full.wav"]
+    with Index(tmp_path / "index.sqlite") as index:
+        fresh = list(classify_paths(paths, kick_hat, workers=0, index=index))
+        assert [r.warning for r in fresh] == ["low-rate", None]
+        assert fresh[0].to_record()["warning"] == "low-rate" and fresh[0].label == "kick"
+        cached = list(classify_paths(paths, kick_hat, workers=0, index=index))
+        assert all(r.cached for r in cached) and cached == [replace(r, cached=True) for r in fresh]
+        index._db.execute("DELETE FROM rates")  # as an older drumnet left it: no rate
+        again = list(classify_paths(paths, kick_hat, workers=0, index=index))
+        assert not any(r.cached for r in again)  # decoded again, once
+        assert [r.warning for r in again] == ["low-rate", None]
+        assert all(r.cached for r in classify_paths(paths, kick_hat, workers=0, index=index))
 
 
 def test_a_loop_is_answered_loop_also_from_the_index_unless_loops_are_off(tmp_path, kick_hat):

@@ -41,18 +41,23 @@ def test_put_lookup_and_staleness(tmp_path):
 
 def test_the_file_measurements_are_stored_and_dropped_with_a_changed_file(tmp_path):
     def measured(e):
-        return (e.above_band_db, e.hits, e.hit_span)
+        return (e.above_band_db, e.hits, e.hit_span, e.source_rate)
 
+    unmeasured = (None, None, None, None)
     with Index(tmp_path / "i.sqlite") as index:
-        index.put(replace(entry("/lib/a.wav"), above_band_db=21.5, hits=3, hit_span=0.75))
+        index.put(
+            replace(
+                entry("/lib/a.wav"), above_band_db=21.5, hits=3, hit_span=0.75, source_rate=8000
+            )
+        )
         index.put(entry("/lib/b.wav"))  # not measured (as written by an older drumnet)
     with Index(tmp_path / "i.sqlite") as index:
-        assert measured(index.lookup("/lib/a.wav", 10, 123, "m1")) == (21.5, 3, 0.75)
-        assert measured(index.lookup("/lib/b.wav", 10, 123, "m1")) == (None, None, None)
+        assert measured(index.lookup("/lib/a.wav", 10, 123, "m1")) == (21.5, 3, 0.75, 8000)
+        assert measured(index.lookup("/lib/b.wav", 10, 123, "m1")) == unmeasured
         index.put(replace(entry("/lib/a.wav"), size=11))  # the file changed, not measured
         index.commit()
-        assert measured(index.lookup("/lib/a.wav", 11, 123, "m1")) == (None, None, None)
-        assert [measured(e) for e in index.entries()] == [(None, None, None)] * 2
+        assert measured(index.lookup("/lib/a.wav", 11, 123, "m1")) == unmeasured
+        assert [measured(e) for e in index.entries()] == [unmeasured] * 2
 
 
 def test_embeddings_round_trip_and_old_index_files_gain_the_table(tmp_path):

@@ -68,7 +68,8 @@ class Result:
     # "multi-hit": a separate hit starts at least LOOP_SPAN_SECONDS after the first (labelled
     # `loop` unless the decision keeps loops' class labels). "above-band": over 97 % of the
     # sound's energy lies above what the model hears (half its 11,025 Hz), so the label rests
-    # on the rest.
+    # on the rest. "low-rate": the file's sample rate is below the model's, so the top of the
+    # band the model hears is missing from it (8 kHz files lack 4-5.5 kHz).
     warning: str | None = None
     corrected: bool = False  # the label is a person's correction
     cached: bool = False  # answered from the index, without decoding
@@ -150,6 +151,7 @@ class _FileInfo:
     above_band_db: float = 0.0
     hits: int = 1
     hit_span: float = 0.0
+    source_rate: int = 0
     error: str | None = None
 
 
@@ -167,7 +169,7 @@ def decode_one(path: str, config: FeatureConfig) -> tuple[_FileInfo, np.ndarray 
         return _FileInfo(path, error=f"unexpected error ({type(exc).__name__}: {exc})"), None
     info = _FileInfo(
         path, st.st_size, st.st_mtime_ns, digest, sound.silent, sound.above_band_db,
-        sound.hits, sound.hit_span,
+        sound.hits, sound.hit_span, sound.source_rate,
     )  # fmt: skip
     return info, sound.samples
 
@@ -450,12 +452,16 @@ def measured(find: Callable[..., T | None]) -> Callable[..., T | None]:
     counted hits counts as missing: the file is decoded again, once, so that a loop stored
     by an older version is told from a one-shot. So does a silent answer: an older version
     listened to the first 3 s only, and a hit after longer silence is found now (`load_sound`).
-    Silent files are few, and searching one costs about as much as decoding a sound."""
+    Silent files are few, and searching one costs about as much as decoding a sound. An answer
+    stored before drumnet recorded the file's sample rate is made again too, once, so that
+    the "low-rate" warning is given for every file."""
 
     def lookup(index: Index, *key) -> T | None:
         found = find(index, *key)
         if found is None or found.hits is None or getattr(found, "silent", False):
             return None  # (an Embedding has no `silent`: a silent file's is never stored)
+        if getattr(found, "source_rate", 0) is None:
+            return None  # (nor a rate: a search gives no warnings)
         return found
 
     return lookup
@@ -486,10 +492,12 @@ def _finish(planned, chunk, clf, decision, index, names_of_hash) -> Iterator[Res
                 os.path.abspath(path), clf.model_id, info.size, info.mtime_ns, info.hash,
                 {k: float(f"{v:.7g}") for k, v in scores.items()}, info.silent, now,
                 round(info.above_band_db, 2), info.hits, round(info.hit_span, 3),
+                info.source_rate,
             )  # fmt: skip
             if index is not None:
                 index.put(entry)
-        yield _result(path, entry, decision, index, names_of_hash, cached)
+        warning = _warning(entry, clf.feature_config.sample_rate)
+        yield _result(path, entry, decision, index, names_of_hash, cached, warning)
 
 
 def is_loop(hit_span: float | None) -> bool:
@@ -497,13 +505,15 @@ def is_loop(hit_span: float | None) -> bool:
     return hit_span is not None and hit_span >= LOOP_SPAN_SECONDS
 
 
-def _warning(entry: Entry) -> str | None:
+def _warning(entry: Entry, model_rate: int) -> str | None:
     if entry.silent:
         return "silent"
     if is_loop(entry.hit_span):
         return "multi-hit"
     if entry.above_band_db is not None and entry.above_band_db >= ABOVE_BAND_DB:
         return "above-band"
+    if entry.source_rate is not None and entry.source_rate < model_rate:
+        return "low-rate"
     return None
 
 
@@ -544,7 +554,7 @@ def _file_key(path: str) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def _result(path, entry: Entry, decision, index, names_of_hash, cached: bool) -> Result:
+def _result(path, entry: Entry, decision, index, names_of_hash, cached, warning) -> Result:
     correction = index.correction(entry.hash) if index is not None else None
     label, confidence, scores, corrected = decision.decide(
         entry.scores, entry.silent, correction, is_loop(entry.hit_span)
@@ -558,7 +568,7 @@ def _result(path, entry: Entry, decision, index, names_of_hash, cached: bool) ->
         label=label,
         confidence=confidence,
         scores=scores,
-        warning=_warning(entry),
+        warning=warning,
         corrected=corrected,
         cached=cached,
         hash=entry.hash,

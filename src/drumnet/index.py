@@ -86,12 +86,21 @@ CREATE TABLE IF NOT EXISTS hits (  -- per results or embeddings row (same key, s
     span REAL NOT NULL,          -- seconds from the first of them to the last
     PRIMARY KEY (path, model_id)
 );
+CREATE TABLE IF NOT EXISTS rates (  -- one row per results row (same key, size and mtime)
+    path TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    source_rate INTEGER NOT NULL, -- the file's own sample rate, Hz
+    PRIMARY KEY (path, model_id)
+);
 """
 _INSERT = {  # table -> statement; rows are queued per table and written in one transaction
     "results": "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "embeddings": "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "bands": "INSERT OR REPLACE INTO bands VALUES (?, ?, ?, ?, ?)",
     "hits": "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?)",
+    "rates": "INSERT OR REPLACE INTO rates VALUES (?, ?, ?, ?, ?)",
 }
 
 
@@ -100,11 +109,12 @@ def _same(t: str, r: str) -> str:
     return " AND ".join(f"{t}.{c} = {r}.{c}" for c in ("path", "model_id", "size", "mtime_ns"))
 
 
-# A results row with its bands and hits rows, if any (older drumnet versions wrote none).
+# A results row with its bands, hits and rates rows, if any (older drumnet versions wrote none).
 _RESULTS = (
     "SELECT r.path, r.model_id, r.size, r.mtime_ns, r.hash, r.scores, r.silent, r.classified_at, "
-    "b.above_band_db, h.hits, h.span FROM results r "
-    f"LEFT JOIN bands b ON {_same('b', 'r')} LEFT JOIN hits h ON {_same('h', 'r')}"
+    "b.above_band_db, h.hits, h.span, s.source_rate FROM results r "
+    f"LEFT JOIN bands b ON {_same('b', 'r')} LEFT JOIN hits h ON {_same('h', 'r')} "
+    f"LEFT JOIN rates s ON {_same('s', 'r')}"
 )
 _EMBEDDINGS = (
     "SELECT e.path, e.model_id, e.size, e.mtime_ns, e.hash, e.label, e.dim, e.vector, h.hits, "
@@ -206,6 +216,7 @@ class Entry:
     above_band_db: float | None = None  # None: not recorded (an older drumnet classified it)
     hits: int | None = None  # separate hits and their span in seconds (audio.hit_times);
     hit_span: float | None = None  # None: not recorded, as above
+    source_rate: int | None = None  # the file's own sample rate, Hz; None: not recorded
 
     @property
     def label(self) -> str:
@@ -316,6 +327,8 @@ class Index:
         key = (_db_path(entry.path), entry.model_id, entry.size, entry.mtime_ns)
         if entry.above_band_db is not None:
             self._queue("bands", (*key, entry.above_band_db))
+        if entry.source_rate is not None:
+            self._queue("rates", (*key, entry.source_rate))
         self._put_hits(key, entry.hits, entry.hit_span)
 
     def lookup_embedding(
@@ -520,18 +533,9 @@ def _copy(names: list[str]) -> Copy:
 
 
 def _entry(row: Iterable) -> Entry:
-    path, model_id, size, mtime_ns, digest, scores, silent, at, above_band_db, hits, span = row
-    scores = json.loads(scores)
+    path, model_id, size, mtime_ns, digest, scores, silent, at, *measured = row
+    # measured: above_band_db, hits, hit_span, source_rate (None where not recorded)
     return Entry(
-        _py_path(path),
-        model_id,
-        size,
-        mtime_ns,
-        digest,
-        scores,
-        bool(silent),
-        at,
-        above_band_db,
-        hits,
-        span,
-    )
+        _py_path(path), model_id, size, mtime_ns, digest, json.loads(scores), bool(silent), at,
+        *measured,
+    )  # fmt: skip
