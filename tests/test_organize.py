@@ -101,6 +101,10 @@ def test_collisions_never_overwrite(tmp_path, src, kick_hat):
     assert sorted(present) == ["h0.wav", "h1.wav", "k0 (2).wav"]
     assert first != second  # one manifest per run
     undo(second)
+    report = undo(first)
+    # k1.wav's first copy is all that is left of the k1 it was made from: kept, with the manifest
+    assert report.sole == (str(dest / "kick" / "Pack A" / "k1.wav"),) and first.exists()
+    (dest / "kick" / "Pack A" / "k1.wav").unlink()
     undo(first)
     assert sorted(p.name for p in dest.rglob("*")) == ["Pack A", "k0.wav", "kick"]
 
@@ -274,7 +278,7 @@ def test_cli_a_second_run_adds_nothing_and_undo_takes_every_manifest(
     assert main(argv) == 1  # broken.wav
     assert main(argv) == 1
     out = capsys.readouterr().out
-    assert "4 files already in DEST (the same bytes, also where you renamed" in out
+    assert "4 files already in DEST (placed before, also where you renamed" in out
     assert "manifest (for --undo)" not in out.split("already in DEST")[1]  # nothing to undo
     assert len(list(dest.glob("drumnet-manifest-*.jsonl"))) == 1
     write_drum(src / "Pack A" / "k9.wav", "kick", seed=209)
@@ -429,7 +433,7 @@ def test_a_run_killed_mid_copy_leaves_no_cut_short_sample(tmp_path, src, kick_ha
         os._exit(0)
     assert os.waitpid(pid, 0)[1] >> 8 == 9
     files = [p.name for p in dest.rglob("*") if p.is_file() and p.suffix != ".jsonl"]
-    assert len(files) == 1 and files[0].startswith(".k") and ".drumnet-partial-" in files[0]
+    assert len(files) == 1 and files[0].startswith(".drumnet-partial-")
     placements = list(Organizer(src, dest).run(iter(results)))
     assert {p.outcome for p in placements} == {"placed"}
     for p in placements:
@@ -560,3 +564,99 @@ def test_a_link_to_the_same_file_counts_however_src_is_spelled(tmp_path, src, ki
     os.symlink(src, other_spelling)
     again, manifest = run(other_spelling, dest, kick_hat, mode="copy")
     assert {p.outcome for p in again if p.result.ok} == {"present"} and manifest is None
+
+
+@pytest.mark.parametrize("mode", ["copy", "hardlink", "symlink"])
+def test_undo_keeps_what_may_be_the_last_of_a_sound(tmp_path, src, kick_hat, kick_hat_file, mode):
+    dest = tmp_path / "dest"
+    _, manifest = run(src, dest, kick_hat, mode=mode)
+    shutil.rmtree(src / "Pack A")  # sorted, so the messy originals went
+    resaved = src / "Pack B" / "h1.new"  # re-saved by an editor: a new file under the old name
+    resaved.write_bytes((src / "Pack B" / "h0.wav").read_bytes())
+    resaved.replace(src / "Pack B" / "h1.wav")
+    report = undo(manifest)
+    gone = {dest / "kick" / "Pack A" / "k0.wav", dest / "kick" / "Pack A" / "k1.wav"}
+    if mode == "symlink":  # a link holds no sound: removing it loses nothing
+        assert not report.sole and len(report.removed) == 4 and not manifest.exists()
+        return
+    assert set(report.sole) == {str(p) for p in gone | {dest / "hihat" / "Pack B" / "h1.wav"}}
+    assert report.removed == (str(dest / "hihat" / "Pack B" / "h0.wav"),)
+    assert all(p.is_file() for p in gone) and manifest.exists()
+    assert main(["organize", "--undo", str(manifest)]) == 1  # says so, changes nothing more
+    assert all(p.is_file() for p in gone)
+
+
+def test_cli_undo_names_the_copies_it_keeps(tmp_path, src, kick_hat_file, capsys):
+    dest = tmp_path / "dest"
+    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
+    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
+    (src / "Pack A" / "k0.wav").unlink()
+    capsys.readouterr()
+    assert main(["organize", "--undo", str(manifest)]) == 1
+    out, err = capsys.readouterr()
+    assert "k0.wav: the file it was made from is gone or changed" in err
+    assert "kept 1 file whose original is gone or changed" in out
+    assert (dest / "kick" / "Pack A" / "k0.wav").is_file()
+
+
+def test_undo_follows_a_dest_that_was_renamed(tmp_path, src, kick_hat):
+    dest = tmp_path / "Kits"
+    _, manifest = run(src, dest, kick_hat)
+    renamed = tmp_path / "Kits-2024"
+    dest.rename(renamed)
+    moved = renamed / manifest.name
+    assert undo(moved, dry_run=True).moved_from == str(dest)
+    report = undo(moved)
+    assert report.moved_from == str(dest) and len(report.removed) == 4 and not report.missing
+    assert not renamed.exists()  # organize made it (as Kits): undone whole
+    assert snapshot(src) and not dest.exists()
+
+
+def test_undo_of_a_manifest_away_from_its_files_keeps_it(tmp_path, src, kick_hat):
+    dest = tmp_path / "Kits"
+    _, manifest = run(src, dest, kick_hat)
+    elsewhere = tmp_path / "Kits-2024"
+    elsewhere.mkdir()
+    (dest / "kick").rename(elsewhere / "kick")
+    (dest / "hihat").rename(elsewhere / "hihat")
+    (dest / manifest.name).rename(elsewhere / manifest.name)
+    dest.rmdir()
+    dest.with_name("unrelated").mkdir()
+    shutil.rmtree(elsewhere / "kick" / "Pack A")  # so nothing it recorded is found there
+    shutil.rmtree(elsewhere / "hihat" / "Pack B")
+    report = undo(elsewhere / manifest.name)
+    assert report.unfound and (elsewhere / manifest.name).exists()
+
+
+def test_a_name_near_the_file_system_limit_is_copied(tmp_path, kick_hat, write_drum):
+    name = "キック" * 27 + ".wav"  # 247 bytes in UTF-8, within the 255-byte limit
+    write_drum(tmp_path / "src" / name, "kick")
+    placements, manifest = run(tmp_path / "src", tmp_path / "dest", kick_hat)
+    assert [p.outcome for p in placements] == ["placed"]
+    assert Path(placements[0].dest).name == name
+    assert len(undo(manifest).removed) == 1
+
+
+def test_undo_clears_a_killed_runs_partial_copies(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    _, manifest = run(src, dest, kick_hat)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)  # a process that is gone
+    folder = dest / "kick" / "Pack A"
+    (folder / f".drumnet-partial-{pid}-0badc0de").write_bytes(b"half a copy")
+    (folder / f".k9.wav.drumnet-partial-{pid}").write_bytes(b"an older drumnet's")
+    (folder / f".drumnet-partial-{os.getpid()}-0badc0de").write_bytes(b"a live run's")
+    undo(manifest)
+    assert [p.name for p in folder.iterdir()] == [f".drumnet-partial-{os.getpid()}-0badc0de"]
+
+
+def test_a_copy_edited_where_it_was_placed_is_not_placed_again(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    run(src, dest, kick_hat)
+    edited = dest / "kick" / "Pack A" / "k0.wav"
+    edited.write_bytes(edited.read_bytes()[:-1000])  # trimmed by hand
+    placements, second = run(src, dest, kick_hat)
+    assert second is None and {p.outcome for p in placements if p.dest} == {"present"}
+    assert sorted(p.name for p in edited.parent.iterdir()) == ["k0.wav", "k1.wav"]

@@ -6,8 +6,9 @@ with flat=True) by copying, hard-linking or symlinking. Nothing in DEST is overw
 taken name gets a suffix, `kick (2).wav`. Every folder and file created is appended to
 DEST/drumnet-manifest-<time>.jsonl as it happens (flushed per line), so even a killed run can
 be undone: `undo(manifest)` removes exactly what was created and is still unchanged (size and
-content hash), keeps and reports files someone changed since, then removes the folders it
-created if they are empty; a folder another run's files still use is handed over to that run's
+content hash) and whose original in SRC still holds the same bytes (else it may be the last
+of its sound), keeps and reports the rest, then removes the folders it created if they are
+empty (and a killed run's hidden partial copies in them); a folder another run's files still use is handed over to that run's
 manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
 not placed (DEST full, a name taken by a plain file...), are reported. A copy is written
 under a hidden name and linked (or renamed) to its real name only when whole, so even a killed
@@ -15,8 +16,8 @@ run never leaves a cut-short file under a sample's name; the next run into the f
 a killed run's hidden leftover. Undo leaves a file that a later run placed again at the same
 name (it is that run's), and keeps a manifest it could not read whole. Files of SRC that lie
 inside DEST (through a symlink) are skipped. Organizing the same SRC again places only what is
-new or changed: a file an earlier run placed is left where it is, also when someone renamed or
-moved it within DEST since (`_EarlierCopies`).
+new or changed: a file an earlier run placed is left where it is, also when someone renamed,
+moved or edited it within DEST since (`_EarlierCopies`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import hashlib
 import itertools
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -52,7 +55,7 @@ class Placement:
     """One source file's outcome; `dest` is where it was placed, None unless outcome is "placed".
 
     outcome: "placed"; "present" (an earlier run placed the same file there, or placed it and
-    it was renamed or moved within DEST since: `dest` is where it is, nothing is done);
+    it was renamed, moved or edited within DEST since: `dest` is where it is, nothing is done);
     "unreadable" (it could not be decoded or classified: result.error says why); "unplaced"
     (DEST refused it: result.error says why); "skipped" (it already lies inside DEST, e.g.
     through a symlink in SRC, so it is not copied into DEST again).
@@ -72,6 +75,11 @@ class UndoReport:
     failed: tuple[tuple[str, str], ...] = ()  # (file, why) that could not be checked or removed
     later: tuple[str, ...] = ()  # placed again by a later run at the same name: that run's now
     damaged: int = 0  # manifest lines that could not be read: the manifest is kept
+    # Copies and hard links left in place because the file they were made from is gone or
+    # holds other bytes now: each may be the only one left of its sound.
+    sole: tuple[str, ...] = ()
+    moved_from: str | None = None  # DEST as the manifest recorded it, when DEST has moved since
+    unfound: bool = False  # DEST moved, and none of its files found there: manifest kept
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -135,11 +143,25 @@ def _candidates(target: Path) -> Iterator[Path]:
         yield target.with_name(f"{target.stem} ({n}){target.suffix}")
 
 
-PARTIAL_TAG = ".drumnet-partial-"  # a copy in progress: .<name>.drumnet-partial-<pid>
+# A copy in progress: .drumnet-partial-<pid>-<8 hex digits of its name>. Short whatever the
+# sample's name, so that a name near the file system's limit (255 bytes) can be copied too.
+# Earlier versions wrote .<name>.drumnet-partial-<pid>, which is still cleaned up.
+PARTIAL_TAG = ".drumnet-partial-"
 
 
 def _partial_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}{PARTIAL_TAG}{os.getpid()}")
+    tag = hashlib.blake2b(os.fsencode(target.name), digest_size=4).hexdigest()
+    return target.with_name(f"{PARTIAL_TAG}{os.getpid()}-{tag}")
+
+
+def _partial_pid(name: str) -> int | None:
+    """The process that wrote a hidden partial copy of this name, None for any other name."""
+    if name.startswith(PARTIAL_TAG):  # .drumnet-partial-<pid>-<tag>
+        pid = name[len(PARTIAL_TAG) :].partition("-")[0]
+    else:  # an older drumnet's .<name>.drumnet-partial-<pid>
+        head, _, pid = name.rpartition(PARTIAL_TAG)
+        pid = pid if head.startswith(".") else ""
+    return int(pid) if pid.isdigit() else None
 
 
 def _copy_aside(src: Path, target: Path) -> Path:
@@ -165,8 +187,8 @@ def _remove_stale_partials(folder: Path) -> None:
     """Remove the temporary copies that killed runs left in `folder` (their process is gone)."""
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
-            name, _, pid = entry.name.rpartition(PARTIAL_TAG)
-            if name.startswith(".") and pid.isdigit() and not _alive(int(pid)):
+            pid = _partial_pid(entry.name)
+            if pid is not None and not _alive(pid):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 
@@ -227,7 +249,8 @@ def _holds(target: Path, result: Result) -> bool:
 class _EarlierCopies:
     """Where a file that an earlier run placed in DEST lies now, after people renamed or moved it.
 
-    DEST's manifests say which SRC file (path and content hash) each run placed where. A file
+    DEST's manifests say which SRC file (path and content hash) each run placed where. A
+    recorded name that holds other bytes now was edited there by hand: the file is there. A file
     whose every recorded copy is gone from its recorded name, while a file of the same bytes
     (a copy or hard link) or a symlink to it lies elsewhere in DEST, was renamed or moved by
     hand: organizing the same SRC again leaves it there instead of placing a second copy. A
@@ -258,6 +281,11 @@ class _EarlierCopies:
         records = self.placed.get((str(src), digest))
         if not records or any(_still_there(r) for r in records):
             return None
+        for record in records:  # a copy someone edited (trimmed, faded...) where it was placed
+            path = os.path.normpath(record["dest"])
+            if os.path.lexists(path) and path not in self.taken:
+                self.taken.add(path)
+                return Path(path)
         if self._by_size is None:
             self._walk()
         links = self._links.get(str(src), [])
@@ -610,45 +638,87 @@ def _unchanged(record: dict) -> bool:
 def undo(manifest: str | os.PathLike, dry_run: bool = False) -> UndoReport:
     """Remove what an organize run created and is unchanged; see the module docstring.
 
-    A file a later run placed again at the same name (after the first copy was deleted) is
-    that run's: it stays, and goes with that run's undo. The manifest is deleted once
-    everything it recorded is gone; it stays when files were kept, could not be removed, or
-    some of its lines could not be read (a run killed while writing one, or damage since).
+    A copy or hard link whose source file is gone or holds other bytes is kept (`sole`): it
+    may be the last of its sound. A file a later run placed again at the same name (after the
+    first copy was deleted) is that run's: it stays, and goes with that run's undo. When DEST
+    has been moved or renamed since (its recorded folder is gone), the records are read
+    relative to the folder the manifest is in now. The manifest is deleted once everything
+    it recorded is gone; it stays when files were kept, could not be removed, none of them
+    was found there after such a move, or some of its lines could not be read (a run killed
+    while writing one, or damage since). Hidden partial copies a killed run left in its folders are removed.
     dry_run: change nothing, report what would be done.
     """
     records, damaged = _read_manifest(manifest)
+    records, moved_from = _rebased(records, manifest)
     later = _placed_by_later_runs(manifest, records[0])
-    removed, kept, missing, failed, handed = [], [], [], [], []
-    for record in records[1:]:
-        if record["action"] != "place":
-            continue
+    removed, kept, sole, missing, failed, handed = [], [], [], [], [], []
+    places = [r for r in records[1:] if r["action"] == "place"]
+    for record in places:
         dest = record["dest"]
         try:
             if os.path.normpath(dest) in later:
                 handed.append(dest)
             elif not os.path.lexists(dest):
                 missing.append(dest)
-            elif _unchanged(record):
+            elif not _unchanged(record):
+                kept.append(dest)
+            elif not _source_holds(record):
+                sole.append(dest)
+            else:
                 if not dry_run:
                     os.unlink(dest)
                 removed.append(dest)
-            else:
-                kept.append(dest)
         except OSError as exc:  # e.g. a read-only folder: report it, undo the rest
             failed.append((dest, exc.strerror or str(exc)))
     dirs = {r["dest"] for r in records[1:] if r["action"] == "mkdir"}
-    whole = not kept and not failed and not damaged  # then the manifest goes too
+    unfound = moved_from is not None and bool(places) and len(missing) == len(places)
+    whole = not (kept or sole or failed or damaged or unfound)  # then the manifest goes too
     if dry_run:
         removed_dirs = _would_empty(dirs, {*removed, *([os.fspath(manifest)] if whole else [])})
     else:
         if whole:
             os.unlink(manifest)  # DEST goes back to exactly how it was
+        for folder in dirs | {os.path.dirname(r["dest"]) for r in places}:
+            _remove_stale_partials(Path(folder))
         removed_dirs = _remove_empty_dirs(dirs)
         _hand_over(dirs - set(removed_dirs), records[0]["dest"], manifest)
     return UndoReport(
         tuple(removed), tuple(kept), tuple(missing), tuple(removed_dirs), tuple(failed),
-        tuple(handed), damaged,
+        tuple(handed), damaged, tuple(sole), moved_from, unfound,
     )  # fmt: skip
+
+
+def _rebased(records: list[dict], manifest: str | os.PathLike) -> tuple[list[dict], str | None]:
+    """The records with DEST where the manifest lies now, if DEST was moved or renamed since
+    (the folder the header names is gone), and the DEST they named; else as they are, None."""
+    old, here = records[0]["dest"], os.path.dirname(os.path.abspath(manifest))
+    if os.path.isdir(old) or os.path.realpath(here) == os.path.realpath(old):
+        return records, None
+
+    def moved(record: dict) -> dict:
+        path = os.path.normpath(record["dest"])
+        if not _inside(Path(path), Path(os.path.normpath(old))):
+            return record  # a parent organize made for DEST: where it was
+        return {**record, "dest": os.path.normpath(os.path.join(here, os.path.relpath(path, old)))}
+
+    return [{**records[0], "dest": here}, *map(moved, records[1:])], old
+
+
+def _source_holds(record: dict) -> bool:
+    """Whether the file a placed copy or hard link was made from still holds the same bytes,
+    so that removing what was placed loses nothing. A symlink holds no sound of its own."""
+    if record["mode"] == "symlink":
+        return True
+    src = record["src"]
+    try:
+        if record["mode"] == "hardlink" and os.path.samefile(src, record["dest"]):
+            return True
+        st = os.stat(src)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != record["size"]:
+            return False
+        return file_hash(src) == record["hash"]
+    except OSError:  # gone, or unreadable: it cannot be counted on
+        return False
 
 
 def _other_manifests(manifest: str | os.PathLike, dest: str) -> list[Path]:

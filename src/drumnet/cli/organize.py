@@ -73,8 +73,8 @@ def cmd_organize(args: argparse.Namespace) -> int:
     print(f"{verb} {_n(sum(counts.values()), 'file')} in {args.dest}: {summary or 'none'}")
     if outcomes["present"]:
         print(
-            f"{_n(outcomes['present'], 'file')} already in DEST (the same bytes, also where "
-            "you renamed or moved them): left as is"
+            f"{_n(outcomes['present'], 'file')} already in DEST (placed before, also where "
+            "you renamed, moved or edited them since): left as is"
         )
     if outcomes["skipped"]:
         print(f"skipped {_n(outcomes['skipped'], 'file')} of SRC that lie inside DEST")
@@ -99,8 +99,26 @@ def cmd_undo(manifest: str, dry_run: bool = False) -> int:
     if dry_run:
         for path in report.removed:
             print(f"would remove {shown(path)}")
+    if report.moved_from:
+        print(
+            f"drumnet organize: DEST was moved or renamed since ({shown(report.moved_from)} is "
+            f"gone): undoing in {shown(os.path.dirname(os.path.abspath(manifest)))}",
+            file=sys.stderr,
+        )
     for path in report.kept:
         print(f"drumnet organize: kept {shown(path)}: changed since it was placed", file=sys.stderr)
+    for path in report.sole:
+        print(
+            f"drumnet organize: kept {shown(path)}: the file it was made from is gone or "
+            "changed, so it may be the only one left",
+            file=sys.stderr,
+        )
+    if report.unfound:
+        print(
+            f"drumnet organize: {shown(manifest)}: none of the files it placed was found in "
+            "the folder it lies in now; the manifest is kept",
+            file=sys.stderr,
+        )
     for path, why in report.failed:
         print(f"drumnet organize: could not remove {shown(path)}: {why}", file=sys.stderr)
     if report.damaged:
@@ -115,6 +133,8 @@ def cmd_undo(manifest: str, dry_run: bool = False) -> int:
         f"{verb} {_n(len(report.removed), 'file')} and {_n(len(report.removed_dirs), 'folder')}"
     ]
     parts.append(f"kept {_n(len(report.kept), 'changed file')}")
+    if report.sole:
+        parts.append(f"kept {_n(len(report.sole), 'file')} whose original is gone or changed")
     parts.append(f"{len(report.missing)} already gone")
     if report.later:
         parts.append(
@@ -123,7 +143,9 @@ def cmd_undo(manifest: str, dry_run: bool = False) -> int:
     if report.failed:
         parts.append(f"{len(report.failed)} could not be removed")
     print("; ".join(parts))
-    return 1 if report.kept or report.failed or report.damaged else 0
+    return (
+        1 if report.kept or report.sole or report.failed or report.damaged or report.unfound else 0
+    )
 
 
 def _n(count: int, noun: str) -> str:
