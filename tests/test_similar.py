@@ -130,6 +130,22 @@ def test_a_one_shot_query_finds_no_loops_and_a_loop_query_only_loops(lib, query,
         assert all(e.cached for e in embed_paths(lib, shipped, workers=0, index=index))
 
 
+def test_a_correction_decides_loop_or_one_shot(lib, query, shipped):
+    beats = [write(lib / f"beat{i}.wav", beat(i)) for i in range(2)]
+    one_shot = min(lib.glob("kick*.wav"))
+    with Index(lib.parent / "index.sqlite") as index:
+        index.correct(beats[0], "kick")  # the detector was wrong: a flam is one kick
+        index.correct(one_shot, "loop")  # a loop the detector missed
+        found = {Path(e.path).name: e for e in embed_paths(lib, shipped, workers=0, index=index)}
+        assert (found["beat0.wav"].loop, found["beat0.wav"].label) == (False, "kick")
+        assert (found[one_shot.name].loop, found[one_shot.name].label) == (True, "loop")
+        kicks = nearest(embed_query(query, shipped, index), found.values(), 20, classes="kick")
+        names = [Path(m.path).name for m in kicks]
+        assert "beat0.wav" in names and one_shot.name not in names and "beat1.wav" not in names
+        loops = nearest(embed_query(one_shot, shipped, index), found.values(), 20)
+        assert sorted(Path(m.path).name for m in loops) == ["beat1.wav"]
+
+
 def test_cli_network_only_ranks_by_the_network_part_and_keeps_its_own_index_rows(
     lib, query, isolated_cache, capsys
 ):

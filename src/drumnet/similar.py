@@ -346,8 +346,9 @@ def _embedded(item, fresh: dict, index: Index | None) -> Embedded:
     if isinstance(found, Embedded):
         return found  # the reason it failed
     correction = index.correction(found.hash) if index is not None else None
-    loop = is_loop(found.hit_span)
-    label = correction or (LOOP if loop else found.label)  # as `classify` would answer
+    # A person's correction decides what the file is, a loop or a one-shot, as in `classify`.
+    loop = correction == LOOP if correction else is_loop(found.hit_span)
+    label = correction or (LOOP if loop else found.label)
     return Embedded(path, found.vector, label, found.hash, cached=stored is not None, loop=loop)
 
 
