@@ -424,6 +424,10 @@ def test_label_goes_on_past_bad_files_and_labels_only_audio(lib, isolated_cache,
     assert [line.split(str(lib))[0].strip() for line in out] == ["forgot perc", "had no label"]
     assert main(["label", "--list"]) == 0
     assert [Path(r["path"]).name for r in records(capsys.readouterr().out)] == ["hat.wav"]
+    os.mkfifo(lib / "pipe.wav")  # would be read for ever
+    assert main(["label", "--forget", str(lib / "pipe.wav"), "/dev/zero", str(lib / "sub")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all("not a regular file" in line for line in err)
 
 
 def rewrite_quieter(path: Path) -> None:

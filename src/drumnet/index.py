@@ -13,10 +13,12 @@ results: by path and model, valid while the file's size and mtime are unchanged.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -141,6 +143,14 @@ def file_hash(path: str | os.PathLike) -> str:
     """blake2b-128 of a file's bytes as 32 hex digits, read in chunks (any file size)."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def _regular_file_hash(path: str) -> str:
+    """`file_hash` of a regular file; OSError for anything else (a pipe or a device would be
+    read for ever)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a folder, pipe or device)", path)
+    return file_hash(path)
 
 
 def default_index_path() -> Path:
@@ -402,7 +412,9 @@ class Index:
     def correct(self, path: str | os.PathLike, label: str) -> Correction:
         """Record that the file at `path` is a `label` (by its content hash). Replaces any earlier."""
         path = os.path.abspath(path)
-        correction = Correction(file_hash(path), path, os.path.getsize(path), label, time.time())
+        correction = Correction(
+            _regular_file_hash(path), path, os.path.getsize(path), label, time.time()
+        )
         with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO corrections VALUES (?, ?, ?, ?, ?)",
@@ -427,7 +439,7 @@ class Index:
         path = os.path.abspath(path)
         where = ("path = ?", (_db_path(path),))
         try:
-            content = ("hash = ?", (file_hash(path),))
+            content = ("hash = ?", (_regular_file_hash(path),))
         except OSError:
             if not self._corrections_where(*where):
                 raise
