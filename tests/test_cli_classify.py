@@ -346,6 +346,14 @@ def test_a_name_that_is_not_utf8_is_classified_indexed_and_printed_as_its_bytes(
         assert b"odd\xffname.wav" in out and b"hat.wav" in out and err == b""
     assert main(["duplicates", str(lib)]) == 0
     assert main(["label", odd, "perc"]) == 0
+    capfdbinary.readouterr()
+    with open(bytes(lib) + b"/broken\xff.wav", "wb") as f:  # its error line names it as it is
+        f.write(b"RIFF")
+    assert main(["classify", str(lib), "--model", model_file, "--format", "csv"]) == 1
+    out, err = capfdbinary.readouterr()
+    assert b"broken\xff.wav: " in err and b"\\udcff" not in err
+    rows = list(csv.reader(io.StringIO(out.decode("utf-8", "surrogateescape"))))
+    assert {len(row) for row in rows} == {len(rows[0])}  # an ERROR row has every column too
 
 
 def test_json_lines_are_utf8_and_give_back_a_name_that_is_not(

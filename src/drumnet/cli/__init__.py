@@ -42,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     tune_malloc()  # this process is drumnet's own: see drumnet.runtime
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        # A file name that is not valid UTF-8 is printed as the bytes it is, as `ls` does.
-        sys.stdout.reconfigure(errors="surrogateescape")
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            # A file name that is not valid UTF-8 is printed as the bytes it is, as `ls` does.
+            stream.reconfigure(errors="surrogateescape")
     try:
         with interrupt_on_sigterm():
             return int(args.func(args) or 0)

@@ -130,8 +130,8 @@ class _Writer:
 
     def _csv_row(self, r: Result) -> list[str]:
         """One CSV row: the JSON-lines record's fields, empty where it has none."""
-        if not r.ok:
-            return [r.path, "", "", "", r.error or "", "", "", ""]
+        if not r.ok:  # as many fields as the header: tools that import CSV insist
+            return [r.path, "", "", "", r.error or "", "", "", "", *[""] * len(self.classes)]
         scores = [f"{r.scores[c]:.4f}" for c in self.classes]
         corrected = "true" if r.corrected else "false"
         row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected]
