@@ -225,6 +225,19 @@ def break_the_index(problem: str, cache: Path, monkeypatch: pytest.MonkeyPatch) 
         (cache / "index.sqlite").write_bytes(np.random.default_rng(0).bytes(20000))
     elif problem == "cache is a file":
         cache.write_text("not a folder")
+    elif problem == "on a read-only disk":  # SQLite cannot make its WAL files there
+        Index(cache / "index.sqlite").close()
+        access = os.access
+
+        def read_only_disk(path, mode, **kwargs):
+            inside = Path(path) in (cache, cache / "index.sqlite")
+            return False if inside and mode & os.W_OK else access(path, mode, **kwargs)
+
+        def unable(*args, **kwargs):
+            raise sqlite3.OperationalError("unable to open database file")
+
+        monkeypatch.setattr(os, "access", read_only_disk)
+        monkeypatch.setattr(sqlite3, "connect", unable)
     else:  # read-only; chmod would not stop root, so SQLite is told to open it read-only
         Index(cache / "index.sqlite").close()
         connect = sqlite3.connect
@@ -235,7 +248,9 @@ def break_the_index(problem: str, cache: Path, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setattr(sqlite3, "connect", read_only)
 
 
-@pytest.mark.parametrize("problem", ["corrupt", "cache is a file", "read-only"])
+@pytest.mark.parametrize(
+    "problem", ["corrupt", "cache is a file", "read-only", "on a read-only disk"]
+)
 def test_every_command_says_in_one_line_what_is_wrong_with_the_index(
     lib, model_file, isolated_cache, tmp_path, capsys, monkeypatch, problem
 ):
@@ -255,6 +270,7 @@ def test_every_command_says_in_one_line_what_is_wrong_with_the_index(
         assert err.startswith(f"drumnet {argv[0]}: error: cannot use the library index "), err
         assert str(isolated_cache / "index.sqlite") in err
         assert ("--no-index" in err) == (argv[0] != "label")  # label has no such option
+        assert ("move it away" in err) == (problem == "corrupt"), err  # only a broken file
     if problem == "corrupt":  # it may hold corrections: never replaced
         corrupt = (isolated_cache / "index.sqlite").read_bytes()
         assert corrupt == np.random.default_rng(0).bytes(20000)

@@ -203,7 +203,10 @@ class IndexUnavailable(Exception):
 def _unusable(path: Path, exc: sqlite3.Error) -> IndexUnavailable:
     """What to tell a person whose index SQLite refuses."""
     reason = str(exc).replace("\n", " ")
-    if "readonly" in reason:
+    # A healthy index on a read-only disk or in a locked folder fails to open ("unable to open
+    # database file": WAL mode needs files beside it), which is no reason to move it away.
+    locked = not os.access(path.parent, os.W_OK) or path.exists() and not os.access(path, os.W_OK)
+    if "readonly" in reason or locked:
         return IndexUnavailable(path, reason, "make it and its folder writable")
     if "full" in reason:  # SQLITE_FULL: "database or disk is full"
         return IndexUnavailable(path, reason, "free space on its disk")
