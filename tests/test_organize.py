@@ -139,6 +139,16 @@ def test_dry_run_creates_nothing(tmp_path, src, kick_hat):
     assert len({p.dest for p in placements if p.dest}) == 4
 
 
+def test_a_dry_run_foresees_a_class_folder_taken_by_a_file(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "hihat").write_text("mine")
+    planned, _ = run(src, dest, kick_hat, dry_run=True)
+    done, _ = run(src, dest, kick_hat)
+    assert [p.outcome for p in planned] == [p.outcome for p in done]
+    assert sorted(p.outcome for p in done) == ["placed"] * 2 + ["unplaced"] * 2 + ["unreadable"]
+
+
 def test_unsure_corrections_and_refusals(tmp_path, src, kick_hat):
     sf.write(str(src / "quiet.wav"), np.zeros(4410), 44100, subtype="PCM_16")
     with Index(tmp_path / "i.sqlite") as index:

@@ -349,6 +349,16 @@ def _remove_empty_dirs(folders: Iterable[str | os.PathLike]) -> list[str]:
     return removed
 
 
+def _check_folders(folder: Path) -> None:
+    """Raise as `_make_dirs` would when a name on the way to `folder` is taken by a file (for
+    a dry run, which makes no folder)."""
+    for path in [folder, *folder.parents]:
+        if path.is_dir():
+            return
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+
+
 def _make_dirs(folder: Path, manifest: Manifest | None, made: set[Path]) -> None:
     """mkdir -p, logging each folder created so undo can remove it again."""
     missing = []
@@ -481,6 +491,7 @@ class Organizer:
         """Where the file goes, and whether this run made it there (False: already there)."""
         target, src = self.target_for(result), Path(result.path).absolute()
         if self.dry_run:
+            _check_folders(target.parent)
             for c in _candidates(target):
                 if c in self._planned:
                     continue
