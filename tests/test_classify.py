@@ -18,8 +18,9 @@ from drumnet.checkpoint import save_model
 from drumnet.classifier import DrumClassifier
 from drumnet.classify import Decision, classify_paths, decoded_chunks
 from drumnet.config import FeatureConfig
-from drumnet.index import Index
+from drumnet.index import Index, duplicate_groups
 from drumnet.nets import build_model
+from drumnet.similar import embed_paths
 from drumnet.taxonomy import CLASSES, LOOP, UNSURE
 
 
@@ -178,6 +179,30 @@ def test_a_sound_above_the_model_band_is_flagged_also_from_the_index(tmp_path, k
         index._db.execute("DELETE FROM bands")  # as an older drumnet left it: no measurement
         (old,) = classify_paths(tmp_path / "sizzle.wav", kick_hat, workers=0, index=index)
         assert old.cached and old.warning is None and old.label == fresh.label
+
+
+def test_files_swapped_by_name_are_not_answered_from_the_index(tmp_path, kick_hat):
+    # One-shots of a pack often share their size and time: only the inode tells them apart.
+    kick, hat = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(kick), synth_drum("kick")[: RATE // 2], RATE, subtype="PCM_16")
+    sf.write(str(hat), synth_drum("hat")[: RATE // 2], RATE, subtype="PCM_16")
+    for path in (kick, hat):
+        os.utime(path, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
+    with Index(tmp_path / "index.sqlite") as index:
+        before = labels_by_name(classify_paths(tmp_path, kick_hat, workers=0, index=index))
+        assert before == {"a.wav": "kick", "b.wav": "hihat"}
+        list(embed_paths(tmp_path, kick_hat, workers=0, index=index))
+        kick.rename(tmp_path / "swap")
+        hat.rename(kick)
+        (tmp_path / "swap").rename(hat)
+        after = list(classify_paths(tmp_path, kick_hat, workers=0, index=index))
+        assert labels_by_name(after) == {"a.wav": "hihat", "b.wav": "kick"}
+        assert not any(r.cached for r in after) and duplicate_groups([tmp_path], index) == []
+        embedded = {Path(e.path).name: e for e in embed_paths(tmp_path, kick_hat, 0, index=index)}
+        assert not any(e.cached for e in embedded.values())
+        assert embedded["a.wav"].label == "hihat"
+        again = list(classify_paths(tmp_path, kick_hat, workers=0, index=index))
+        assert all(r.cached for r in again) and labels_by_name(again) == labels_by_name(after)
 
 
 def test_a_file_below_the_model_rate_is_flagged_also_from_an_older_index(tmp_path, kick_hat):

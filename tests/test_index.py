@@ -39,6 +39,19 @@ def test_put_lookup_and_staleness(tmp_path):
         assert mode == "wal"
 
 
+def test_a_file_renamed_onto_the_path_is_another_file(tmp_path):
+    with Index(tmp_path / "i.sqlite") as index:
+        index.put(replace(entry("/lib/a.wav"), ino=7))
+        index.put(entry("/lib/b.wav"))  # no inode recorded (an older drumnet)
+        index.commit()
+        assert index.lookup("/lib/a.wav", 10, 123, "m1", 7).ino == 7
+        assert index.lookup("/lib/a.wav", 10, 123, "m1", 8) is None  # same size and time
+        assert index.lookup("/lib/a.wav", 10, 123, "m1") is not None  # not asked: not checked
+        assert index.lookup("/lib/b.wav", 10, 123, "m1", 7) is None  # made again, once
+        assert index.known_hash("/lib/a.wav", 10, 123, 7) == "ab" * 16
+        assert index.known_hash("/lib/a.wav", 10, 123, 8) is None
+
+
 def test_the_file_measurements_are_stored_and_dropped_with_a_changed_file(tmp_path):
     def measured(e):
         return (e.above_band_db, e.hits, e.hit_span, e.source_rate)

@@ -152,6 +152,7 @@ class _FileInfo:
     hits: int = 1
     hit_span: float = 0.0
     source_rate: int = 0
+    ino: int = 0
     error: str | None = None
 
 
@@ -169,7 +170,7 @@ def decode_one(path: str, config: FeatureConfig) -> tuple[_FileInfo, np.ndarray 
         return _FileInfo(path, error=f"unexpected error ({type(exc).__name__}: {exc})"), None
     info = _FileInfo(
         path, st.st_size, st.st_mtime_ns, digest, sound.silent, sound.above_band_db,
-        sound.hits, sound.hit_span, sound.source_rate,
+        sound.hits, sound.hit_span, sound.source_rate, st.st_ino,
     )  # fmt: skip
     return info, sound.samples
 
@@ -356,7 +357,7 @@ def indexed_chunks(
     paths: Iterable[str | os.PathLike],
     clf: DrumClassifier,
     index: Index | None,
-    find: Callable[[Index, str, int, int, str], T | None],
+    find: Callable[[Index, str, int, int, str, int], T | None],
     workers: int,
     batch_size: int,
     threads: int | None = None,
@@ -364,7 +365,7 @@ def indexed_chunks(
 ) -> Iterator[tuple[list[Planned], tuple[list[_FileInfo], Any] | None]]:
     """`decoded_chunks` for `clf`, where a file unchanged since `index` stored an answer for it
     is not decoded: planned's cached answer is `find(index, absolute path, size, mtime_ns,
-    model_id)` (e.g. `Index.lookup`). `infer` (default `clf.predict_proba_waves`) runs in the
+    model_id, inode)` (e.g. `Index.lookup`). `infer` (default `clf.predict_proba_waves`) runs in the
     workers when `clf` is on the CPU. The index is committed when the caller is done with the
     last chunk or closes this generator early (Ctrl-C), so every finished answer is kept."""
 
@@ -375,7 +376,8 @@ def indexed_chunks(
             st = os.stat(path)
         except OSError:
             return None  # let the decoder say what is wrong with it
-        return find(index, os.path.abspath(path), st.st_size, st.st_mtime_ns, clf.model_id)
+        path = os.path.abspath(path)
+        return find(index, path, st.st_size, st.st_mtime_ns, clf.model_id, st.st_ino)
 
     infer = infer or clf.predict_proba_waves
     _ = clf.fused_model_  # made here, before the workers fork, so that they share it
@@ -492,7 +494,7 @@ def _finish(planned, chunk, clf, decision, index, names_of_hash) -> Iterator[Res
                 os.path.abspath(path), clf.model_id, info.size, info.mtime_ns, info.hash,
                 {k: float(f"{v:.7g}") for k, v in scores.items()}, info.silent, now,
                 round(info.above_band_db, 2), info.hits, round(info.hit_span, 3),
-                info.source_rate,
+                info.source_rate, info.ino,
             )  # fmt: skip
             if index is not None:
                 index.put(entry)

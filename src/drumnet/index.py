@@ -96,6 +96,15 @@ CREATE TABLE IF NOT EXISTS rates (  -- one row per results row (same key, size a
     source_rate INTEGER NOT NULL, -- the file's own sample rate, Hz
     PRIMARY KEY (path, model_id)
 );
+CREATE TABLE IF NOT EXISTS inodes (  -- one row per results or embeddings row (by kind)
+    kind TEXT NOT NULL,          -- 'result' or 'embedding'
+    path TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ino INTEGER NOT NULL,        -- the file's inode: a file renamed onto the path has another
+    PRIMARY KEY (kind, path, model_id)
+);
 """
 _INSERT = {  # table -> statement; rows are queued per table and written in one transaction
     "results": "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -103,6 +112,7 @@ _INSERT = {  # table -> statement; rows are queued per table and written in one 
     "bands": "INSERT OR REPLACE INTO bands VALUES (?, ?, ?, ?, ?)",
     "hits": "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?)",
     "rates": "INSERT OR REPLACE INTO rates VALUES (?, ?, ?, ?, ?)",
+    "inodes": "INSERT OR REPLACE INTO inodes VALUES (?, ?, ?, ?, ?, ?)",
 }
 
 
@@ -111,16 +121,19 @@ def _same(t: str, r: str) -> str:
     return " AND ".join(f"{t}.{c} = {r}.{c}" for c in ("path", "model_id", "size", "mtime_ns"))
 
 
-# A results row with its bands, hits and rates rows, if any (older drumnet versions wrote none).
+# A results row with its bands, hits, rates and inodes rows, if any (older drumnet versions
+# wrote none).
 _RESULTS = (
     "SELECT r.path, r.model_id, r.size, r.mtime_ns, r.hash, r.scores, r.silent, r.classified_at, "
-    "b.above_band_db, h.hits, h.span, s.source_rate FROM results r "
+    "b.above_band_db, h.hits, h.span, s.source_rate, i.ino FROM results r "
     f"LEFT JOIN bands b ON {_same('b', 'r')} LEFT JOIN hits h ON {_same('h', 'r')} "
-    f"LEFT JOIN rates s ON {_same('s', 'r')}"
+    f"LEFT JOIN rates s ON {_same('s', 'r')} "
+    f"LEFT JOIN inodes i ON i.kind = 'result' AND {_same('i', 'r')}"
 )
 _EMBEDDINGS = (
     "SELECT e.path, e.model_id, e.size, e.mtime_ns, e.hash, e.label, e.dim, e.vector, h.hits, "
-    f"h.span FROM embeddings e LEFT JOIN hits h ON {_same('h', 'e')}"
+    f"h.span, i.ino FROM embeddings e LEFT JOIN hits h ON {_same('h', 'e')} "
+    f"LEFT JOIN inodes i ON i.kind = 'embedding' AND {_same('i', 'e')}"
 )
 
 
@@ -230,6 +243,7 @@ class Entry:
     hits: int | None = None  # separate hits and their span in seconds (audio.hit_times);
     hit_span: float | None = None  # None: not recorded, as above
     source_rate: int | None = None  # the file's own sample rate, Hz; None: not recorded
+    ino: int | None = None  # the file's inode (os.stat); None: not recorded
 
     @property
     def label(self) -> str:
@@ -249,6 +263,7 @@ class Embedding:
     vector: np.ndarray
     hits: int | None = None  # as in Entry: None when not recorded
     hit_span: float | None = None
+    ino: int | None = None
 
 
 @dataclass(frozen=True)
@@ -303,21 +318,30 @@ class Index:
                 self._db.close()
                 self._closed = True
 
-    def lookup(self, path: str, size: int, mtime_ns: int, model_id: str) -> Entry | None:
-        """The stored result for an unchanged file (same path, size, mtime, model), else None;
-        None too for a result an older reader made (`_reader_since`)."""
+    def lookup(
+        self, path: str, size: int, mtime_ns: int, model_id: str, ino: int | None = None
+    ) -> Entry | None:
+        """The stored result for an unchanged file (same path, size, mtime, model and, when
+        `ino` is given, inode), else None; None too for a result an older reader made
+        (`_reader_since`). The inode tells a file renamed onto the path from the one that was
+        there, when both have one size and time (one-shots of a pack often have)."""
         row = self._db.execute(
             _RESULTS + " WHERE r.path = ? AND r.model_id = ? AND r.size = ? AND r.mtime_ns = ?",
             (_db_path(path), model_id, size, mtime_ns),
         ).fetchone()
         entry = _entry(row) if row else None
-        return entry if entry and entry.classified_at >= self._reader_since else None
+        if entry is None or entry.classified_at < self._reader_since:
+            return None
+        return entry if ino is None or entry.ino == ino else None
 
-    def known_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
-        """The content hash stored for an unchanged file by any model, else None."""
+    def known_hash(self, path: str, size: int, mtime_ns: int, ino: int | None = None) -> str | None:
+        """The content hash stored for an unchanged file by any model, else None (`ino` as in
+        `lookup`)."""
+        inode = "" if ino is None else " AND i.ino = ?"
         row = self._db.execute(
-            "SELECT hash FROM results WHERE path = ? AND size = ? AND mtime_ns = ? LIMIT 1",
-            (_db_path(path), size, mtime_ns),
+            "SELECT r.hash FROM results r LEFT JOIN inodes i ON i.kind = 'result' AND "
+            f"{_same('i', 'r')} WHERE r.path = ? AND r.size = ? AND r.mtime_ns = ?{inode} LIMIT 1",
+            (_db_path(path), size, mtime_ns, *([] if ino is None else [ino])),
         ).fetchone()
         return row[0] if row else None
 
@@ -342,29 +366,34 @@ class Index:
             self._queue("bands", (*key, entry.above_band_db))
         if entry.source_rate is not None:
             self._queue("rates", (*key, entry.source_rate))
+        if entry.ino is not None:
+            self._queue("inodes", ("result", *key, entry.ino))
         self._put_hits(key, entry.hits, entry.hit_span)
 
     def lookup_embedding(
-        self, path: str, size: int, mtime_ns: int, model_id: str
+        self, path: str, size: int, mtime_ns: int, model_id: str, ino: int | None = None
     ) -> Embedding | None:
-        """The stored embedding of an unchanged file (same path, size, mtime, model), else None."""
+        """The stored embedding of an unchanged file (same path, size, mtime, model and, when
+        given, inode), else None."""
         row = self._db.execute(
             _EMBEDDINGS + " WHERE e.path = ? AND e.model_id = ? AND e.size = ? AND e.mtime_ns = ?",
             (_db_path(path), model_id, size, mtime_ns),
         ).fetchone()
         if row is None:
             return None
-        _, *head, dim, blob, hits, span = row
+        _, *head, dim, blob, hits, span, stored_ino = row
         vector = np.frombuffer(blob, dtype="<f4")
-        if vector.size != dim:
-            return None  # damaged: recompute
-        return Embedding(path, *head, vector, hits, span)
+        if vector.size != dim or ino is not None and stored_ino != ino:
+            return None  # damaged, or another file renamed onto the path: recompute
+        return Embedding(path, *head, vector, hits, span, stored_ino)
 
     def put_embedding(self, e: Embedding) -> None:
         """Store an embedding; written in batches like `put`."""
         vector = np.ascontiguousarray(e.vector, dtype="<f4")
         row = (_db_path(e.path), e.model_id, e.size, e.mtime_ns, e.hash, e.label, vector.size)
         self._queue("embeddings", (*row, vector.tobytes()))
+        if e.ino is not None:
+            self._queue("inodes", ("embedding", *row[:4], e.ino))
         self._put_hits(row[:4], e.hits, e.hit_span)
 
     def _put_hits(self, key: tuple, hits: int | None, span: float | None) -> None:
@@ -536,7 +565,7 @@ def duplicate_groups(
 
 def _content_hash(path: str, st: os.stat_result, index: Index | None) -> str:
     """The file's hash: from the index while the file is unchanged, else read afresh."""
-    known = index and index.known_hash(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    known = index and index.known_hash(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
     return known or file_hash(path)
 
 
@@ -549,7 +578,7 @@ def _copy(names: list[str]) -> Copy:
 
 def _entry(row: Iterable) -> Entry:
     path, model_id, size, mtime_ns, digest, scores, silent, at, *measured = row
-    # measured: above_band_db, hits, hit_span, source_rate (None where not recorded)
+    # measured: above_band_db, hits, hit_span, source_rate, ino (None where not recorded)
     return Entry(
         _py_path(path), model_id, size, mtime_ns, digest, json.loads(scores), bool(silent), at,
         *measured,

@@ -304,8 +304,8 @@ def _stream(
     infer = functools.partial(embed_and_classify, clf, with_descriptors=with_descriptors)
     key = embedding_key(clf, with_descriptors)
 
-    def find(index: Index, path: str, size: int, mtime_ns: int, _model_id: str):
-        return Index.lookup_embedding(index, path, size, mtime_ns, key)
+    def find(index: Index, path: str, size: int, mtime_ns: int, _model_id: str, ino: int):
+        return Index.lookup_embedding(index, path, size, mtime_ns, key, ino)
 
     chunks = indexed_chunks(paths, clf, index, measured(find), workers, batch_size, threads, infer)
     with closing(chunks):  # closing this generator closes the workers and commits the index
@@ -331,7 +331,7 @@ def _embed_chunk(chunk, clf: DrumClassifier, key: str, index: Index | None) -> d
         label = clf.classes_[best]
         out[info.path] = Embedding(
             path, key, info.size, info.mtime_ns, info.hash, label, vector,
-            info.hits, round(info.hit_span, 3),
+            info.hits, round(info.hit_span, 3), info.ino,
         )  # fmt: skip
         if index is not None:
             index.put_embedding(out[info.path])
