@@ -670,3 +670,21 @@ def test_a_copy_edited_where_it_was_placed_is_not_placed_again(tmp_path, src, ki
     placements, second = run(src, dest, kick_hat)
     assert second is None and {p.outcome for p in placements if p.dest} == {"present"}
     assert sorted(p.name for p in edited.parent.iterdir()) == ["k0.wav", "k1.wav"]
+
+
+def test_a_name_another_version_of_the_file_took_is_not_an_edited_copy(tmp_path, src, kick_hat):
+    dest = tmp_path / "dest"
+    k0 = src / "Pack A" / "k0.wav"
+    original = k0.read_bytes()
+    run(src, dest, kick_hat)
+    placed = dest / "kick" / "Pack A" / "k0.wav"
+    placed.unlink()  # the copy deleted, then the source edited and organized again
+    sound, rate = sf.read(str(k0))
+    sf.write(str(k0), 0.5 * sound, rate, subtype="PCM_16")
+    edited = k0.read_bytes()
+    run(src, dest, kick_hat)
+    assert placed.read_bytes() == edited != original
+    k0.write_bytes(original)  # the edit undone: that sound's copy is gone, so it comes back
+    placements, _ = run(src, dest, kick_hat)
+    (mine,) = [p for p in placements if p.result.path == str(k0)]
+    assert mine.outcome == "placed" and Path(mine.dest).read_bytes() == original

@@ -270,7 +270,10 @@ class _EarlierCopies:
                     if record["action"] == "place":
                         self.placed.setdefault((record["src"], record["hash"]), []).append(record)
         self.sources = {source for source, _ in self.placed}
-        self.recorded = {os.path.normpath(r["dest"]) for rs in self.placed.values() for r in rs}
+        self.at_name: dict[str, list[dict]] = {}  # recorded name -> the place records there
+        for r in itertools.chain.from_iterable(self.placed.values()):
+            self.at_name.setdefault(os.path.normpath(r["dest"]), []).append(r)
+        self.recorded = set(self.at_name)
         self.taken = taken
         self._by_size: dict[int, list[str]] | None = None  # regular files of DEST by size
         self._links: dict[str, list[str]] = {}  # symlink target -> symlinks in DEST
@@ -283,7 +286,7 @@ class _EarlierCopies:
             return None
         for record in records:  # a copy someone edited (trimmed, faded...) where it was placed
             path = os.path.normpath(record["dest"])
-            if os.path.lexists(path) and path not in self.taken:
+            if os.path.lexists(path) and path not in self.taken and not self._holds_other(record):
                 self.taken.add(path)
                 return Path(path)
         if self._by_size is None:
@@ -294,6 +297,13 @@ class _EarlierCopies:
                 self.taken.add(path)
                 return Path(path)
         return None
+
+    def _holds_other(self, record: dict) -> bool:
+        """Whether another file a run placed at `record`'s name lies there unchanged."""
+        return any(
+            (other["src"], other["hash"]) != (record["src"], record["hash"]) and _still_there(other)
+            for other in self.at_name.get(os.path.normpath(record["dest"]), ())
+        )
 
     def _walk(self) -> None:
         self._by_size = {}
