@@ -130,6 +130,19 @@ def test_cli_dream_from_noise_with_length(highway_file, tmp_path):
     assert not out.with_suffix(".png").exists()
 
 
+def test_cli_dream_longer_than_the_window_keeps_the_inputs_tail(highway_file, tmp_path):
+    t = np.arange(3 * 11025) / 11025
+    crash = 0.5 * np.random.default_rng(3).standard_normal(t.size) * np.exp(-t)
+    src = save_audio(tmp_path / "crash.wav", crash.astype(np.float32), 11025)
+    out = tmp_path / "long.wav"
+    argv = ["dream", str(src), "--toward", "snare", "-o", str(out), "--seconds", "3"]
+    assert main(argv + ["--model", str(highway_file), "--steps", "5", "--no-png"]) == 0
+    audio, _ = sf.read(out, dtype="float32")
+    assert audio.size == 3 * 11025
+    tail = np.sqrt(np.mean(audio[2 * 11025 : int(2.1 * 11025)] ** 2))
+    assert tail > 0.01  # the input's tail at 2 s (about -29 dB), not silence
+
+
 def test_cli_bad_input_is_one_line_and_exit_1(highway_file, tmp_path, capsys):
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio at all")

@@ -10,6 +10,7 @@ or exists (without --overwrite) is a usage error, exit status 2, and nothing is 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -135,9 +136,12 @@ def check_outputs(args: argparse.Namespace, inputs: list[str]) -> None:
 SILENT_START = "silent audio, nothing to dream from (use --from noise to start from scratch)"
 
 
-def _load_input(path: str, feats, silent: str) -> np.ndarray:
-    """The file's window; AudioError (exit 1) if it cannot be read, or with the reason
-    `silent` if classify would call it silent (peak below feats.silence_dbfs)."""
+def _load_input(path: str, feats, silent: str, samples: int | None = None) -> np.ndarray:
+    """The file's window (`samples` long from its onset, default the model's); AudioError
+    (exit 1) if it cannot be read, or with the reason `silent` if classify would call it
+    silent (peak below feats.silence_dbfs)."""
+    if samples is not None:
+        feats = dataclasses.replace(feats, window_seconds=samples / feats.sample_rate)
     sound = load_sound(path, feats)
     if sound.silent:
         raise AudioError(path, silent)
@@ -152,7 +156,7 @@ def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
     if args.start:
         start = start_sound(args.start, length, feats.sample_rate, args.seed)
     else:
-        start = fit_window(_load_input(args.input, feats, SILENT_START), length)
+        start = fit_window(_load_input(args.input, feats, SILENT_START, length), length)
     if args.amplify is not None:
         return start, amplify(models, start, args.amplify, config)
     if args.start:
