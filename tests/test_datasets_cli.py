@@ -43,6 +43,23 @@ def test_build_writes_manifest_and_tensors_then_reuses(library, isolated_cache, 
     assert len(load_data(manifest).samples) == 6
 
 
+def test_build_never_writes_its_manifest_over_a_file_it_did_not_write(
+    library, isolated_cache, tmp_path, capsys
+):
+    mine, labels = tmp_path / "mine.csv", tmp_path / "kick.wav"
+    mine.write_text("path,label,library\nx.wav,BD,pack\n")
+    labels.write_bytes(b"RIFF")
+    base = ["data", "build", "--data", str(library), "--quiet", "--manifest"]
+    for path, why in ((mine, "exists (pass --overwrite"), (labels, "name it *.csv")):
+        assert main([*base, str(path)]) == 2
+        assert why in capsys.readouterr().err
+    assert (
+        mine.read_text().startswith("path,label,library\nx.wav") and labels.read_bytes() == b"RIFF"
+    )
+    assert main([*base, str(mine), "--overwrite"]) == 0
+    assert len(read_manifest(mine)) == 6
+
+
 def test_unknown_source_is_a_usage_error(capsys):
     assert main(["data", "info", "--sources", "nope"]) == 2
     assert "unknown data sources" in capsys.readouterr().err

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from pathlib import Path
 
 from drumnet.cache import cache_dir
 from drumnet.cli.args import non_negative_int
+from drumnet.cli.outputs import check_output
 from drumnet.config import FeatureConfig
 from drumnet.datasets.debian import FetchError
 from drumnet.datasets.default import (
@@ -18,7 +20,7 @@ from drumnet.datasets.default import (
     parse_sources,
     readable,
 )
-from drumnet.datasets.manifest import count_table, write_manifest
+from drumnet.datasets.manifest import FIELDS, count_table, csv_rows, write_manifest
 from drumnet.datasets.tensors import build_tensors
 from drumnet.taxonomy import CLASSES
 
@@ -63,7 +65,33 @@ def fetch(args: argparse.Namespace) -> int:
     return status
 
 
+def _is_manifest(path: Path) -> bool:
+    """Whether `path` is a manifest `data build` wrote (its full header), so may be rebuilt."""
+    try:
+        header, _ = csv_rows(path, errors="surrogateescape")
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error):
+        return False
+    return set(FIELDS) <= set(header)
+
+
+def _check_manifest_path(args: argparse.Namespace) -> None:
+    """Refuse, before any work, a --manifest that would replace a file drumnet did not write."""
+    path = args.manifest
+    inputs = [args.data] if args.data and args.data.is_file() else []
+    if args.data and args.data.is_dir() and (args.data / "labels.csv").exists():
+        inputs.append(args.data / "labels.csv")
+
+    def csv_name(p: Path) -> None:
+        if p.suffix.lower() != ".csv":
+            raise ValueError(f"{p}: a manifest is a CSV file; name it *.csv")
+
+    replace = args.overwrite or path.is_file() and _is_manifest(path)
+    check_output(path, csv_name, inputs, replace, "choose another --manifest", make_folder=True)
+
+
 def build(args: argparse.Namespace) -> int:
+    if args.manifest:
+        _check_manifest_path(args)
     found = _gather(args)
     if not found.samples:
         print("drumnet data build: no labelled samples found", file=sys.stderr)
@@ -99,7 +127,14 @@ def register(subparsers) -> None:
     p = sub.add_parser("build", help="write the manifest and the tensor cache")
     p.add_argument("--data", type=Path, default=None, help=data_help)
     p.add_argument("--sources", default=None, help=sources_help)
-    p.add_argument("--manifest", type=Path, default=None, help="where to write the manifest CSV")
+    p.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="where to write the manifest CSV (an earlier manifest there is rebuilt; any other "
+        "file only with --overwrite)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace a --manifest file")
     workers_help = "parallel decoders (default 2; 0 or 1: one at a time)"
     p.add_argument("--workers", type=non_negative_int, default=2, help=workers_help)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
