@@ -4,10 +4,13 @@ what they refuse to write over, what they warn about, and their exit status."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
+import drumnet.train
 from drumnet.checkpoint import read_metadata, save_model
 from drumnet.cli import main
 from drumnet.nets import build_model
@@ -178,7 +181,17 @@ def test_bad_model_settings_are_one_line_usage_errors(tmp_path, capsys, args, sa
 
 
 @pytest.mark.parametrize(
-    "args", [["--epochs", "0"], ["--batch-size", "0"], ["--seed", "-1"], ["--epochs", "-1"]]
+    "args",
+    [
+        ["--epochs", "0"],
+        ["--batch-size", "0"],
+        ["--batch-size", "1"],  # batch norm needs two: nothing would train
+        ["--seed", "-1"],
+        ["--epochs", "-1"],
+        ["--lr", "inf"],
+        ["--lr", "nan"],
+        ["--lr", "0"],
+    ],
 )
 def test_counts_out_of_range_are_refused_by_the_parser(capsys, args):
     with pytest.raises(SystemExit) as exit_:
@@ -217,3 +230,21 @@ def test_evaluate_out_dir_refuses_existing_reports_and_files(tmp_path, write_dru
     assert "is a file, not a folder" in capsys.readouterr().err
     assert main([*evaluate, str(reports), "--overwrite"]) == 0
     assert json.loads((reports / "report.json").read_text())["n"] == 4
+
+
+def test_a_diverged_training_saves_no_model(tmp_path, write_drum, capsys, monkeypatch):
+    data = _flat(tmp_path / "data", write_drum)
+    monkeypatch.setattr(drumnet.train, "_epoch", lambda *a, **k: (float("nan"), 0.0))
+    assert _train(data, "--split", "random", "--out", str(tmp_path / "m.safetensors")) == 2
+    assert "training diverged at epoch 1" in capsys.readouterr().err
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_a_reader_who_goes_away_does_not_lose_the_model(tmp_path, write_drum, monkeypatch):
+    data = _flat(tmp_path / "data", write_drum)
+    read, write = os.pipe()
+    os.close(read)  # as `drumnet train ... | head -1` once head has its line
+    with open(write, "w") as closed:
+        monkeypatch.setattr(sys, "stdout", closed)
+        assert _train(data, "--split", "random", "--out", str(tmp_path / "m.safetensors")) == 0
+    assert (tmp_path / "m.safetensors").exists() and (tmp_path / "confusion.png").exists()

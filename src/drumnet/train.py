@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import sys
 import time
@@ -135,6 +136,12 @@ def fit(
     """
     config = config or TrainConfig()
     features = features or FeatureConfig()
+    if config.batch_size < 2:  # _epoch skips a batch of one: nothing would ever train
+        raise ValueError(
+            f"batch size must be at least 2 (batch normalisation), not {config.batch_size}"
+        )
+    if not (math.isfinite(config.lr) and config.lr > 0):
+        raise ValueError(f"learning rate must be a finite number above 0, not {config.lr}")
     torch.manual_seed(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -159,6 +166,10 @@ def fit(
         loss, acc = _epoch(
             model, train, opt, sched, loss_fn, config, gen, features.sample_rate, bar
         )
+        if not math.isfinite(loss):  # a model of NaN weights answers nothing: keep none
+            raise ValueError(
+                f"training diverged at epoch {epoch} (loss {loss}); try a lower learning rate"
+            )
         row = {"epoch": epoch, "loss": round(loss, 5), "train_acc": round(acc, 5)}
         if val is not None and len(val):
             val_scores = score(predict_logits(model, val.waves), val.y)

@@ -7,6 +7,7 @@ evaluate all check each output here first, so a bad name costs nothing and leave
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,3 +57,15 @@ def check_output(
     fmt(path)
     if not overwrite and os.path.lexists(path):
         raise ValueError(f"{path} exists (pass --overwrite to replace it, or {how})")
+
+
+def say(*args, **kwargs) -> None:
+    """print() to stdout that survives a reader who went away (`| head`, a closed terminal):
+    the rest of the output goes to /dev/null and the work goes on, so a long training is not
+    lost to a closed pipe."""
+    try:
+        print(*args, **kwargs, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

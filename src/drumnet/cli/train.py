@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from drumnet.classifier import load_model
-from drumnet.cli.args import non_negative_int, positive_int
-from drumnet.cli.outputs import check_output
+from drumnet.cli.args import batch_size, non_negative_int, positive_float, positive_int
+from drumnet.cli.outputs import check_output, say
 from drumnet.datasets.default import parse_sources
 from drumnet.evaluate import format_report, make_report, plot_confusion
 from drumnet.experiments import CROSS_VALIDATION, SPLITS, Pool, load_pool, make_splits
@@ -125,10 +125,10 @@ def _say_written(summary: dict, split: str) -> None:
     files = [Path(f) for f in summary["files"]]
     names = ", ".join(f.name for f in files if f.suffix != ".safetensors")
     if "model" in summary:
-        print(f"model: {summary['model']} (beside it: {names})")
+        say(f"model: {summary['model']} (beside it: {names})")
     else:
-        print(f"no model written: {split} trains one per fold and keeps none")
-        print(f"reports in {files[0].parent}: {names}")
+        say(f"no model written: {split} trains one per fold and keeps none")
+        say(f"reports in {files[0].parent}: {names}")
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -148,7 +148,9 @@ def train_command(args: argparse.Namespace) -> int:
     _check_run_files(run_files(out, args.split, splits), args.overwrite)
     for line in class_gaps(pool, recipe.classes, splits, not recipe.train.early_stopping):
         print(f"warning: {line}", file=sys.stderr)
-    summary = train_and_report(pool, recipe, args.split, out, final=args.final, splits=splits)
+    summary = train_and_report(
+        pool, recipe, args.split, out, final=args.final, splits=splits, log=say
+    )
     _say_written(summary, args.split)
     return 1 if pool.errors else 0  # the model stands, but some of the data was left out
 
@@ -231,8 +233,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="stop when the validation kits stop improving (default: on, off in --preset "
         "default, which trains its whole schedule and lets the validation kits train too)",
     )
-    p.add_argument("--batch-size", type=positive_int, help="at least 1")
-    p.add_argument("--lr", type=float)
+    p.add_argument("--batch-size", type=batch_size, help="at least 2")
+    p.add_argument("--lr", type=positive_float, help="Adam's learning rate, above 0")
     p.add_argument("--seed", type=non_negative_int, help="0 or more")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="model setting override")
