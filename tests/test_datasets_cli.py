@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +59,32 @@ def test_build_never_writes_its_manifest_over_a_file_it_did_not_write(
     )
     assert main([*base, str(mine), "--overwrite"]) == 0
     assert len(read_manifest(mine)) == 6
+
+
+def test_a_hand_edited_manifest_is_checked_row_by_row(library, isolated_cache, tmp_path, capsys):
+    manifest = tmp_path / "m.csv"
+    assert main(["data", "build", "--data", str(library), "--manifest", str(manifest)]) == 0
+    rows = manifest.read_text().splitlines()
+    edits = {1: (",kick,", ",Kick Drum,"), 2: (",kick,", ",banana,"), 3: (",snare,", ",SD,")}
+    for i, (old, new) in edits.items():
+        assert old in rows[i]
+        rows[i] = rows[i].replace(old, new)
+    rows[4] = ",".join(rows[4].split(",")[:4] + ["x"] + rows[4].split(",")[5:])  # layer
+    rows[5] = rows[5].replace(".wav,", "-gone.wav,", 1)
+    manifest.write_text("\n".join(rows) + "\n")
+    found = load_data(manifest)
+    labels = {Path(s.path).name: s.label for s in found.samples}
+    assert len(labels) == 3  # Kick Drum and SD read as the taxonomy reads them, and one more
+    assert labels[rows[1].split(",")[0].split("/")[-1]] == "kick"
+    assert labels[rows[3].split(",")[0].split("/")[-1]] == "snare"
+    reasons = sorted(reason.split(" (")[0].split(":")[0] for reason, _ in found.skipped)
+    assert reasons == [
+        "file missing",
+        "label not one of kick, snare, tom, hihat, cymbal, clap, rim, perc, other",
+        "layer is not a whole number",
+    ]
+    assert main(["data", "info", "--data", str(manifest)]) == 0
+    assert "banana" not in capsys.readouterr().out.split("left out")[0]
 
 
 def test_unknown_source_is_a_usage_error(capsys):

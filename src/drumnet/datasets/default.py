@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from drumnet.audio import AudioError, check_readable
-from drumnet.datasets.folders import folder_samples, labels_csv_samples
+from drumnet.datasets.folders import folder_samples, label_error, labels_csv_samples, row_label
 from drumnet.datasets.hydrogen import effects_samples, hydrogen_samples
 from drumnet.datasets.lmms import drumsynth_preset_dir, lmms_samples
-from drumnet.datasets.manifest import FIELDS, Sample, csv_rows, read_manifest
+from drumnet.datasets.manifest import FIELDS, Sample, csv_rows
 from drumnet.datasets.speech import speech_samples
 from drumnet.datasets.synthetic import drumsynth_samples, synth_samples
 
@@ -108,11 +108,25 @@ def readable(found: Gathered) -> Gathered:
 def _csv_data(path: Path) -> Gathered:
     """A manifest written by `data build` (its full header), taken as written, relative paths
     from its folder; any other CSV is a labels.csv, read exactly as in its folder."""
-    header, _ = csv_rows(path, errors="surrogateescape")
+    header, rows = csv_rows(path, errors="surrogateescape")
     if not set(FIELDS) <= set(header):
         return Gathered(*labels_csv_samples(path))
-    samples = read_manifest(path)
-    return Gathered([replace(s, path=str(path.parent / s.path)) for s in samples], [])
+    samples, skipped = [], []
+    for line, row in rows:  # a hand-edited manifest is checked as a labels.csv is
+        where = f"{path.name} line {line}: {row['path']}"
+        label = row_label(row["label"].strip())
+        file = path.parent / row["path"]
+        if label is None:
+            skipped.append((label_error(row["label"].strip()), f"{where} ({row['label']!r})"))
+        elif not (row.get("layer") or "0").strip().isdigit():
+            skipped.append(("layer is not a whole number", f"{where} ({row['layer']!r})"))
+        elif not file.is_file():
+            skipped.append(("file missing", where))
+        else:
+            layer = int(row.get("layer") or 0)
+            extra = (row.get("instrument", ""), layer, row.get("source", ""))
+            samples.append(Sample(str(file), label, row["library"], *extra))
+    return Gathered(samples, skipped)
 
 
 def load_data(data: str | Path) -> Gathered:

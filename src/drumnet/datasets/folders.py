@@ -50,13 +50,16 @@ def _inside(root: Path, text: str) -> Path | None:
     return path.relative_to(top) if path.is_relative_to(top) and path != top else None
 
 
-def _row_label(text: str) -> str | None:
-    """A row's label as a class (`Kick`, `BD` -> kick), or None when it names none."""
+def row_label(text: str) -> str | None:
+    """A row's label as a class (`Kick`, `BD`, `Kick Drum` -> kick; `Hi-Hat` -> hihat), or
+    None when it names none. Words a class folder's name may carry are read as there."""
     label = class_for_word(text)
+    if label == UNKNOWN:
+        label = class_for_path((text,))
     return None if label == UNKNOWN else label
 
 
-def _label_error(label: str) -> str:
+def label_error(label: str) -> str:
     if not label:  # `a.wav;kick` in a comma-separated file reads as one column
         return "no label (columns must be separated like the header's: , or ; or tab)"
     return f"label not one of {', '.join(CLASSES)}"
@@ -96,11 +99,11 @@ def _from_labels_csv(csv_path: Path) -> tuple[list[Sample], list[Skip]]:
     for line, row in rows:
         text, raw_label = row["path"].strip(), row["label"].strip()
         where = f"{LABELS_FILE} line {line}: {text}"
-        label = _row_label(raw_label)
+        label = row_label(raw_label)
         relative = _inside(root, text)
         path = (root / relative).resolve() if relative is not None else None
         if label is None:
-            skipped.append((_label_error(raw_label), f"{where} ({raw_label!r})"))
+            skipped.append((label_error(raw_label), f"{where} ({raw_label!r})"))
         elif path is None:
             skipped.append((f"outside the folder of {LABELS_FILE}", where))
         elif not path.is_file():
