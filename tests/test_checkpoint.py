@@ -84,3 +84,47 @@ def test_a_save_that_fails_leaves_no_partial_file(tmp_path):
     with pytest.raises(OSError):
         save_model(build_model("mlp", ("kick", "hihat")), tmp_path / "m.safetensors")
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+def _with_metadata(path, tmp_path, change) -> object:
+    """A copy of the model file at `path` whose drumnet metadata `change` rewrites."""
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + n])
+    meta = json.loads(header["__metadata__"]["drumnet"])
+    header["__metadata__"]["drumnet"] = json.dumps(change(meta))
+    blob = json.dumps(header).encode()
+    blob += b" " * (-len(blob) % 8)
+    out = tmp_path / "edited.safetensors"
+    out.write_bytes(len(blob).to_bytes(8, "little") + blob + raw[8 + n :])
+    return out
+
+
+def _set(key, value, inside=None):
+    def change(meta):
+        (meta[inside] if inside else meta)[key] = value
+        return meta
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (lambda meta: None, "no drumnet metadata"),
+        (lambda meta: [1, 2], "no drumnet metadata"),
+        (_set("model", ["highway"]), "unknown model type"),
+        (_set("format_version", "1"), "version '1' is not supported"),
+        (_set("hop_length", "128", "feature_config"), "hop_length is '128', not a int"),
+        (_set("window_seconds", 1e9, "feature_config"), "window_seconds is 1000000000.0"),
+        (_set("classes", ["kick", "kick"]), "not two or more distinct names"),
+        (_set("classes", ["kick", "snare", "tom"]), "damaged or incompatible"),
+        (_set("model_config", "x"), "model settings are not a JSON object"),
+    ],
+)
+def test_nonsense_metadata_is_one_clear_line(tmp_path, change, says):
+    path = save_model(build_model("highway", ("kick", "hihat")), tmp_path / "m.safetensors")
+    edited = _with_metadata(path, tmp_path, change)
+    with pytest.raises(ModelFileError, match=says) as error:
+        load_checkpoint(edited)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 400

@@ -77,6 +77,8 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
                 raise ValueError("bad header length")
             header = json.loads(f.read(n))
         meta = json.loads(header["__metadata__"][METADATA_KEY])
+        if not isinstance(meta, dict):
+            raise TypeError("metadata is not a JSON object")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise ModelFileError(
             f"{path}: not a drumnet model file (no drumnet metadata in a safetensors header)"
@@ -85,24 +87,39 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         raise ModelFileError(f"{path}: not a drumnet model file (format {meta.get('format')!r})")
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
-            f"{path}: model file format version {meta.get('format_version')} is not supported "
+            f"{path}: model file format version {meta.get('format_version')!r} is not supported "
             f"by drumnet {__version__} (it reads version {FORMAT_VERSION})"
         )
     return meta
 
 
+def _classes(meta: dict) -> tuple[str, ...]:
+    """The file's class names: distinct strings, at least two (ValueError otherwise)."""
+    classes = meta["classes"]
+    if not (isinstance(classes, list) and all(isinstance(c, str) and c for c in classes)):
+        raise ValueError("its classes are not a list of names")
+    if len(set(classes)) != len(classes) or len(classes) < 2:
+        raise ValueError(f"its classes {classes} are not two or more distinct names")
+    return tuple(classes)
+
+
 def load_checkpoint(path: str | os.PathLike, device: str = "cpu") -> tuple[DrumNet, dict]:
     """Rebuild the model from the file alone. Returns (model in eval mode, metadata)."""
     meta = read_metadata(path)
-    if meta.get("model") not in MODELS:
-        raise ModelFileError(f"{path}: unknown model type {meta.get('model')!r}")
+    name = meta.get("model")
+    if not isinstance(name, str) or name not in MODELS:
+        raise ModelFileError(f"{path}: unknown model type {name!r}")
     try:
         features = FeatureConfig.from_dict(meta["feature_config"])
-        model = build_model(meta["model"], tuple(meta["classes"]), features, meta["model_config"])
+        if not isinstance(meta["model_config"], dict):
+            raise TypeError("its model settings are not a JSON object")
+        model = build_model(name, _classes(meta), features, meta["model_config"])
         state = load_file(str(path), device=device)
         model.load_state_dict(state, strict=True)
     except (SafetensorError, RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ModelFileError(f"{path}: damaged or incompatible model file ({exc})") from None
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        why = why if len(why) <= 160 else why[:157] + "..."  # torch's are pages long
+        raise ModelFileError(f"{path}: damaged or incompatible model file ({why})") from None
     return model.to(device).eval(), meta
 
 

@@ -45,7 +45,34 @@ class FeatureConfig:
     @classmethod
     def from_dict(cls, d: dict) -> FeatureConfig:
         names = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(d, dict):
+            raise TypeError("feature settings are not a JSON object")
         unknown = set(d) - names
         if unknown:
             raise ValueError(f"unknown feature settings: {sorted(unknown)}")
-        return cls(**d)
+        config = cls(**d)
+        config.check()
+        return config
+
+    def check(self) -> None:
+        """ValueError unless every setting has its type and a workable value (a model file's
+        settings are read from JSON, which may say anything)."""
+        for f in dataclasses.fields(self):
+            value, default = getattr(self, f.name), f.default
+            kinds = (int, float) if isinstance(default, float) else (type(default),)
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                raise TypeError(f"feature setting {f.name} is {value!r}, not a {kinds[0].__name__}")
+        limits = {
+            "sample_rate": (1000, 192_000),
+            "window_seconds": (0.05, 60.0),
+            "n_fft": (16, 65_536),
+            "hop_length": (1, self.n_fft),
+            "max_onset_seconds": (0.0, 3600.0),
+        }
+        for name, (low, high) in limits.items():
+            if not low <= getattr(self, name) <= high:
+                raise ValueError(
+                    f"feature setting {name} is {getattr(self, name)!r}, not {low}-{high}"
+                )
+        if self.n_samples < self.n_fft:
+            raise ValueError("feature settings give a window shorter than one STFT chunk")
