@@ -161,9 +161,11 @@ def test_classes_without_training_or_test_sounds_are_warned_of(tmp_path, write_d
     _flat(kits / "Kit A", write_drum, ("tom",), n=3)  # toms in one kit only
     for kit in "ABC":  # leave-one-out needs 10 sounds in a kit to test it
         _flat(kits / f"Kit {kit}", write_drum, n=5)
+    _flat(kits / "Kit D", write_drum, n=1)
     assert _train(kits, "--split", "loo", "--out", str(tmp_path / "cv" / "x.safetensors")) == 0
     captured = capsys.readouterr()
     assert "warning: tom: none of its 3 sounds trains in split loo:Kit A" in captured.err
+    assert "warning: library Kit D (2 sounds) is too small to be tested" in captured.err
     assert "no model written" in captured.out and not (tmp_path / "cv" / "x.safetensors").exists()
 
 

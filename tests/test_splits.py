@@ -59,6 +59,15 @@ def test_library_folds_test_every_library_once():
         assert not set(libs[f.test]) & (set(libs[f.train]) | set(libs[f.val]))
 
 
+def test_cross_validation_on_few_or_small_libraries_says_what_it_cannot_do():
+    labels, libs = _data(n_libs=3)
+    folds = library_folds(labels, libs, k=4)  # three libraries: three folds, none empty
+    assert len(folds) == 3 and all(len(f.test) for f in folds)
+    small = np.array(["kick", "snare"] * 4)
+    with pytest.raises(ValueError, match="none has that many .the largest has 4.; use --split"):
+        leave_one_library_out(small, np.repeat(["a", "b"], 4))
+
+
 def test_library_split_keeps_a_class_found_in_one_library_in_training():
     labels, libs = _data(n_libs=6)
     toms = np.array(["tom"] * 20)

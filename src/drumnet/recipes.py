@@ -192,6 +192,13 @@ def class_gaps(
                 lines.append(
                     f"{c}: no test sounds in split {s.kind}, so its report cannot measure it"
                 )
+    if len(splits) > 1:  # cross-validation: libraries too small to be tested only train
+        tested = {lib for s in splits for lib in s.test_libraries}
+        for lib in sorted(set(pool.libraries[~pool.extra].tolist()) - tested):
+            n = int((pool.libraries == lib).sum())
+            lines.append(
+                f"library {lib} ({n} sounds) is too small to be tested by a fold: it only trains"
+            )
     return lines
 
 

@@ -139,7 +139,16 @@ def library_folds(
     rng = np.random.default_rng(seed)
     if k is None:
         groups = [[n] for n in names.tolist() if sizes[n] >= min_samples]
+        if not groups:
+            raise ValueError(
+                f"leave-one-library-out tests libraries of at least {min_samples} sounds, and "
+                f"none has that many (the largest has {max(sizes.values(), default=0)}); use "
+                "--split random"
+            )
     else:
+        if len(names) < 2:
+            raise ValueError("cross-validation by library needs two libraries or more")
+        k = min(k, len(names))  # a fold with no library would test nothing
         groups = [[] for _ in range(k)]
         for name in sorted(rng.permutation(names).tolist(), key=lambda n: -sizes[n]):
             min(groups, key=lambda g: sum(sizes[x] for x in g)).append(name)
