@@ -133,7 +133,10 @@ def test_a_final_fit_says_so_and_held_out_only_refuses_it(tmp_path, write_drum, 
     meta = read_metadata(measured)
     held = meta["split"]["test_libraries"]
     assert main([*evaluate, str(measured)]) == 0
-    assert f"held-out libraries {held[0]}" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert f"held-out libraries {held[0]}" in captured.out and "warning" not in captured.err
+    assert main(["evaluate", "--data", str(data), "--model", str(final)]) == 0
+    assert "warning: the model trained on 18 of these 18 sounds" in capsys.readouterr().err
     assert meta["final_fit"] is False and not set(held) & set(meta["data"]["libraries"])
     assert meta["data"]["n_sounds"] == meta["split"]["n_train"]  # what trained, not all
     assert read_metadata(final)["final_fit"] is True

@@ -172,6 +172,16 @@ def _left_out(pool: Pool, classes: tuple[str, ...]) -> str | None:
     return f"left out {counts.sum()} files of classes the model does not know ({each})"
 
 
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _heard(meta: dict) -> set[str]:
+    """The libraries a model file (or every member of an ensemble) trained on."""
+    metas = meta.get("members") or [meta]
+    return {lib for m in metas for lib in ((m.get("data") or {}).get("libraries") or [])}
+
+
 def evaluate_command(args: argparse.Namespace) -> int:
     out_files = _check_report_dir(Path(args.out_dir), args.overwrite) if args.out_dir else []
     model = load_model(args.model)
@@ -190,6 +200,16 @@ def evaluate_command(args: argparse.Namespace) -> int:
     pool = pool.select(classes)
     if not len(pool.labels):
         raise ValueError("no labelled sounds of the model's classes in this data")
+    heard = sorted(set(pool.libraries[~pool.extra].tolist()) & _heard(model.metadata))
+    if heard and held is None:
+        n = int(np.isin(pool.libraries, heard).sum())
+        print(
+            f"drumnet evaluate: warning: the model trained on {n} of these {len(pool.labels)} "
+            f"sounds ({_n(len(heard), 'library', 'libraries')}: {', '.join(heard[:3])}"
+            f"{', ...' if len(heard) > 3 else ''}), so this measures what it learnt, not how it "
+            "hears sounds it never heard (BENCHMARKS.md has those figures)",
+            file=sys.stderr,
+        )
     probs = model.predict_proba_waves(pool.waves, classes)
     report = make_report(pool.y(classes), probs.argmax(1), tuple(classes), split=split_name)
     print(format_report(report))
