@@ -15,6 +15,7 @@ from drumnet.audio import (
     audio_format,
     fit_window,
     hit_times,
+    is_audio_path,
     load_audio,
     load_sound,
     onset_index,
@@ -446,12 +447,19 @@ def test_hits_are_counted_in_a_beat_but_not_in_one_shots(tmp_path: Path) -> None
 def test_save_audio_writes_what_the_extension_says_and_refuses_unknown_ones(tmp_path):
     x = np.sin(np.arange(1000) / 10).astype(np.float32) * 0.5
     assert audio_format(tmp_path / "a.FLAC") == "FLAC"
-    assert sf.info(str(save_audio(tmp_path / "a.flac", x, RATE))).format == "FLAC"
+    written = {"a.flac": "FLAC", "a.aif": "AIFF", "a.wave": "WAV", "a.ogg": "OGG"}
+    if "MP3" in sf.available_formats():  # libsndfile 1.1 and later
+        written["a.mp3"] = "MP3"
+    for name, fmt in written.items():
+        assert sf.info(str(save_audio(tmp_path / name, x, RATE))).format == fmt
+        assert is_audio_path(tmp_path / name)  # what it writes, drumnet reads back
     for name, words in [("a.mp3x", "as .mp3x"), ("a", "without a file extension")]:
         with pytest.raises(ValueError, match=words) as err:
             save_audio(tmp_path / name, x, RATE)
         assert ".wav" in str(err.value)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.flac"]
+    with pytest.raises(ValueError, match="as .raw"):  # headerless: nothing could read it back
+        save_audio(tmp_path / "a.raw", x, RATE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written)
 
 
 @pytest.mark.parametrize("kind", ["kick", "snare", "hat", "tom"])
