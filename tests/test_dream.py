@@ -311,6 +311,21 @@ def test_cli_dream_numbers_must_be_finite(tmp_path, capsys, option, value, words
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--steps", "-1", "must be 0 or more, got -1"),
+        ("--seed", "-1", "must be from 0 to 2**32 - 1, got -1"),
+        ("--seed", str(2**64), "must be from 0 to 2**32 - 1"),
+    ],
+)
+def test_cli_dream_counts_are_refused_by_the_parser(tmp_path, capsys, option, value, words):
+    argv = ["dream", "--from", "noise", "--toward", "kick", "-o", str(tmp_path / "x.wav")]
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, option, value])
+    assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
 def test_cli_dream_refuses_what_classify_calls_silent(highway_file, tmp_path, capsys):
     tom = make_drum("tom", np.random.default_rng(3))
     quiet = save_audio(tmp_path / "quiet.wav", tom * 10 ** (-80 / 20) / np.abs(tom).max(), 11025)

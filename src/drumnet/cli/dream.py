@@ -19,6 +19,7 @@ import numpy as np
 
 from drumnet.audio import AudioError, audio_format, fit_window, load_sound, save_audio
 from drumnet.classifier import load_model
+from drumnet.cli.args import non_negative_int, seed
 from drumnet.cli.outputs import check_output, same_file
 from drumnet.dream import (
     START_SOUNDS,
@@ -64,8 +65,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="model name or .safetensors file; repeat for an ensemble "
         "(default: dream uses the shipped ensemble of five highway nets, style the default model)",
     )
-    p.add_argument("--steps", type=int, help="optimisation steps")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--steps", type=non_negative_int, help="optimisation steps (0 or more)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default 0)")
     p.add_argument("--png", type=Path, help="spectrogram picture (default: OUTPUT with .png)")
     p.add_argument("--no-png", action="store_true", help="do not draw the spectrogram picture")
     p.add_argument(

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from drumnet.classifier import load_model
-from drumnet.cli.args import batch_size, non_negative_int, positive_float, positive_int
+from drumnet.cli.args import batch_size, positive_float, positive_int, seed
 from drumnet.cli.outputs import check_output, say
 from drumnet.datasets.default import parse_sources
 from drumnet.evaluate import format_report, make_report, plot_confusion
@@ -255,7 +255,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch-size", type=batch_size, help="at least 2")
     p.add_argument("--lr", type=positive_float, help="Adam's learning rate, above 0")
-    p.add_argument("--seed", type=non_negative_int, help="0 or more")
+    p.add_argument("--seed", type=seed, help="0 to 2**32-1")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="model setting override")
     p.add_argument(
