@@ -185,6 +185,13 @@ def test_bad_model_settings_are_one_line_usage_errors(tmp_path, capsys, args, sa
     assert says in err and len(err.splitlines()) == 1
 
 
+def test_final_with_cross_validation_is_a_usage_error(tmp_path, write_drum, capsys):
+    data = _kits(tmp_path / "data", write_drum)
+    assert _train(data, "--split", "loo", "--final") == 2
+    assert "--split loo keeps no model" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
 @pytest.mark.parametrize(
     "args",
     [

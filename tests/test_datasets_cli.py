@@ -92,6 +92,8 @@ def test_unknown_source_is_a_usage_error(capsys):
     assert "unknown data sources" in capsys.readouterr().err
     with pytest.raises(ValueError):
         parse_sources("hydrogen,nope")
+    with pytest.raises(ValueError, match="no data source named in ','"):
+        parse_sources(",")
     with pytest.raises(ValueError):
         gather(("nope",))
 

@@ -134,6 +134,11 @@ def _say_written(summary: dict, split: str) -> None:
 def train_command(args: argparse.Namespace) -> int:
     recipe = _recipe(args)
     cross = args.split in CROSS_VALIDATION
+    if cross and args.final:
+        raise ValueError(
+            f"--final refits one measured model on everything; --split {args.split} keeps no "
+            "model (use --split library --final)"
+        )
     if args.out:  # before any work; cross-validation writes no model, so none is replaced
         out = Path(args.out)
         check_output(out, _model_file, [], args.overwrite or cross, "choose another --out", True)

@@ -62,8 +62,10 @@ def parse_sources(text: str | None) -> tuple[str, ...]:
     if not text:
         return DEFAULT_SOURCES
     names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names:
+        raise ValueError(f"no data source named in {text!r}; choose from {', '.join(SOURCES)}")
     bad = [n for n in names if n not in SOURCES]
-    if bad or not names:
+    if bad:
         raise ValueError(f"unknown data sources {bad}; choose from {', '.join(SOURCES)}")
     return names
 
