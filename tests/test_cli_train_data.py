@@ -260,3 +260,12 @@ def test_a_reader_who_goes_away_does_not_lose_the_model(tmp_path, write_drum, mo
         monkeypatch.setattr(sys, "stdout", closed)
         assert _train(data, "--split", "random", "--out", str(tmp_path / "m.safetensors")) == 0
     assert (tmp_path / "m.safetensors").exists() and (tmp_path / "confusion.png").exists()
+
+
+def test_without_early_stopping_no_library_is_named_as_validating(tmp_path, write_drum):
+    data = _kits(tmp_path / "data", write_drum, kits=("A", "B", "C", "D", "E"))
+    out = tmp_path / "m" / "model.safetensors"
+    assert _train(data, "--split", "library", "--no-early-stopping", "--out", str(out)) == 0
+    split = read_metadata(out)["split"]
+    assert split["n_val"] == 0 and split["val_libraries"] == []  # they trained
+    assert split["n_train"] + split["n_test"] == 30

@@ -172,7 +172,8 @@ def run_split(
     """
     features = features or FeatureConfig()
     if not config.early_stopping and len(split.val):
-        split = replace(split, train=np.union1d(split.train, split.val), val=split.val[:0])
+        merged = np.union1d(split.train, split.val)  # its libraries train, so none validates
+        split = replace(split, train=merged, val=split.val[:0], val_libraries=())
     y = pool.y(classes)
     weights = np.where(pool.extra, extra_weight, 1.0).astype(np.float32)
 
