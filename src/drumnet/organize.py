@@ -8,8 +8,8 @@ DEST/drumnet-manifest-<time>.jsonl as it happens (flushed per line), so even a k
 be undone: `undo(manifest)` removes exactly what was created and is still unchanged (size and
 content hash) and whose original in SRC still holds the same bytes (else it may be the last
 of its sound), keeps and reports the rest, then removes the folders it created if they are
-empty (and a killed run's hidden partial copies in them); a folder another run's files still use is handed over to that run's
-manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
+empty (and a killed run's hidden partial copies in them); a folder another run's files still
+use is handed over to that run's manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
 not placed (DEST full, a name taken by a plain file...), are reported. A copy is written
 under a hidden name and linked (or renamed) to its real name only when whole, so even a killed
 run never leaves a cut-short file under a sample's name; the next run into the folder removes
@@ -250,8 +250,8 @@ class _EarlierCopies:
     """Where a file that an earlier run placed in DEST lies now, after people renamed or moved it.
 
     DEST's manifests say which SRC file (path and content hash) each run placed where. A
-    recorded name that holds other bytes now was edited there by hand: the file is there. A file
-    whose every recorded copy is gone from its recorded name, while a file of the same bytes
+    recorded name that holds other bytes now was edited there by hand: the file is there. A
+    file whose every recorded copy is gone from its recorded name, while a file of the same bytes
     (a copy or hard link) or a symlink to it lies elsewhere in DEST, was renamed or moved by
     hand: organizing the same SRC again leaves it there instead of placing a second copy. A
     recorded copy still in place means the label changed (a correction): that file is placed
@@ -666,7 +666,8 @@ def undo(manifest: str | os.PathLike, dry_run: bool = False) -> UndoReport:
     relative to the folder the manifest is in now. The manifest is deleted once everything
     it recorded is gone; it stays when files were kept, could not be removed, none of them
     was found there after such a move, or some of its lines could not be read (a run killed
-    while writing one, or damage since). Hidden partial copies a killed run left in its folders are removed.
+    while writing one, or damage since). Hidden partial copies a killed run left in its
+    folders are removed.
     dry_run: change nothing, report what would be done.
     """
     records, damaged = _read_manifest(manifest)
