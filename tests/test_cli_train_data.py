@@ -138,6 +138,12 @@ def test_a_final_fit_says_so_and_held_out_only_refuses_it(tmp_path, write_drum, 
     assert main(["evaluate", "--data", str(data), "--model", str(final)]) == 0
     assert "warning: the model trained on 18 of these 18 sounds" in capsys.readouterr().err
     assert meta["final_fit"] is False and not set(held) & set(meta["data"]["libraries"])
+    elsewhere = _flat(tmp_path / "elsewhere", write_drum)
+    assert (
+        main(["evaluate", "--data", str(elsewhere), "--held-out-only", "--model", str(measured)])
+        == 2
+    )
+    assert "none of the libraries this model's split held out" in capsys.readouterr().err
     assert meta["data"]["n_sounds"] == meta["split"]["n_train"]  # what trained, not all
     assert read_metadata(final)["final_fit"] is True
 

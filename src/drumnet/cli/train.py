@@ -197,6 +197,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
     split_name = f"data={args.data or args.sources or 'hydrogen'}"
     if held is not None:
         pool = pool.subset(np.isin(pool.libraries, held))
+        if not len(pool.labels):
+            raise ValueError(
+                f"none of the libraries this model's split held out ({', '.join(held)}) is "
+                "in this data"
+            )
         split_name += f", held-out libraries {', '.join(held)}"
     left_out = _left_out(pool, model.classes_)
     if left_out:
