@@ -275,3 +275,16 @@ def test_without_early_stopping_no_library_is_named_as_validating(tmp_path, writ
     split = read_metadata(out)["split"]
     assert split["n_val"] == 0 and split["val_libraries"] == []  # they trained
     assert split["n_train"] + split["n_test"] == 30
+
+
+def test_seeds_are_compared_on_the_same_held_out_libraries(tmp_path, write_drum):
+    data = _kits(tmp_path / "data", write_drum, kits=("A", "B", "C", "D", "E", "F"))
+    held = []
+    for seed in ("0", "1", "2"):
+        out = tmp_path / seed / "model.safetensors"
+        assert _train(data, "--split", "library", "--seed", seed, "--out", str(out)) == 0
+        held.append(read_metadata(out)["split"]["test_libraries"])
+    assert held[0] == held[1] == held[2]
+    other = tmp_path / "other" / "model.safetensors"
+    assert _train(data, "--split", "library", "--split-seed", "1", "--out", str(other)) == 0
+    assert read_metadata(other)["split"]["test_libraries"] != held[0]

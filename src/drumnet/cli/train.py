@@ -148,7 +148,7 @@ def train_command(args: argparse.Namespace) -> int:
     for line in pool.errors + pool.extra_errors:
         print(f"skipped: {line}", file=sys.stderr)
     recipe, pool = _classes_with_sounds(recipe, pool, named=bool(args.classes))
-    splits = make_splits(pool, args.split, seed=recipe.train.seed)
+    splits = make_splits(pool, args.split, seed=args.split_seed)
     out = Path(args.out) if args.out else _new_run_path(recipe, args.split)
     _check_run_files(run_files(out, args.split, splits), args.overwrite)
     for line in class_gaps(pool, recipe.classes, splits, not recipe.train.early_stopping):
@@ -265,7 +265,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch-size", type=batch_size, help="at least 2")
     p.add_argument("--lr", type=positive_float, help="Adam's learning rate, above 0")
-    p.add_argument("--seed", type=seed, help="0 to 2**32-1")
+    p.add_argument("--seed", type=seed, help="the training's seed, 0 to 2**32-1")
+    p.add_argument(
+        "--split-seed",
+        type=seed,
+        default=0,
+        help="the split's seed (default 0): runs of different --seed test the same sounds",
+    )
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="model setting override")
     p.add_argument(
