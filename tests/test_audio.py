@@ -391,6 +391,19 @@ def test_a_file_a_few_bytes_short_of_its_header_decodes_but_a_cut_one_does_not(
         load_sound(tmp_path / "cut")
 
 
+def test_a_variable_bitrate_mp3_cut_short_is_called_truncated(tmp_path: Path) -> None:
+    if "MP3" not in sf.available_formats():
+        pytest.skip(f"this libsndfile ({sf.__libsndfile_version__}) cannot write MP3")
+    t = np.arange(44100) / 44100
+    hit = (0.5 * np.sin(2 * np.pi * 200 * t) * np.exp(-t * 5)).astype(np.float32)
+    sf.write(str(tmp_path / "hit.mp3"), hit, 44100, format="MP3")
+    whole = (tmp_path / "hit.mp3").read_bytes()
+    (tmp_path / "cut.mp3").write_bytes(whole[: len(whole) // 3])  # a download cut off
+    assert load_sound(tmp_path / "hit.mp3").source_seconds == pytest.approx(1.0, abs=0.06)
+    with pytest.raises(AudioError, match="truncated .its header promises 1.00 s"):
+        load_sound(tmp_path / "cut.mp3")
+
+
 def test_a_cut_ogg_stream_is_called_damaged_and_an_empty_one_empty(tmp_path: Path) -> None:
     if "OGG" not in sf.available_formats():
         pytest.skip(f"this libsndfile ({sf.__libsndfile_version__}) cannot write OGG")
