@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 from conftest import RATE, synth_drum, synth_pattern
 
+import drumnet.audio
 from drumnet.audio import (
     AudioError,
     audio_format,
@@ -19,6 +20,7 @@ from drumnet.audio import (
     load_audio,
     load_sound,
     onset_index,
+    read_head,
     resample,
     save_audio,
 )
@@ -402,6 +404,32 @@ def test_a_variable_bitrate_mp3_cut_short_is_called_truncated(tmp_path: Path) ->
     assert load_sound(tmp_path / "hit.mp3").source_seconds == pytest.approx(1.0, abs=0.06)
     with pytest.raises(AudioError, match="truncated .its header promises 1.00 s"):
         load_sound(tmp_path / "cut.mp3")
+
+
+def test_an_mp3_whose_header_gives_no_length_is_read_as_far_as_it_goes(tmp_path, monkeypatch):
+    if "MP3" not in sf.available_formats():
+        pytest.skip(f"this libsndfile ({sf.__libsndfile_version__}) cannot write MP3")
+    t = np.arange(44100) / 44100
+    sf.write(str(tmp_path / "hit.mp3"), (0.5 * np.sin(2 * np.pi * 200 * t)), 44100, format="MP3")
+    opened = drumnet.audio._open_checked
+
+    class NoLength:  # as libsndfile reports a stream of unknown length: 0 frames
+        def __init__(self, f):
+            self._f = f
+
+        def __getattr__(self, name):
+            return 0 if name == "frames" else getattr(self._f, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._f.close()
+
+    monkeypatch.setattr(drumnet.audio, "_open_checked", lambda path: NoLength(opened(path)))
+    frames, rate, _, seconds = read_head(tmp_path / "hit.mp3", 3.0)  # 1 s of 3: no promise
+    assert rate == 44100 and seconds == pytest.approx(1.0, abs=0.06)
+    assert frames.shape[0] == pytest.approx(44100, abs=2700)  # all of it, not an error
 
 
 def test_a_cut_ogg_stream_is_called_damaged_and_an_empty_one_empty(tmp_path: Path) -> None:
