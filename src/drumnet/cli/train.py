@@ -177,10 +177,6 @@ def _left_out(pool: Pool, classes: tuple[str, ...]) -> str | None:
     return f"left out {counts.sum()} files of classes the model does not know ({each})"
 
 
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def _heard(meta: dict) -> set[str]:
     """The libraries a model file (or every member of an ensemble) trained on."""
     metas = meta.get("members") or [meta]
@@ -215,9 +211,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
         n = int(np.isin(pool.libraries, heard).sum())
         print(
             f"drumnet evaluate: warning: the model trained on {n} of these {len(pool.labels)} "
-            f"sounds ({_n(len(heard), 'library', 'libraries')}: {', '.join(heard[:3])}"
-            f"{', ...' if len(heard) > 3 else ''}), so this measures what it learnt, not how it "
-            "hears sounds it never heard (BENCHMARKS.md has those figures)",
+            f"sounds (of its libraries {', '.join(heard[:3])}{', ...' if len(heard) > 3 else ''})"
+            ", so this measures what it learnt, not how it hears sounds it never heard",
             file=sys.stderr,
         )
     probs = model.predict_proba_waves(pool.waves, classes)
