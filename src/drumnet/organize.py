@@ -9,8 +9,9 @@ be undone: `undo(manifest)` removes exactly what was created and is still unchan
 content hash) and whose original in SRC still holds the same bytes (else it may be the last
 of its sound), keeps and reports the rest, then removes the folders it created if they are
 empty (and a killed run's hidden partial copies in them); a folder another run's files still
-use is handed over to that run's manifest, so runs into one DEST can be undone in any order. Files that cannot be decoded, or
-not placed (DEST full, a name taken by a plain file...), are reported. A copy is written
+use is handed over to that run's manifest, so runs into one DEST can be undone in any order.
+Files that cannot be decoded, or not placed (DEST full, a name taken by a plain file...), are
+reported. A copy is written
 under a hidden name and linked (or renamed) to its real name only when whole, so even a killed
 run never leaves a cut-short file under a sample's name; the next run into the folder removes
 a killed run's hidden leftover. Undo leaves a file that a later run placed again at the same
