@@ -10,7 +10,13 @@ import pytest
 from drumnet.cli import main
 from drumnet.datasets import manifest as manifest_module
 from drumnet.datasets.default import gather, load_data, parse_sources
-from drumnet.datasets.manifest import Sample, read_manifest, write_manifest
+from drumnet.datasets.manifest import (
+    Sample,
+    count_table,
+    display_width,
+    read_manifest,
+    write_manifest,
+)
 
 
 @pytest.fixture
@@ -149,3 +155,15 @@ def test_info_counts_unreadable_files_apart(library, capsys):
     assert total[1:] == ["2", "2", "2", "6"]  # the two bad files are not samples
     assert "2  cannot be read as audio" in out
     assert "notes.wav: not an audio file" in out and "cut.wav: truncated" in out
+
+
+def test_the_count_table_lines_up_library_names_in_any_script():
+    """A kit named in Japanese takes two terminal columns a character: its counts still sit
+    under the column heads, as an ASCII name's do."""
+    samples = [Sample("a.wav", "kick", "ドラムキット"), Sample("b.wav", "snare", "Cafe\u0301 kit")]
+    samples += [Sample("c.wav", "kick", "plain")]
+    lines = count_table(samples, ("kick", "snare")).splitlines()
+    rows = [line for line in lines if not line.startswith("-")]
+    # every row ends in the same terminal column, so each count sits under its column head
+    assert {display_width(line) for line in rows} == {display_width(rows[0])}, lines
+    assert display_width("ドラム") == 6 and display_width("Cafe\u0301") == 4

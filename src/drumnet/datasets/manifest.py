@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import os
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,12 +105,20 @@ def read_manifest(path: str | os.PathLike) -> list[Sample]:
     ]
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes on a terminal: wide (CJK) characters take two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
 def count_table(samples: list[Sample], classes: tuple[str, ...] | None = None) -> str:
     """A plain-text table of samples per library x class, with totals."""
     counts = Counter((s.library, s.label) for s in samples)
     libraries = sorted({s.library for s in samples})
     labels = list(classes) if classes else sorted({s.label for s in samples})
-    width = max([len("library")] + [len(lib) for lib in libraries] + [5])
+    width = max([len("library")] + [display_width(lib) for lib in libraries] + [5])
     head = f"{'library':<{width}} " + " ".join(f"{c:>6}" for c in labels) + f" {'total':>6}"
     lines = [head, "-" * len(head)]
     for lib in libraries + ["total"]:
@@ -119,5 +128,6 @@ def count_table(samples: list[Sample], classes: tuple[str, ...] | None = None) -
         ]
         if lib == "total":
             lines.append("-" * len(head))
-        lines.append(f"{lib:<{width}} " + " ".join(f"{n:>6}" for n in row) + f" {sum(row):>6}")
+        pad = " " * (width - display_width(lib))
+        lines.append(f"{lib}{pad} " + " ".join(f"{n:>6}" for n in row) + f" {sum(row):>6}")
     return "\n".join(lines)
