@@ -8,6 +8,7 @@ and spread say how much it varies from kit to kit.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -27,7 +28,8 @@ BASELINES = ("forest", "svm")
 class Measured:
     """A pooled report over the splits' test sets, with per-fold figures and timing.
 
-    truth, scores: the pooled test labels (N,) and scores (N, C), for `restricted`.
+    truth, scores: the pooled test labels (N,) and scores (N, C), for `restricted`;
+    paths: the file each of those N sounds was decoded from.
     """
 
     report: Report
@@ -37,6 +39,11 @@ class Measured:
     truth: np.ndarray
     scores: np.ndarray
     fold_sizes: list[int]
+    paths: np.ndarray
+
+    def probs(self) -> np.ndarray:
+        """(N, C) probabilities: the softmax of the scores (an ensemble's are log-probs)."""
+        return torch.softmax(torch.from_numpy(self.scores).double(), 1).numpy()
 
     def restricted(self, subset: tuple[str, ...]) -> dict:
         """The same predictions with the decision restricted to `subset` (e.g. the study's
@@ -104,7 +111,7 @@ def measure(
     pool = pool.select(classes)
     y = pool.y(classes)
     splits: list[Split] = make_splits(pool, split_kind, seed=seed, folds=folds)
-    truth, scores, accs, f1s, sizes = [], [], [], [], []
+    truth, scores, accs, f1s, sizes, paths = [], [], [], [], [], []
     start = time.monotonic()
     for split in splits:
         s = _scores(pool, classes, split, trainer, extra_weight)
@@ -114,6 +121,7 @@ def measure(
         accs.append(fold.accuracy)
         f1s.append(fold.macro_f1)
         sizes.append(len(split.test))
+        paths.append(pool.paths[split.test])
     name = split_kind if len(splits) == 1 else f"{split_kind} ({len(splits)} folds, pooled)"
     truth_all, scores_all = np.concatenate(truth), np.concatenate(scores)
     report = make_report(truth_all, scores_all.argmax(1), classes, split=name)
@@ -124,13 +132,13 @@ def measure(
         f"macro-F1 {report.macro_f1:.4f} ({seconds:.0f} s)",
         flush=True,
     )
-    return Measured(report, accs, f1s, seconds, truth_all, scores_all, sizes)
+    return Measured(report, accs, f1s, seconds, truth_all, scores_all, sizes, np.concatenate(paths))
 
 
 def ensemble(parts: list[Measured]) -> Measured:
     """The same folds scored by the mean of several networks' probabilities (seed ensemble)."""
     classes, truth = parts[0].report.classes, parts[0].truth
-    probs = np.mean([torch.softmax(torch.from_numpy(m.scores), 1).numpy() for m in parts], 0)
+    probs = np.mean([m.probs() for m in parts], 0)
     scores = np.log(np.clip(probs, 1e-12, None))
     accs, f1s, start = [], [], 0
     for n in parts[0].fold_sizes:
@@ -140,4 +148,75 @@ def ensemble(parts: list[Measured]) -> Measured:
         start += n
     report = make_report(truth, scores.argmax(1), classes, split=parts[0].report.split)
     seconds = sum(m.seconds for m in parts)
-    return Measured(report, accs, f1s, seconds, truth, scores, list(parts[0].fold_sizes))
+    fold_sizes = list(parts[0].fold_sizes)
+    return Measured(report, accs, f1s, seconds, truth, scores, fold_sizes, parts[0].paths)
+
+
+MIN_CONFIDENCE = (0.5, 0.6, 0.7, 0.8, 0.9)  # `classify --min-confidence` values to measure
+CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 0.99, 1.0)  # edges; the last bin holds 1.0 too
+
+
+def confidence(m: Measured) -> dict:
+    """How far a network's confidence can be trusted on these sounds, as `classify` reports it
+    (the best class's probability over all of the model's classes).
+
+    "threshold": per `--min-confidence` value, the share of sounds answered (the rest become
+    `unsure`), the accuracy of those answers and the share of the errors turned `unsure`.
+    "bins": per confidence band, its share of the sounds and the accuracy there.
+    """
+    probs = m.probs()
+    conf, right = probs.max(1), probs.argmax(1) == m.truth
+    wrong = int((~right).sum())
+    threshold = []
+    for level in MIN_CONFIDENCE:
+        sure = conf >= level
+        threshold.append(
+            {
+                "min_confidence": level,
+                "answered": float(sure.mean()),
+                "accuracy_answered": float(right[sure].mean()) if sure.any() else None,
+                "errors_unsure": float((~right & ~sure).sum() / wrong) if wrong else None,
+            }
+        )
+    bins = []
+    edges = CONFIDENCE_BINS
+    for lo, hi in itertools.pairwise(edges):
+        inside = (conf >= lo) & ((conf < hi) if hi < 1.0 else (conf <= hi))
+        bins.append(
+            {
+                "low": lo,
+                "high": hi,
+                "share": float(inside.mean()),
+                "n": int(inside.sum()),
+                "accuracy": float(right[inside].mean()) if inside.any() else None,
+            }
+        )
+    return {"n": len(conf), "accuracy": float(right.mean()), "threshold": threshold, "bins": bins}
+
+
+def errors_by_group(m: Measured, libraries: dict[str, str]) -> list[dict]:
+    """The errors grouped by (library, true class, predicted class), largest group first.
+
+    libraries: file path -> its library. Each group names its files (base names) and the mean
+    confidence of the wrong answers, so a whole instrument heard wrongly shows as one row.
+    """
+    classes = m.report.classes
+    probs = m.probs()
+    pred = probs.argmax(1)
+    groups: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
+    for path, t, p, c in zip(m.paths, m.truth, pred, probs.max(1)):
+        if t != p:
+            key = (libraries[str(path)], classes[t], classes[p])
+            groups.setdefault(key, []).append((str(path).rsplit("/", 1)[-1], float(c)))
+    rows = [
+        {
+            "library": lib,
+            "true": t,
+            "predicted": p,
+            "n": len(files),
+            "mean_confidence": float(np.mean([c for _, c in files])),
+            "files": sorted(f for f, _ in files),
+        }
+        for (lib, t, p), files in groups.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["n"], r["library"], r["true"], r["predicted"]))

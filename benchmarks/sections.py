@@ -115,7 +115,18 @@ def taxonomy(quick: bool = False) -> dict:
             }
         )
     single = [s.restricted(DRUM_CLASSES)["macro_f1"] for s in seeds]
-    return {"rows": rows, "single_seed_drums_macro_f1": single}
+    pool = _taxonomy_pool()
+    libraries = dict(zip(pool.paths.tolist(), pool.libraries.tolist()))
+    shipped = measured[1][1]  # the ensemble, as every command uses it by default
+    return {
+        "rows": rows,
+        "single_seed_drums_macro_f1": single,
+        "confidence": {
+            measured[1][0]: acc.confidence(shipped),
+            measured[0][0]: acc.confidence(seeds[0]),
+        },
+        "errors": acc.errors_by_group(shipped, libraries),
+    }
 
 
 SYNTH_EXTRAS = ("lmms", "drumsynth", "synth")
