@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -179,14 +180,22 @@ def test_classes_without_training_or_test_sounds_are_warned_of(tmp_path, write_d
 
 
 @pytest.mark.parametrize(
-    "args, says",
+    "model, args, says",
     [
-        (["--set", "hidden=abc"], "setting hidden takes a list"),
-        (["--set", "hidden=[0]"], "cannot be built"),
+        ("mlp", ["--set", "hidden=abc"], "setting hidden takes a list"),
+        ("mlp", ["--set", "hidden=[0]"], "setting hidden must be widths above 0, got [0]"),
+        ("mlp", ["--set", "dropout=1.0"], "setting dropout must be at least 0 and below 1"),
+        ("highway", ["--set", "kernel=4"], "setting kernel must be odd, got 4"),
+        ("highway", ["--set", "channels=[]"], "setting channels must be widths above 0"),
+        ("highway", ["--set", "channels=[8,8,8,8,8,8,8]"], "cannot be built"),  # pooled to 0
     ],
 )
-def test_bad_model_settings_are_one_line_usage_errors(tmp_path, capsys, args, says):
-    assert main(["train", "--data", "no-such-data", "--model", "mlp", *args]) == 2
+def test_bad_model_settings_are_one_line_usage_errors(tmp_path, capsys, model, args, says):
+    """Settings no net can be built with fail before any data is read, with one line that
+    names the setting, and without a warning from torch on the way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["train", "--data", "no-such-data", "--model", model, *args]) == 2
     err = capsys.readouterr().err
     assert says in err and len(err.splitlines()) == 1
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from drumnet.config import FeatureConfig
-from drumnet.nets.layers import HighwayConv, InputRepresentation, MaxPool2x2
+from drumnet.nets.layers import HighwayConv, InputRepresentation, MaxPool2x2, require
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,17 @@ class HighwayConfig:
     dense: int = 64  # width of the dense layer before the output
     representation: str = "logmel"  # complex | logmag | logmel
     n_mels: int = 32  # mel bands; 32 train 2x faster than 48 and did as well on held-out kits
+
+    def __post_init__(self) -> None:
+        widths = list(self.channels)
+        require(bool(widths) and min(widths) > 0, "channels", "widths above 0", widths)
+        require(self.blocks_per_stage > 0, "blocks_per_stage", "above 0", self.blocks_per_stage)
+        # an even kernel's "same" padding would change the shape the highway adds x back to
+        require(self.kernel > 0 and self.kernel % 2 == 1, "kernel", "odd", self.kernel)
+        require(math.isfinite(self.gate_bias), "gate_bias", "a finite number", self.gate_bias)
+        require(0 <= self.dropout < 1, "dropout", "at least 0 and below 1", self.dropout)
+        require(self.dense > 0, "dense", "above 0", self.dense)
+        require(self.n_mels > 0, "n_mels", "above 0", self.n_mels)
 
 
 class ConvHighwayNet(nn.Module):

@@ -13,6 +13,12 @@ REPRESENTATIONS = ("complex", "logmag", "logmel")
 DB_RANGE = 80.0  # dB below a sound's own peak that still count; quieter is floored
 
 
+def require(ok: bool, setting: str, what: str, value: object) -> None:
+    """A net config's check: ValueError naming the setting when no net can be built with it."""
+    if not ok:
+        raise ValueError(f"setting {setting} must be {what}, got {value!r}")
+
+
 class InputRepresentation(nn.Module):
     """The network's first, fixed layer: complex STFT (B, T, F, 2) -> image (B, C, T, F').
 

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from drumnet.config import FeatureConfig
-from drumnet.nets.layers import InputRepresentation
+from drumnet.nets.layers import InputRepresentation, require
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,11 @@ class MLPConfig:
     dropout: float = 0.3  # after every hidden layer; regularises a net with ~1M inputs weights
     representation: str = "logmel"  # complex (the study's raw input) | logmag | logmel
     n_mels: int = 64  # mel bands when representation == "logmel"
+
+    def __post_init__(self) -> None:
+        require(all(n > 0 for n in self.hidden), "hidden", "widths above 0", list(self.hidden))
+        require(0 <= self.dropout < 1, "dropout", "at least 0 and below 1", self.dropout)
+        require(self.n_mels > 0, "n_mels", "above 0", self.n_mels)
 
 
 class MLP(nn.Module):
