@@ -29,7 +29,7 @@ class Measured:
     """A pooled report over the splits' test sets, with per-fold figures and timing.
 
     truth, scores: the pooled test labels (N,) and scores (N, C), for `restricted`;
-    paths: the file each of those N sounds was decoded from.
+    paths, libraries: the file each of those N sounds was decoded from, and its library.
     """
 
     report: Report
@@ -40,6 +40,7 @@ class Measured:
     scores: np.ndarray
     fold_sizes: list[int]
     paths: np.ndarray
+    libraries: np.ndarray
 
     def probs(self) -> np.ndarray:
         """(N, C) probabilities: the softmax of the scores (an ensemble's are log-probs)."""
@@ -111,7 +112,7 @@ def measure(
     pool = pool.select(classes)
     y = pool.y(classes)
     splits: list[Split] = make_splits(pool, split_kind, seed=seed, folds=folds)
-    truth, scores, accs, f1s, sizes, paths = [], [], [], [], [], []
+    truth, scores, accs, f1s, sizes, paths, libraries = [], [], [], [], [], [], []
     start = time.monotonic()
     for split in splits:
         s = _scores(pool, classes, split, trainer, extra_weight)
@@ -122,6 +123,7 @@ def measure(
         f1s.append(fold.macro_f1)
         sizes.append(len(split.test))
         paths.append(pool.paths[split.test])
+        libraries.append(pool.libraries[split.test])
     name = split_kind if len(splits) == 1 else f"{split_kind} ({len(splits)} folds, pooled)"
     truth_all, scores_all = np.concatenate(truth), np.concatenate(scores)
     report = make_report(truth_all, scores_all.argmax(1), classes, split=name)
@@ -132,7 +134,8 @@ def measure(
         f"macro-F1 {report.macro_f1:.4f} ({seconds:.0f} s)",
         flush=True,
     )
-    return Measured(report, accs, f1s, seconds, truth_all, scores_all, sizes, np.concatenate(paths))
+    where = np.concatenate(paths), np.concatenate(libraries)
+    return Measured(report, accs, f1s, seconds, truth_all, scores_all, sizes, *where)
 
 
 def ensemble(parts: list[Measured]) -> Measured:
@@ -149,7 +152,8 @@ def ensemble(parts: list[Measured]) -> Measured:
     report = make_report(truth, scores.argmax(1), classes, split=parts[0].report.split)
     seconds = sum(m.seconds for m in parts)
     fold_sizes = list(parts[0].fold_sizes)
-    return Measured(report, accs, f1s, seconds, truth, scores, fold_sizes, parts[0].paths)
+    where = parts[0].paths, parts[0].libraries
+    return Measured(report, accs, f1s, seconds, truth, scores, fold_sizes, *where)
 
 
 MIN_CONFIDENCE = (0.5, 0.6, 0.7, 0.8, 0.9)  # `classify --min-confidence` values to measure
@@ -179,8 +183,7 @@ def confidence(m: Measured) -> dict:
             }
         )
     bins = []
-    edges = CONFIDENCE_BINS
-    for lo, hi in itertools.pairwise(edges):
+    for lo, hi in itertools.pairwise(CONFIDENCE_BINS):
         inside = (conf >= lo) & ((conf < hi) if hi < 1.0 else (conf <= hi))
         bins.append(
             {
@@ -194,19 +197,19 @@ def confidence(m: Measured) -> dict:
     return {"n": len(conf), "accuracy": float(right.mean()), "threshold": threshold, "bins": bins}
 
 
-def errors_by_group(m: Measured, libraries: dict[str, str]) -> list[dict]:
+def errors_by_group(m: Measured) -> list[dict]:
     """The errors grouped by (library, true class, predicted class), largest group first.
 
-    libraries: file path -> its library. Each group names its files (base names) and the mean
-    confidence of the wrong answers, so a whole instrument heard wrongly shows as one row.
+    Each group names its files (base names) and the mean confidence of the wrong answers, so a
+    whole instrument heard wrongly shows as one row.
     """
     classes = m.report.classes
     probs = m.probs()
     pred = probs.argmax(1)
     groups: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
-    for path, t, p, c in zip(m.paths, m.truth, pred, probs.max(1)):
+    for path, lib, t, p, c in zip(m.paths, m.libraries, m.truth, pred, probs.max(1)):
         if t != p:
-            key = (libraries[str(path)], classes[t], classes[p])
+            key = (str(lib), classes[t], classes[p])
             groups.setdefault(key, []).append((str(path).rsplit("/", 1)[-1], float(c)))
     rows = [
         {

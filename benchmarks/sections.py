@@ -115,8 +115,6 @@ def taxonomy(quick: bool = False) -> dict:
             }
         )
     single = [s.restricted(DRUM_CLASSES)["macro_f1"] for s in seeds]
-    pool = _taxonomy_pool()
-    libraries = dict(zip(pool.paths.tolist(), pool.libraries.tolist()))
     shipped = measured[1][1]  # the ensemble, as every command uses it by default
     return {
         "rows": rows,
@@ -125,7 +123,7 @@ def taxonomy(quick: bool = False) -> dict:
             measured[1][0]: acc.confidence(shipped),
             measured[0][0]: acc.confidence(seeds[0]),
         },
-        "errors": acc.errors_by_group(shipped, libraries),
+        "errors": acc.errors_by_group(shipped),
     }
 
 
