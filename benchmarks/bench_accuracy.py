@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from drumnet.baseline import fit_baseline
-from drumnet.evaluate import Report, make_report
-from drumnet.experiments import Pool, make_splits, run_split
-from drumnet.splits import Split
-from drumnet.train import TrainConfig
+from drumnet.training.baseline import fit_baseline
+from drumnet.training.evaluate import Report, make_report
+from drumnet.training.experiments import Pool, make_splits, run_split
+from drumnet.training.splits import Split
+from drumnet.training.train import TrainConfig
 
 BASELINES = ("forest", "svm")
 

@@ -24,14 +24,20 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from drumnet.checkpoint import default_model_path, save_model
-from drumnet.classifier import load_model
-from drumnet.classify import DEFAULT_BATCH_SIZE, _chunks, _decoder, classify_paths, decode_chunk
+from drumnet.audio.scan import iter_audio_files
 from drumnet.config import FeatureConfig
-from drumnet.index import Index
+from drumnet.inference.classifier import load_model
+from drumnet.inference.pipeline import (
+    DEFAULT_BATCH_SIZE,
+    _chunks,
+    _decoder,
+    classify_paths,
+    decode_chunk,
+)
+from drumnet.library.index import Index
 from drumnet.nets import build_model
+from drumnet.nets.checkpoint import default_model_path, save_model
 from drumnet.runtime import tune_malloc
-from drumnet.scan import iter_audio_files
 from drumnet.taxonomy import CLASSES
 
 RATE = 44100  # Hz, the common studio rate: loading must resample to 11,025 Hz
@@ -80,7 +86,7 @@ def peak_rss_run(lib: Path, model: Path, index: Path, workers: int) -> dict:
     """Classify `lib` in a fresh process; its wall time and peak RSS (MB) of main and workers."""
     code = (
         "import json, resource, sys, time\n"
-        "from drumnet.classify import classify_paths\nfrom drumnet.index import Index\n"
+        "from drumnet.inference.pipeline import classify_paths\nfrom drumnet.library.index import Index\n"
         "from drumnet.runtime import tune_malloc\ntune_malloc()\n"
         "t = time.perf_counter()\n"
         f"with Index({str(index)!r}) as ix:\n"

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio import AudioError, is_audio_path, load_audio
-from drumnet.classifier import load_model
-from drumnet.dream import DreamConfig, as_models, class_probs, dream
+from drumnet.audio.decode import AudioError, is_audio_path, load_audio
+from drumnet.generate.dream import DreamConfig, as_models, class_probs, dream
+from drumnet.inference.classifier import load_model
 
 
 def _waves(inputs: Sequence, features) -> tuple[list[np.ndarray], list[str], list[int]]:

@@ -23,10 +23,10 @@ from typing import Self
 import numpy as np
 import torch
 
-from drumnet.audio import AudioError, is_audio_path, load_audio
-from drumnet.baseline import descriptors
+from drumnet.audio.decode import AudioError, is_audio_path, load_audio
 from drumnet.config import FeatureConfig
-from drumnet.features import StftFrontend
+from drumnet.features.stft import StftFrontend
+from drumnet.training.baseline import descriptors
 
 BATCH = 256  # waveforms per front-end call, as a classifier would batch them
 

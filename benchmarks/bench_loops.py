@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from drumnet.audio import AudioError, hit_times, load_sound, read_head, resample, to_mono
-from drumnet.classify import LOOP_SPAN_SECONDS, classify_paths
+from drumnet.audio.decode import AudioError, hit_times, load_sound, read_head, resample, to_mono
 from drumnet.config import FeatureConfig
-from drumnet.datasets.default import gather
-from drumnet.datasets.lmms import fetch_lmms, lmms_drum_samples
-from drumnet.synth.drums import synth_drum
+from drumnet.inference.pipeline import LOOP_SPAN_SECONDS, classify_paths
 from drumnet.taxonomy import DRUM_CLASSES
+from drumnet.training.datasets.default import gather
+from drumnet.training.datasets.lmms import fetch_lmms, lmms_drum_samples
+from drumnet.training.synth.drums import synth_drum
 
 SEED = 2026
 RATE = 11025  # the model's rate: built loops are mixed and written at it

@@ -22,9 +22,9 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from drumnet.classifier import load_model
-from drumnet.classify import classify_paths
-from drumnet.datasets.hydrogen import hydrogen_samples
+from drumnet.inference.classifier import load_model
+from drumnet.inference.pipeline import classify_paths
+from drumnet.training.datasets.hydrogen import hydrogen_samples
 
 Change = Callable[[np.ndarray, int], tuple[np.ndarray, int, str, str]]  # -> frames, rate, ...
 
@@ -115,7 +115,7 @@ def run(tmpdir: str, limit: int | None = None) -> dict:
         if dc_removal:
             answers = np.array(_answers(paths, model))
         else:
-            with mock.patch("drumnet.audio.dc_offset", return_value=0.0):
+            with mock.patch("drumnet.audio.decode.dc_offset", return_value=0.0):
                 answers = np.array(_answers(paths, model))
         clean = answers if clean is None else clean
         rows.append(

@@ -25,13 +25,11 @@ from pathlib import Path
 import numpy as np
 from bench_classify import synthesise
 
-from drumnet.audio import prepare_waveform
-from drumnet.baseline import descriptors
-from drumnet.classifier import load_model
+from drumnet.audio.decode import prepare_waveform
 from drumnet.config import FeatureConfig
-from drumnet.ensemble import EnsembleNet
-from drumnet.index import Index
-from drumnet.similar import (
+from drumnet.inference.classifier import load_model
+from drumnet.library.index import Index
+from drumnet.library.similar import (
     Embedded,
     descriptor_part,
     embed_paths,
@@ -41,8 +39,10 @@ from drumnet.similar import (
     nearest,
     top_k,
 )
-from drumnet.synth.drums import synth_drum
+from drumnet.nets.ensemble import EnsembleNet
 from drumnet.taxonomy import DRUM_CLASSES
+from drumnet.training.baseline import descriptors
+from drumnet.training.synth.drums import synth_drum
 
 SEED = 2026  # never used to render training data (synth_samples uses seed 0)
 RATE = 44100  # Hz, the synthesiser's rate; prepare_waveform resamples like decoding does
@@ -144,9 +144,9 @@ def unheard_kits(
     """
     from dataclasses import replace
 
-    from drumnet.datasets.default import gather
-    from drumnet.experiments import load_pool, make_splits, run_split
-    from drumnet.recipes import RECIPES
+    from drumnet.training.datasets.default import gather
+    from drumnet.training.experiments import load_pool, make_splits, run_split
+    from drumnet.training.recipes import RECIPES
 
     recipe = RECIPES["default"]
     train = recipe.train if epochs is None else replace(recipe.train, epochs=epochs)

@@ -13,13 +13,13 @@ import bench_accuracy as acc
 import numpy as np
 import torch
 
-from drumnet.checkpoint import default_model_path, read_metadata, resolve_model_path
-from drumnet.datasets.default import gather
-from drumnet.ensemble import MEMBERS
-from drumnet.experiments import load_pool, make_splits, run_split
-from drumnet.recipes import RECIPES
+from drumnet.nets.checkpoint import default_model_path, read_metadata, resolve_model_path
+from drumnet.nets.ensemble import MEMBERS
 from drumnet.taxonomy import CLASSES, DRUM_CLASSES, STUDY_FOUR, STUDY_TWO
-from drumnet.train import TrainConfig
+from drumnet.training.datasets.default import gather
+from drumnet.training.experiments import load_pool, make_splits, run_split
+from drumnet.training.recipes import RECIPES
+from drumnet.training.train import TrainConfig
 
 EXTRAS = RECIPES["default"].extra_sources
 ENSEMBLE_SEEDS = (0, 1, 2, 3, 4)  # the shipped ensemble: default, default-seed1..4
@@ -201,7 +201,7 @@ def other(quick: bool = False) -> dict:
 
 def _shipped_on_unheard(pool, libraries: list[str]) -> list[dict]:
     """The shipped ensemble on each non-drum library that none of its nets trained on."""
-    from drumnet.classifier import load_model
+    from drumnet.inference.classifier import load_model
 
     shipped = load_model()
     out = []
@@ -221,7 +221,7 @@ def _shipped_on_unheard(pool, libraries: list[str]) -> list[dict]:
 
 
 def _other_rates(outcome, pool, held_out: str) -> dict:
-    from drumnet.train import predict_logits
+    from drumnet.training.train import predict_logits
 
     test = outcome.split.test
     logits = predict_logits(outcome.model, pool.waves[test])
@@ -361,8 +361,8 @@ def dream(quick: bool = False) -> dict:
     seed, same data, never used for dreaming) also hears the target, and seconds per dream."""
     import bench_dream
 
-    from drumnet.classifier import load_model
-    from drumnet.dream import DreamConfig, dream_ensemble
+    from drumnet.generate.dream import DreamConfig, dream_ensemble
+    from drumnet.inference.classifier import load_model
 
     default = RECIPES["default"]
     pool = load_pool(("hydrogen",), default.extra_sources)

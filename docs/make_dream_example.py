@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from drumnet.audio import fit_window, save_audio
-from drumnet.dream import class_probs, dream, dream_ensemble
-from drumnet.plots import plot_spectrograms
-from drumnet.synth.skins import tom
+from drumnet.audio.decode import fit_window, save_audio
+from drumnet.generate.dream import class_probs, dream, dream_ensemble
+from drumnet.training.plots import plot_spectrograms
+from drumnet.training.synth.skins import tom
 
 OUT = "docs/dream-tom-to-snare.png"
 

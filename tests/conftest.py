@@ -86,7 +86,7 @@ def _need_apt() -> None:
 def hydrogen_kits() -> Path:
     """The real Debian Hydrogen kits, fetched once into the shared (default) cache."""
     _need_apt()
-    from drumnet.datasets.hydrogen import fetch_hydrogen
+    from drumnet.training.datasets.hydrogen import fetch_hydrogen
 
     return fetch_hydrogen()
 
@@ -95,7 +95,7 @@ def hydrogen_kits() -> Path:
 def hydrogen_effects() -> Path:
     """The Debian Hydrogen effects kit (guitar strums), fetched once into the shared cache."""
     _need_apt()
-    from drumnet.datasets.hydrogen import fetch_hydrogen_effects
+    from drumnet.training.datasets.hydrogen import fetch_hydrogen_effects
 
     return fetch_hydrogen_effects()
 
@@ -104,6 +104,6 @@ def hydrogen_effects() -> Path:
 def lmms_dir() -> Path:
     """LMMS's samples folder, fetched once into the shared (default) cache."""
     _need_apt()
-    from drumnet.datasets.lmms import fetch_lmms
+    from drumnet.training.datasets.lmms import fetch_lmms
 
     return fetch_lmms()

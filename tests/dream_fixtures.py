@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-from drumnet.checkpoint import save_model
 from drumnet.config import FeatureConfig
 from drumnet.nets import DrumNet, build_model
+from drumnet.nets.checkpoint import save_model
 
 SR = 11025
 N = SR  # one 1 s window

@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 from conftest import RATE, synth_drum, synth_pattern
 
-import drumnet.audio
-from drumnet.audio import (
+import drumnet.audio.decode
+from drumnet.audio.decode import (
     AudioError,
     audio_format,
     fit_window,
@@ -411,7 +411,7 @@ def test_an_mp3_whose_header_gives_no_length_is_read_as_far_as_it_goes(tmp_path,
         pytest.skip(f"this libsndfile ({sf.__libsndfile_version__}) cannot write MP3")
     t = np.arange(44100) / 44100
     sf.write(str(tmp_path / "hit.mp3"), (0.5 * np.sin(2 * np.pi * 200 * t)), 44100, format="MP3")
-    opened = drumnet.audio._open_checked
+    opened = drumnet.audio.decode._open_checked
 
     class NoLength:  # as libsndfile reports a stream of unknown length: 0 frames
         def __init__(self, f):
@@ -426,7 +426,7 @@ def test_an_mp3_whose_header_gives_no_length_is_read_as_far_as_it_goes(tmp_path,
         def __exit__(self, *exc):
             self._f.close()
 
-    monkeypatch.setattr(drumnet.audio, "_open_checked", lambda path: NoLength(opened(path)))
+    monkeypatch.setattr(drumnet.audio.decode, "_open_checked", lambda path: NoLength(opened(path)))
     frames, rate, _, seconds = read_head(tmp_path / "hit.mp3", 3.0)  # 1 s of 3: no promise
     assert rate == 44100 and seconds == pytest.approx(1.0, abs=0.06)
     assert frames.shape[0] == pytest.approx(44100, abs=2700)  # all of it, not an error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from drumnet.augment import AugmentConfig, augment_batch, resample_speed, shift
+from drumnet.training.augment import AugmentConfig, augment_batch, resample_speed, shift
 
 RATE = 11025
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drumnet.baseline import (
+from drumnet.config import FeatureConfig
+from drumnet.training.baseline import (
     dct_matrix,
     descriptor_names,
     descriptors,
     fit_baseline,
     make_baseline,
 )
-from drumnet.config import FeatureConfig
 
 CONFIG = FeatureConfig()
 SR = CONFIG.sample_rate

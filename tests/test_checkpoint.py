@@ -9,10 +9,10 @@ import pytest
 import torch
 
 import drumnet
-from drumnet.checkpoint import ModelFileError, load_checkpoint, read_metadata, save_model
-from drumnet.classifier import load_model
 from drumnet.config import FeatureConfig
+from drumnet.inference.classifier import load_model
 from drumnet.nets import build_model
+from drumnet.nets.checkpoint import ModelFileError, load_checkpoint, read_metadata, save_model
 
 
 @pytest.mark.parametrize("name", ["mlp", "highway"])

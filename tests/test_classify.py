@@ -13,14 +13,14 @@ import soxr
 import torch
 from conftest import BEAT, RATE, synth_drum, synth_pattern
 
-from drumnet.audio import prepare_waveform
-from drumnet.checkpoint import save_model
-from drumnet.classifier import DrumClassifier
-from drumnet.classify import Decision, classify_paths, decoded_chunks
+from drumnet.audio.decode import prepare_waveform
 from drumnet.config import FeatureConfig
-from drumnet.index import Index, duplicate_groups
+from drumnet.inference.classifier import DrumClassifier
+from drumnet.inference.pipeline import Decision, classify_paths, decoded_chunks
+from drumnet.library.index import Index, duplicate_groups
+from drumnet.library.similar import embed_paths
 from drumnet.nets import build_model
-from drumnet.similar import embed_paths
+from drumnet.nets.checkpoint import save_model
 from drumnet.taxonomy import CLASSES, LOOP, UNSURE
 
 

@@ -17,9 +17,9 @@ import soundfile as sf
 from conftest import BEAT, RATE, synth_pattern
 from test_classify import random_model_file, train_kick_hat
 
-from drumnet.checkpoint import save_model
 from drumnet.cli import main
-from drumnet.index import Index
+from drumnet.library.index import Index
+from drumnet.nets.checkpoint import save_model
 
 
 @pytest.fixture

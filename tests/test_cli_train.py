@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from drumnet.checkpoint import read_metadata
 from drumnet.cli import main
+from drumnet.nets.checkpoint import read_metadata
 
 pytestmark = [pytest.mark.slow, pytest.mark.hydrogen]
 

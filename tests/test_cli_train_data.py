@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import drumnet.train
-from drumnet.checkpoint import read_metadata, save_model
+import drumnet.training.train
 from drumnet.cli import main
 from drumnet.nets import build_model
+from drumnet.nets.checkpoint import read_metadata, save_model
 
 KIND = {"kick": "kick", "snare": "snare", "tom": "tom", "hihat": "hat"}  # class -> synth_drum
 TINY = ["--model", "mlp", "--set", "hidden=[8]", "--epochs", "1", "--batch-size", "4"]
@@ -261,7 +261,7 @@ def test_evaluate_out_dir_refuses_existing_reports_and_files(tmp_path, write_dru
 
 def test_a_diverged_training_saves_no_model(tmp_path, write_drum, capsys, monkeypatch):
     data = _flat(tmp_path / "data", write_drum)
-    monkeypatch.setattr(drumnet.train, "_epoch", lambda *a, **k: (float("nan"), 0.0))
+    monkeypatch.setattr(drumnet.training.train, "_epoch", lambda *a, **k: (float("nan"), 0.0))
     assert _train(data, "--split", "random", "--out", str(tmp_path / "m.safetensors")) == 2
     assert "training diverged at epoch 1" in capsys.readouterr().err
     assert not (tmp_path / "m.safetensors").exists()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from drumnet.cli import main
-from drumnet.datasets import manifest as manifest_module
-from drumnet.datasets.default import gather, load_data, parse_sources
-from drumnet.datasets.manifest import (
+from drumnet.training.datasets import manifest as manifest_module
+from drumnet.training.datasets.default import gather, load_data, parse_sources
+from drumnet.training.datasets.manifest import (
     Sample,
     count_table,
     display_width,

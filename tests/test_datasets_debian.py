@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from drumnet.datasets import debian
-from drumnet.datasets.debian import FetchError, _parse_depends, fetch_packages
+from drumnet.training.datasets import debian
+from drumnet.training.datasets.debian import FetchError, _parse_depends, fetch_packages
 
 DEPENDS = """libpulse0
   Depends: libasyncns0

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from drumnet.datasets.default import load_data
-from drumnet.datasets.folders import folder_samples
+from drumnet.training.datasets.default import load_data
+from drumnet.training.datasets.folders import folder_samples
 
 
 def test_tree_labels_from_folders_and_file_names(tmp_path, write_drum):

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from drumnet.datasets.hydrogen import (
+from drumnet.taxonomy import DRUM_CLASSES, OTHER
+from drumnet.training.datasets.hydrogen import (
     effects_samples,
     hydrogen_samples,
     parse_drumkit,
     skip_counts,
 )
-from drumnet.taxonomy import DRUM_CLASSES, OTHER
 
 NEW_KIT = """<?xml version="1.0" encoding="UTF-8"?>
 <drumkit_info xmlns="http://www.hydrogen-music.org/drumkit">

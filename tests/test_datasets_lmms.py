@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from drumnet.datasets.lmms import drumsynth_preset_dir, lmms_drum_samples, lmms_other_samples
 from drumnet.taxonomy import OTHER
+from drumnet.training.datasets.lmms import (
+    drumsynth_preset_dir,
+    lmms_drum_samples,
+    lmms_other_samples,
+)
 
 
 def test_fake_library(tmp_path, write_drum):

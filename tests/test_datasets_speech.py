@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from drumnet.audio import load_sound
-from drumnet.datasets import speech
-from drumnet.datasets.debian import FetchError
+from drumnet.audio.decode import load_sound
+from drumnet.training.datasets import speech
+from drumnet.training.datasets.debian import FetchError
 
 
 def test_plan_is_seeded_and_varied():

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from drumnet.config import FeatureConfig
-from drumnet.datasets import tensors as tensors_module
-from drumnet.datasets.manifest import Sample
-from drumnet.datasets.tensors import build_tensors
-from drumnet.features import StftFrontend
+from drumnet.features.stft import StftFrontend
+from drumnet.training.datasets import tensors as tensors_module
+from drumnet.training.datasets.manifest import Sample
+from drumnet.training.datasets.tensors import build_tensors
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from dream_fixtures import (  # noqa: F401  (pytest fixtures)
     mlp_model,
 )
 
-from drumnet.audio import save_audio
+from drumnet.audio.decode import save_audio
 from drumnet.cli import main
-from drumnet.dream import (
+from drumnet.generate.dream import (
     DreamConfig,
     amplify,
     class_probs,

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drumnet.datasets.synthetic import drumsynth_samples
-from drumnet.synth.drumsynth import DrumSynthError, parse_ds, render_ds
+from drumnet.training.datasets.synthetic import drumsynth_samples
+from drumnet.training.synth.drumsynth import DrumSynthError, parse_ds, render_ds
 
 KICK = """[General]
 Version=DrumSynth v2.0

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from drumnet.classifier import DrumClassifier, load_model
 from drumnet.config import FeatureConfig
-from drumnet.dream import as_models
-from drumnet.ensemble import MEMBERS, EnsembleNet
+from drumnet.generate.dream import as_models
+from drumnet.inference.classifier import DrumClassifier, load_model
 from drumnet.nets import build_model
+from drumnet.nets.ensemble import MEMBERS, EnsembleNet
 
 CLASSES = ("kick", "snare", "hihat")
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from drumnet.config import FeatureConfig
-from drumnet.features import StftFrontend, mel_filterbank, power_db
+from drumnet.features.stft import StftFrontend, mel_filterbank, power_db
 
 CONFIG = FeatureConfig()
 

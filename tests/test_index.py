@@ -16,7 +16,7 @@ import pytest
 import soundfile as sf
 from test_classify import random_model_file
 
-from drumnet.index import Copy, Embedding, Entry, Index, duplicate_groups, file_hash
+from drumnet.library.index import Copy, Embedding, Entry, Index, duplicate_groups, file_hash
 
 
 def entry(path: str, digest: str = "ab" * 16) -> Entry:

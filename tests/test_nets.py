@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from drumnet.classifier import DrumClassifier
 from drumnet.config import FeatureConfig
-from drumnet.ensemble import EnsembleNet
+from drumnet.inference.classifier import DrumClassifier
+from drumnet.library.similar import embed_waves
 from drumnet.nets import MODELS, build_model, make_config
+from drumnet.nets.ensemble import EnsembleNet
 from drumnet.nets.fused import fuse_for_inference
 from drumnet.nets.layers import REPRESENTATIONS, HighwayConv
-from drumnet.similar import embed_waves
 
 CLASSES = ("kick", "snare", "hihat")
 

@@ -14,10 +14,10 @@ import pytest
 import soundfile as sf
 from test_classify import train_kick_hat
 
-from drumnet.checkpoint import save_model
 from drumnet.cli import main
-from drumnet.index import Index, file_hash
-from drumnet.organize import Organizer, organize, read_manifest, undo
+from drumnet.library.index import Index, file_hash
+from drumnet.library.organize import Organizer, organize, read_manifest, undo
+from drumnet.nets.checkpoint import save_model
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 def run(src, dest, model, **kw) -> tuple[list, Path | None]:
     org = Organizer(src, dest, kw.pop("mode", "copy"), kw.pop("dry_run", False))
-    from drumnet.classify import classify_paths
+    from drumnet.inference.pipeline import classify_paths
 
     placements = list(org.run(classify_paths([src], model, workers=0, **kw)))
     return placements, org.manifest_path
@@ -196,7 +196,9 @@ def test_a_dest_that_cannot_be_written_is_a_usage_error(
     def denied(path, *args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr("drumnet.organize.open", denied, raising=False)  # the manifest's open
+    monkeypatch.setattr(
+        "drumnet.library.organize.open", denied, raising=False
+    )  # the manifest's open
     with pytest.raises(ValueError, match=r"new/dest: cannot write to DEST \(Permission denied\)"):
         run(src, tmp_path / "new" / "dest", kick_hat)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "src"]  # nothing created
@@ -423,7 +425,7 @@ def test_cli_undo_dry_run_removes_nothing(tmp_path, src, kick_hat_file, capsys):
 
 def _placed_results(src, dest, model):
     """Classify SRC (in this process) for an Organizer to place later."""
-    from drumnet.classify import classify_paths
+    from drumnet.inference.pipeline import classify_paths
 
     return [r for r in classify_paths([src], model, workers=0) if r.ok]
 

@@ -13,16 +13,13 @@ import soundfile as sf
 import torch
 import torch.nn.functional as F
 
-import drumnet.classify
-from drumnet.audio import prepare_waveform
-from drumnet.baseline import descriptor_names, descriptors
-from drumnet.classifier import load_model
+import drumnet.inference.pipeline
+from drumnet.audio.decode import prepare_waveform
 from drumnet.cli import main
 from drumnet.config import FeatureConfig
-from drumnet.ensemble import MEMBERS
-from drumnet.index import Index
-from drumnet.nets import build_model
-from drumnet.similar import (
+from drumnet.inference.classifier import load_model
+from drumnet.library.index import Index
+from drumnet.library.similar import (
     DESCRIPTOR_STATS,
     DESCRIPTOR_WEIGHT,
     EMBEDDING_KIND,
@@ -33,8 +30,11 @@ from drumnet.similar import (
     nearest,
     top_k,
 )
-from drumnet.synth.drums import synth_drum
+from drumnet.nets import build_model
+from drumnet.nets.ensemble import MEMBERS
 from drumnet.taxonomy import CLASSES
+from drumnet.training.baseline import descriptor_names, descriptors
+from drumnet.training.synth.drums import synth_drum
 
 RATE = 44100  # Hz
 KINDS = ("kick", "snare", "hihat")
@@ -292,9 +292,11 @@ def test_cli_second_run_reads_the_index_not_the_files(
     lib, query, isolated_cache, monkeypatch, capsys
 ):
     decoded = []
-    decode_one = drumnet.classify.decode_one
+    decode_one = drumnet.inference.pipeline.decode_one
     monkeypatch.setattr(
-        drumnet.classify, "decode_one", lambda path, c: decoded.append(path) or decode_one(path, c)
+        drumnet.inference.pipeline,
+        "decode_one",
+        lambda path, c: decoded.append(path) or decode_one(path, c),
     )
     argv = ["similar", str(query), str(lib), "--workers", "0"]
     assert run(argv) == 0

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drumnet.splits import leave_one_library_out, library_folds, library_split, random_split
+from drumnet.training.splits import (
+    leave_one_library_out,
+    library_folds,
+    library_split,
+    random_split,
+)
 
 
 def _data(n_libs=8, per=20):

@@ -9,10 +9,10 @@ import pytest
 import soundfile as sf
 from dream_fixtures import highway_file, highway_model, make_drum  # noqa: F401
 
-from drumnet.audio import save_audio
+from drumnet.audio.decode import save_audio
 from drumnet.cli import main
-from drumnet.dream import DreamConfig
-from drumnet.style import StyleConfig, style_distance, style_transfer
+from drumnet.generate.dream import DreamConfig
+from drumnet.generate.style import StyleConfig, style_distance, style_transfer
 
 FAST = StyleConfig(edit=DreamConfig(steps=40, eot_samples=1, closeness=0.0, margin=0.0))
 

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from drumnet.datasets.synthetic import synth_samples
-from drumnet.synth import SYNTHS, LibraryColour, dsp, synth_drum
-from drumnet.synth.colour import apply_colour
-from drumnet.synth.handdrums import cajon, conga_bongo, djembe, dunun, tabla_darbuka
-from drumnet.synth.metal import cymbal, hihat
-from drumnet.synth.percussion import PERC_VOICES
-from drumnet.synth.skins import clap, rim, snare, tom
 from drumnet.taxonomy import CLASSES
+from drumnet.training.datasets.synthetic import synth_samples
+from drumnet.training.synth import SYNTHS, LibraryColour, dsp, synth_drum
+from drumnet.training.synth.colour import apply_colour
+from drumnet.training.synth.handdrums import cajon, conga_bongo, djembe, dunun, tabla_darbuka
+from drumnet.training.synth.metal import cymbal, hihat
+from drumnet.training.synth.percussion import PERC_VOICES
+from drumnet.training.synth.skins import clap, rim, snare, tom
 
 RATE = 22050  # Hz; half the default keeps the tests fast
 

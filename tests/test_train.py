@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from conftest import synth_drum
 
-from drumnet.audio import prepare_waveform
+from drumnet.audio.decode import prepare_waveform
 from drumnet.config import FeatureConfig
-from drumnet.experiments import Pool, run_split
-from drumnet.splits import Split
-from drumnet.train import Data, TrainConfig, fit, predict_logits, score
+from drumnet.training.experiments import Pool, run_split
+from drumnet.training.splits import Split
+from drumnet.training.train import Data, TrainConfig, fit, predict_logits, score
 
 CFG = FeatureConfig()
 

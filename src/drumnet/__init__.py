@@ -4,11 +4,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from drumnet.audio import AudioError, load_audio, load_sound, save_audio
-from drumnet.checkpoint import ModelFileError
-from drumnet.classifier import DrumClassifier, load_model
+from drumnet.audio.decode import AudioError, load_audio, load_sound, save_audio
 from drumnet.config import FeatureConfig
-from drumnet.features import StftFrontend
+from drumnet.features.stft import StftFrontend
+from drumnet.inference.classifier import DrumClassifier, load_model
+from drumnet.nets.checkpoint import ModelFileError
 
 __all__ = [
     "AudioError",

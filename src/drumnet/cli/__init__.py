@@ -12,8 +12,8 @@ import io
 import sys
 
 from drumnet import __version__
-from drumnet.checkpoint import ModelFileError
-from drumnet.index import IndexUnavailable
+from drumnet.library.index import IndexUnavailable
+from drumnet.nets.checkpoint import ModelFileError
 from drumnet.runtime import interrupt_on_sigterm, tune_malloc
 
 COMMAND_MODULES = (

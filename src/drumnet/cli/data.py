@@ -11,8 +11,9 @@ from drumnet.cache import cache_dir
 from drumnet.cli.args import non_negative_int
 from drumnet.cli.outputs import check_output
 from drumnet.config import FeatureConfig
-from drumnet.datasets.debian import FetchError
-from drumnet.datasets.default import (
+from drumnet.taxonomy import CLASSES
+from drumnet.training.datasets.debian import FetchError
+from drumnet.training.datasets.default import (
     SOURCES,
     Gathered,
     gather,
@@ -20,9 +21,8 @@ from drumnet.datasets.default import (
     parse_sources,
     readable,
 )
-from drumnet.datasets.manifest import FIELDS, count_table, csv_rows, write_manifest
-from drumnet.datasets.tensors import build_tensors
-from drumnet.taxonomy import CLASSES
+from drumnet.training.datasets.manifest import FIELDS, count_table, csv_rows, write_manifest
+from drumnet.training.datasets.tensors import build_tensors
 
 
 def _gather(args: argparse.Namespace) -> Gathered:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from drumnet.cli.args import positive_int
-from drumnet.demo import run_demo
+from drumnet.training.demo import run_demo
 
 
 def demo_command(args: argparse.Namespace) -> int:

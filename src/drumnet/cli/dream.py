@@ -1,4 +1,4 @@
-"""`drumnet dream` and `drumnet style`: thin wrappers over drumnet.dream and drumnet.style.
+"""`drumnet dream` and `drumnet style`: thin wrappers over drumnet.generate.dream and drumnet.generate.style.
 
 Each prints class probabilities (or distances) before and after, writes the WAV and a
 spectrogram PNG next to it. A file that cannot be read (or is silent) is one line on stderr and
@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio import AudioError, audio_format, fit_window, load_sound, save_audio
-from drumnet.classifier import load_model
+from drumnet.audio.decode import AudioError, audio_format, fit_window, load_sound, save_audio
 from drumnet.cli.args import non_negative_int, seed
 from drumnet.cli.outputs import check_output, same_file
-from drumnet.dream import (
+from drumnet.generate.dream import (
     START_SOUNDS,
     SYNTH_DEFAULTS,
     DreamConfig,
@@ -34,8 +33,9 @@ from drumnet.dream import (
     synthesize,
     with_overrides,
 )
-from drumnet.plots import picture_format, plot_spectrograms
-from drumnet.style import StyleConfig, style_transfer
+from drumnet.generate.style import StyleConfig, style_transfer
+from drumnet.inference.classifier import load_model
+from drumnet.training.plots import picture_format, plot_spectrograms
 
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0  # --seconds: some STFT frames; a dream's memory in bounds
 

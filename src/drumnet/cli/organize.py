@@ -7,7 +7,6 @@ import os
 import sys
 from collections import Counter
 
-from drumnet.classify import classify_paths
 from drumnet.cli.classify import (
     add_decision_options,
     load_cli_model,
@@ -16,7 +15,8 @@ from drumnet.cli.classify import (
     report_error,
     shown,
 )
-from drumnet.organize import MODES, Organizer, undo
+from drumnet.inference.pipeline import classify_paths
+from drumnet.library.organize import MODES, Organizer, undo
 from drumnet.taxonomy import parse_classes
 
 

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 
-from drumnet.classify import DEFAULT_BATCH_SIZE
 from drumnet.cli.args import positive_int
 from drumnet.cli.classify import (
     FORMATS,
@@ -26,7 +25,8 @@ from drumnet.cli.classify import (
     report_error,
     shown,
 )
-from drumnet.similar import SILENT, Embedded, Match, embed_paths, embed_query, nearest
+from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE
+from drumnet.library.similar import SILENT, Embedded, Match, embed_paths, embed_query, nearest
 from drumnet.taxonomy import CLASSES, LOOP, parse_classes
 
 DEFAULT_TOP = 10

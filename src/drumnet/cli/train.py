@@ -12,14 +12,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from drumnet.classifier import load_model
 from drumnet.cli.args import batch_size, positive_float, positive_int, seed
 from drumnet.cli.outputs import check_output, say
-from drumnet.datasets.default import parse_sources
-from drumnet.evaluate import format_report, make_report, plot_confusion
-from drumnet.experiments import CROSS_VALIDATION, SPLITS, Pool, load_pool, make_splits
+from drumnet.inference.classifier import load_model
 from drumnet.nets import build_model
-from drumnet.recipes import (
+from drumnet.taxonomy import CLASSES, parse_classes
+from drumnet.training.datasets.default import parse_sources
+from drumnet.training.evaluate import format_report, make_report, plot_confusion
+from drumnet.training.experiments import CROSS_VALIDATION, SPLITS, Pool, load_pool, make_splits
+from drumnet.training.recipes import (
     RECIPES,
     Recipe,
     class_gaps,
@@ -27,8 +28,7 @@ from drumnet.recipes import (
     run_files,
     train_and_report,
 )
-from drumnet.taxonomy import CLASSES, parse_classes
-from drumnet.train import TrainConfig
+from drumnet.training.train import TrainConfig
 
 
 def _overrides(pairs: list[str]) -> dict:

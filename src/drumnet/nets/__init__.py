@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from drumnet.config import FeatureConfig
-from drumnet.features import StftFrontend
+from drumnet.features.stft import StftFrontend
 from drumnet.nets.highway import ConvHighwayNet, HighwayConfig
 from drumnet.nets.mlp import MLP, MLPConfig
 

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from drumnet.config import FeatureConfig
-from drumnet.features import mel_filterbank, power_db
+from drumnet.features.stft import mel_filterbank, power_db
 
 REPRESENTATIONS = ("complex", "logmag", "logmel")
 DB_RANGE = 80.0  # dB below a sound's own peak that still count; quieter is floored
