@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio.decode import AudioError, is_audio_path, load_audio
+from drumnet.audio.decode import is_audio_path
+from drumnet.audio.sound import load_audio
+from drumnet.errors import AudioError
 from drumnet.generate.dream import DreamConfig, as_models, class_probs, dream
 from drumnet.inference.classifier import load_model
 

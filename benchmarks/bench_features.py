@@ -23,8 +23,10 @@ from typing import Self
 import numpy as np
 import torch
 
-from drumnet.audio.decode import AudioError, is_audio_path, load_audio
+from drumnet.audio.decode import is_audio_path
+from drumnet.audio.sound import load_audio
 from drumnet.config import FeatureConfig
+from drumnet.errors import AudioError
 from drumnet.features.stft import StftFrontend
 from drumnet.training.baseline import descriptors
 

@@ -24,8 +24,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from drumnet.audio.decode import AudioError, hit_times, load_sound, read_head, resample, to_mono
+from drumnet.audio.decode import read_head
+from drumnet.audio.hits import hit_times
+from drumnet.audio.prepare import resample, to_mono
+from drumnet.audio.sound import load_sound
 from drumnet.config import FeatureConfig
+from drumnet.errors import AudioError
 from drumnet.inference.pipeline import LOOP_SPAN_SECONDS, classify_paths
 from drumnet.taxonomy import DRUM_CLASSES
 from drumnet.training.datasets.default import gather

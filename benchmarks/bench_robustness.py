@@ -115,7 +115,7 @@ def run(tmpdir: str, limit: int | None = None) -> dict:
         if dc_removal:
             answers = np.array(_answers(paths, model))
         else:
-            with mock.patch("drumnet.audio.decode.dc_offset", return_value=0.0):
+            with mock.patch("drumnet.audio.sound.dc_offset", return_value=0.0):
                 answers = np.array(_answers(paths, model))
         clean = answers if clean is None else clean
         rows.append(

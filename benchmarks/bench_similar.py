@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from bench_classify import synthesise
 
-from drumnet.audio.decode import prepare_waveform
+from drumnet.audio.prepare import prepare_waveform
 from drumnet.config import FeatureConfig
 from drumnet.inference.classifier import load_model
 from drumnet.library.index import Index

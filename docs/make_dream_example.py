@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from drumnet.audio.decode import fit_window, save_audio
+from drumnet.audio.prepare import fit_window
+from drumnet.audio.write import save_audio
 from drumnet.generate.dream import class_probs, dream, dream_ensemble
 from drumnet.training.plots import plot_spectrograms
 from drumnet.training.synth.skins import tom

@@ -11,20 +11,13 @@ import soundfile as sf
 from conftest import RATE, synth_drum, synth_pattern
 
 import drumnet.audio.decode
-from drumnet.audio.decode import (
-    AudioError,
-    audio_format,
-    fit_window,
-    hit_times,
-    is_audio_path,
-    load_audio,
-    load_sound,
-    onset_index,
-    read_head,
-    resample,
-    save_audio,
-)
+from drumnet.audio.decode import is_audio_path, read_head
+from drumnet.audio.hits import hit_times
+from drumnet.audio.prepare import fit_window, onset_index, resample
+from drumnet.audio.sound import load_audio, load_sound
+from drumnet.audio.write import audio_format, save_audio
 from drumnet.config import FeatureConfig
+from drumnet.errors import AudioError
 
 CONFIG = FeatureConfig()
 SR = CONFIG.sample_rate  # 11,025 Hz

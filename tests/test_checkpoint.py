@@ -10,9 +10,10 @@ import torch
 
 import drumnet
 from drumnet.config import FeatureConfig
+from drumnet.errors import ModelFileError
 from drumnet.inference.classifier import load_model
 from drumnet.nets import build_model
-from drumnet.nets.checkpoint import ModelFileError, load_checkpoint, read_metadata, save_model
+from drumnet.nets.checkpoint import load_checkpoint, read_metadata, save_model
 
 
 @pytest.mark.parametrize("name", ["mlp", "highway"])

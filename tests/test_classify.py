@@ -13,7 +13,7 @@ import soxr
 import torch
 from conftest import BEAT, RATE, synth_drum, synth_pattern
 
-from drumnet.audio.decode import prepare_waveform
+from drumnet.audio.prepare import prepare_waveform
 from drumnet.config import FeatureConfig
 from drumnet.inference.classifier import DrumClassifier
 from drumnet.inference.pipeline import Decision, classify_paths, decoded_chunks

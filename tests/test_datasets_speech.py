@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from drumnet.audio.decode import load_sound
+from drumnet.audio.sound import load_sound
 from drumnet.training.datasets import speech
 from drumnet.training.datasets.debian import FetchError
 

@@ -16,7 +16,7 @@ from dream_fixtures import (  # noqa: F401  (pytest fixtures)
     mlp_model,
 )
 
-from drumnet.audio.decode import save_audio
+from drumnet.audio.write import save_audio
 from drumnet.cli import main
 from drumnet.generate.dream import (
     DreamConfig,

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 import drumnet.inference.pipeline
-from drumnet.audio.decode import prepare_waveform
+from drumnet.audio.prepare import prepare_waveform
 from drumnet.cli import main
 from drumnet.config import FeatureConfig
 from drumnet.inference.classifier import load_model

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 from dream_fixtures import highway_file, highway_model, make_drum  # noqa: F401
 
-from drumnet.audio.decode import save_audio
+from drumnet.audio.write import save_audio
 from drumnet.cli import main
 from drumnet.generate.dream import DreamConfig
 from drumnet.generate.style import StyleConfig, style_distance, style_transfer

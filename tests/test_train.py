@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from conftest import synth_drum
 
-from drumnet.audio.decode import prepare_waveform
+from drumnet.audio.prepare import prepare_waveform
 from drumnet.config import FeatureConfig
 from drumnet.training.experiments import Pool, run_split
 from drumnet.training.splits import Split

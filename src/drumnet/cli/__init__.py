@@ -12,8 +12,7 @@ import io
 import sys
 
 from drumnet import __version__
-from drumnet.library.index import IndexUnavailable
-from drumnet.nets.checkpoint import ModelFileError
+from drumnet.errors import IndexUnavailable, ModelFileError
 from drumnet.runtime import interrupt_on_sigterm, tune_malloc
 
 COMMAND_MODULES = (

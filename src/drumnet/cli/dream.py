@@ -17,9 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio.decode import AudioError, audio_format, fit_window, load_sound, save_audio
+from drumnet.audio.prepare import fit_window
+from drumnet.audio.sound import load_sound
+from drumnet.audio.write import audio_format, save_audio
 from drumnet.cli.args import non_negative_int, seed
 from drumnet.cli.outputs import check_output, same_file
+from drumnet.errors import AudioError
 from drumnet.generate.dream import (
     START_SOUNDS,
     SYNTH_DEFAULTS,

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from drumnet.audio.decode import is_silent
+from drumnet.audio.prepare import is_silent
 from drumnet.inference.classifier import load_model
 from drumnet.nets import DrumNet
 from drumnet.nets.ensemble import MEMBERS, EnsembleNet, check_compatible

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 
-from drumnet.audio.decode import load_audio
+from drumnet.audio.sound import load_audio
 from drumnet.config import FeatureConfig
 from drumnet.nets import DrumNet
 from drumnet.nets.checkpoint import load_checkpoint, resolve_model_path

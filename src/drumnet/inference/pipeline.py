@@ -27,9 +27,10 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from drumnet.audio.decode import AudioError, load_sound
 from drumnet.audio.scan import ScanError, iter_audio_files
+from drumnet.audio.sound import load_sound
 from drumnet.config import FeatureConfig
+from drumnet.errors import AudioError
 from drumnet.inference.classifier import DrumClassifier, class_names, load_model
 from drumnet.library.index import Entry, Index, file_hash
 from drumnet.runtime import default_sigterm, die_with_parent, tune_malloc

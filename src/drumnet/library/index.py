@@ -27,9 +27,11 @@ from typing import Self
 
 import numpy as np
 
-from drumnet.audio.decode import READER_VERSION, AudioError, stat_regular_file
+from drumnet.audio.decode import stat_regular_file
 from drumnet.audio.scan import iter_audio_files
+from drumnet.audio.sound import READER_VERSION
 from drumnet.cache import cache_dir
+from drumnet.errors import AudioError, IndexUnavailable
 
 # Tables are only ever added (CREATE TABLE IF NOT EXISTS), so an older index file gains a new
 # table the first time it is opened and older drumnet versions ignore it: no version change.
@@ -202,15 +204,6 @@ def _reader_since(db: sqlite3.Connection, fresh: bool) -> float:
         if not fresh:
             db.execute("DELETE FROM embeddings")
     return float(_meta(db, "reader_since") or 0.0)
-
-
-class IndexUnavailable(Exception):
-    """The index file cannot be opened (damaged, read-only, no folder for it). `str(err)` is
-    one line: the file, why, and what a person can do about it."""
-
-    def __init__(self, path: str | os.PathLike, reason: str, fix: str):
-        self.path, self.reason, self.fix = str(path), reason, fix
-        super().__init__(f"cannot use the library index {self.path} ({reason}): {fix}")
 
 
 def _unusable(path: Path, exc: sqlite3.Error) -> IndexUnavailable:

@@ -20,16 +20,13 @@ from safetensors.torch import load_file, save_file
 
 from drumnet import __version__
 from drumnet.config import FeatureConfig
+from drumnet.errors import ModelFileError
 from drumnet.nets import MODELS, DrumNet, build_model
 from drumnet.nets.ensemble import ENSEMBLE
 
 FORMAT = "drumnet-model"
 FORMAT_VERSION = 1
 METADATA_KEY = "drumnet"
-
-
-class ModelFileError(Exception):
-    """A model file that cannot be used; the message says why."""
 
 
 def save_model(model: DrumNet, path: str | os.PathLike, info: dict[str, Any] | None = None) -> Path:

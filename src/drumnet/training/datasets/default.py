@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drumnet.audio.decode import AudioError, check_readable
+from drumnet.audio.decode import check_readable
+from drumnet.errors import AudioError
 from drumnet.training.datasets.folders import (
     folder_samples,
     label_error,

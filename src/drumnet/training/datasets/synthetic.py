@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio.decode import save_audio
+from drumnet.audio.write import save_audio
 from drumnet.cache import cache_dir
 from drumnet.taxonomy import CLASSES, UNKNOWN, class_for_name
 from drumnet.training.datasets.manifest import Sample, read_manifest, write_manifest

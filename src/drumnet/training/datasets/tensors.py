@@ -23,9 +23,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from drumnet.audio.decode import READER_VERSION, AudioError, load_sound
+from drumnet.audio.sound import READER_VERSION, load_sound
 from drumnet.cache import cache_dir
 from drumnet.config import FeatureConfig
+from drumnet.errors import AudioError
 from drumnet.features.stft import StftFrontend
 from drumnet.training.datasets.manifest import Sample
 

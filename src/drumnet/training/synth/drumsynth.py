@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drumnet.audio.decode import resample
+from drumnet.audio.prepare import resample
 from drumnet.training.synth import dsp
 
 DS_RATE = 44100  # Hz; envelope times and frequencies in a preset assume this rate
