@@ -27,13 +27,8 @@ import soundfile as sf
 from drumnet.audio.scan import iter_audio_files
 from drumnet.config import FeatureConfig
 from drumnet.inference.classifier import load_model
-from drumnet.inference.pipeline import (
-    DEFAULT_BATCH_SIZE,
-    _chunks,
-    _decoder,
-    classify_paths,
-    decode_chunk,
-)
+from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE, classify_paths
+from drumnet.inference.workers import _chunks, _decoder, decode_chunk
 from drumnet.library.index import Index
 from drumnet.nets import build_model
 from drumnet.nets.checkpoint import default_model_path, save_model

@@ -30,7 +30,8 @@ from drumnet.audio.prepare import resample, to_mono
 from drumnet.audio.sound import load_sound
 from drumnet.config import FeatureConfig
 from drumnet.errors import AudioError
-from drumnet.inference.pipeline import LOOP_SPAN_SECONDS, classify_paths
+from drumnet.inference.decision import LOOP_SPAN_SECONDS
+from drumnet.inference.pipeline import classify_paths
 from drumnet.taxonomy import DRUM_CLASSES
 from drumnet.training.datasets.default import gather
 from drumnet.training.datasets.lmms import fetch_lmms, lmms_drum_samples

@@ -16,7 +16,9 @@ from conftest import BEAT, RATE, synth_drum, synth_pattern
 from drumnet.audio.prepare import prepare_waveform
 from drumnet.config import FeatureConfig
 from drumnet.inference.classifier import DrumClassifier
-from drumnet.inference.pipeline import Decision, classify_paths, decoded_chunks
+from drumnet.inference.decision import Decision
+from drumnet.inference.pipeline import classify_paths
+from drumnet.inference.workers import decoded_chunks
 from drumnet.library.index import Index, duplicate_groups
 from drumnet.library.similar import embed_paths
 from drumnet.nets import build_model

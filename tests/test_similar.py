@@ -13,7 +13,7 @@ import soundfile as sf
 import torch
 import torch.nn.functional as F
 
-import drumnet.inference.pipeline
+import drumnet.inference.workers
 from drumnet.audio.prepare import prepare_waveform
 from drumnet.cli import main
 from drumnet.config import FeatureConfig
@@ -292,9 +292,9 @@ def test_cli_second_run_reads_the_index_not_the_files(
     lib, query, isolated_cache, monkeypatch, capsys
 ):
     decoded = []
-    decode_one = drumnet.inference.pipeline.decode_one
+    decode_one = drumnet.inference.workers.decode_one
     monkeypatch.setattr(
-        drumnet.inference.pipeline,
+        drumnet.inference.workers,
         "decode_one",
         lambda path, c: decoded.append(path) or decode_one(path, c),
     )

@@ -24,7 +24,8 @@ from drumnet.audio.decode import SILENCE_SEARCH_SECONDS
 from drumnet.audio.sound import load_sound
 from drumnet.errors import AudioError, ModelFileError
 from drumnet.inference.classifier import DrumClassifier, load_model
-from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE, Result, classify_paths
+from drumnet.inference.decision import Result
+from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE, classify_paths
 from drumnet.library.index import Copy, Correction, Index, duplicate_groups, file_hash
 from drumnet.library.similar import Embedded
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, UNSURE, class_for_word, parse_classes

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drumnet.inference.classifier import DrumClassifier
-from drumnet.inference.pipeline import Result, classify_paths
+from drumnet.inference.decision import Result
+from drumnet.inference.pipeline import classify_paths
 from drumnet.library.index import Index, file_hash
 
 MODES = ("copy", "hardlink", "symlink")

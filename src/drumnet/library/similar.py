@@ -45,13 +45,9 @@ from drumnet.audio.decode import SILENCE_SEARCH_SECONDS
 from drumnet.audio.scan import ScanError
 from drumnet.config import FeatureConfig
 from drumnet.inference.classifier import DrumClassifier, class_names
-from drumnet.inference.pipeline import (
-    DEFAULT_BATCH_SIZE,
-    check_pipeline,
-    indexed_chunks,
-    is_loop,
-    measured,
-)
+from drumnet.inference.decision import is_loop
+from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE, indexed_chunks, measured
+from drumnet.inference.workers import check_pipeline
 from drumnet.library.index import Embedding, Index
 from drumnet.nets.ensemble import EnsembleNet
 from drumnet.taxonomy import LOOP
