@@ -16,10 +16,10 @@ import numpy as np
 import torch
 
 from drumnet.training.baseline import fit_baseline
+from drumnet.training.config import TrainConfig
 from drumnet.training.evaluate import Report, make_report
 from drumnet.training.experiments import Pool, make_splits, run_split
 from drumnet.training.splits import Split
-from drumnet.training.train import TrainConfig
 
 BASELINES = ("forest", "svm")
 

@@ -25,9 +25,9 @@ import numpy as np
 import soundfile as sf
 
 from drumnet.audio.scan import iter_audio_files
-from drumnet.config import FeatureConfig
+from drumnet.config import DEFAULT_BATCH_SIZE, FeatureConfig
 from drumnet.inference.classifier import load_model
-from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE, classify_paths
+from drumnet.inference.pipeline import classify_paths
 from drumnet.inference.workers import _chunks, _decoder, decode_chunk
 from drumnet.library.index import Index
 from drumnet.nets import build_model

@@ -25,7 +25,8 @@ import numpy as np
 from drumnet.audio.decode import is_audio_path
 from drumnet.audio.sound import load_audio
 from drumnet.errors import AudioError
-from drumnet.generate.dream import DreamConfig, as_models, class_probs, dream
+from drumnet.generate.config import DreamConfig
+from drumnet.generate.dream import as_models, class_probs, dream
 from drumnet.inference.classifier import load_model
 
 

@@ -144,9 +144,9 @@ def unheard_kits(
     """
     from dataclasses import replace
 
+    from drumnet.training.config import RECIPES
     from drumnet.training.datasets.default import gather
     from drumnet.training.experiments import load_pool, make_splits, run_split
-    from drumnet.training.recipes import RECIPES
 
     recipe = RECIPES["default"]
     train = recipe.train if epochs is None else replace(recipe.train, epochs=epochs)

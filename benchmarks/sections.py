@@ -16,10 +16,9 @@ import torch
 from drumnet.nets.checkpoint import default_model_path, read_metadata, resolve_model_path
 from drumnet.nets.ensemble import MEMBERS
 from drumnet.taxonomy import CLASSES, DRUM_CLASSES, STUDY_FOUR, STUDY_TWO
+from drumnet.training.config import RECIPES, TrainConfig
 from drumnet.training.datasets.default import gather
 from drumnet.training.experiments import load_pool, make_splits, run_split
-from drumnet.training.recipes import RECIPES
-from drumnet.training.train import TrainConfig
 
 EXTRAS = RECIPES["default"].extra_sources
 ENSEMBLE_SEEDS = (0, 1, 2, 3, 4)  # the shipped ensemble: default, default-seed1..4
@@ -361,7 +360,8 @@ def dream(quick: bool = False) -> dict:
     seed, same data, never used for dreaming) also hears the target, and seconds per dream."""
     import bench_dream
 
-    from drumnet.generate.dream import DreamConfig, dream_ensemble
+    from drumnet.generate.config import DreamConfig
+    from drumnet.generate.dream import dream_ensemble
     from drumnet.inference.classifier import load_model
 
     default = RECIPES["default"]

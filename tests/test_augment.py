@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from drumnet.training.augment import AugmentConfig, augment_batch, resample_speed, shift
+from drumnet.training.augment import augment_batch, resample_speed, shift
+from drumnet.training.config import AugmentConfig
 
 RATE = 11025
 

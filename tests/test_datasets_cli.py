@@ -9,7 +9,7 @@ import pytest
 
 from drumnet.cli import main
 from drumnet.training.datasets import manifest as manifest_module
-from drumnet.training.datasets.default import gather, load_data, parse_sources
+from drumnet.training.datasets.default import gather, load_data
 from drumnet.training.datasets.manifest import (
     Sample,
     count_table,
@@ -17,6 +17,7 @@ from drumnet.training.datasets.manifest import (
     read_manifest,
     write_manifest,
 )
+from drumnet.training.datasets.sources import parse_sources
 
 
 @pytest.fixture

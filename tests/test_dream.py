@@ -18,8 +18,8 @@ from dream_fixtures import (  # noqa: F401  (pytest fixtures)
 
 from drumnet.audio.write import save_audio
 from drumnet.cli import main
+from drumnet.generate.config import DreamConfig
 from drumnet.generate.dream import (
-    DreamConfig,
     amplify,
     class_probs,
     dream,

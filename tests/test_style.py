@@ -11,8 +11,8 @@ from dream_fixtures import highway_file, highway_model, make_drum  # noqa: F401
 
 from drumnet.audio.write import save_audio
 from drumnet.cli import main
-from drumnet.generate.dream import DreamConfig
-from drumnet.generate.style import StyleConfig, style_distance, style_transfer
+from drumnet.generate.config import DreamConfig, StyleConfig
+from drumnet.generate.style import style_distance, style_transfer
 
 FAST = StyleConfig(edit=DreamConfig(steps=40, eot_samples=1, closeness=0.0, margin=0.0))
 

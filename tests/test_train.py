@@ -7,9 +7,10 @@ from conftest import synth_drum
 
 from drumnet.audio.prepare import prepare_waveform
 from drumnet.config import FeatureConfig
+from drumnet.training.config import TrainConfig
 from drumnet.training.experiments import Pool, run_split
 from drumnet.training.splits import Split
-from drumnet.training.train import Data, TrainConfig, fit, predict_logits, score
+from drumnet.training.train import Data, fit, predict_logits, score
 
 CFG = FeatureConfig()
 

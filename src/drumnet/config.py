@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+DEFAULT_BATCH_SIZE = 32  # files per worker task and per inference batch (fastest on CPU)
+
 
 @dataclass(frozen=True)
 class FeatureConfig:

@@ -15,14 +15,18 @@ from drumnet import __version__
 from drumnet.errors import IndexUnavailable, ModelFileError
 from drumnet.runtime import interrupt_on_sigterm, tune_malloc
 
+# Everyday commands first, then generation, then training: the order `drumnet --help` lists.
+# Each module imports its heavy parts (torch, scikit-learn, matplotlib) inside its handlers,
+# so the parser, --help and usage errors start at once.
 COMMAND_MODULES = (
-    "drumnet.cli.data",
-    "drumnet.cli.train",
-    "drumnet.cli.demo",
     "drumnet.cli.classify",
     "drumnet.cli.organize",
     "drumnet.cli.similar",
+    "drumnet.cli.label",
     "drumnet.cli.dream",
+    "drumnet.cli.data",
+    "drumnet.cli.train",
+    "drumnet.cli.demo",
 )
 
 

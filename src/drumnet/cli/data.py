@@ -6,6 +6,7 @@ import argparse
 import csv
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drumnet.cache import cache_dir
 from drumnet.cli.args import non_negative_int
@@ -13,19 +14,16 @@ from drumnet.cli.outputs import check_output
 from drumnet.config import FeatureConfig
 from drumnet.taxonomy import CLASSES
 from drumnet.training.datasets.debian import FetchError
-from drumnet.training.datasets.default import (
-    SOURCES,
-    Gathered,
-    gather,
-    load_data,
-    parse_sources,
-    readable,
-)
 from drumnet.training.datasets.manifest import FIELDS, count_table, csv_rows, write_manifest
-from drumnet.training.datasets.tensors import build_tensors
+
+if TYPE_CHECKING:
+    from drumnet.training.datasets.default import Gathered
 
 
 def _gather(args: argparse.Namespace) -> Gathered:
+    from drumnet.training.datasets.default import gather, load_data
+    from drumnet.training.datasets.sources import parse_sources
+
     if getattr(args, "data", None):
         return load_data(args.data)
     return gather(parse_sources(args.sources))
@@ -53,6 +51,9 @@ def _run(handler, args: argparse.Namespace) -> int:
 
 
 def fetch(args: argparse.Namespace) -> int:
+    from drumnet.training.datasets.default import gather
+    from drumnet.training.datasets.sources import parse_sources
+
     names = parse_sources(args.sources)
     status = 0
     for name in names:
@@ -90,6 +91,8 @@ def _check_manifest_path(args: argparse.Namespace) -> None:
 
 
 def build(args: argparse.Namespace) -> int:
+    from drumnet.training.datasets.tensors import build_tensors
+
     if args.manifest:
         _check_manifest_path(args)
     found = _gather(args)
@@ -110,11 +113,15 @@ def build(args: argparse.Namespace) -> int:
 
 
 def info(args: argparse.Namespace) -> int:
+    from drumnet.training.datasets.default import readable
+
     _print_summary(readable(_gather(args)), show_skipped=args.examples)
     return 0
 
 
 def register(subparsers) -> None:
+    from drumnet.training.datasets.sources import SOURCES
+
     parser = subparsers.add_parser("data", help="fetch, build and describe training data")
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     sources_help = f"comma-separated data sources ({', '.join(SOURCES)}); default hydrogen"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 
 from drumnet.cli.args import positive_int
-from drumnet.training.demo import run_demo
 
 
 def demo_command(args: argparse.Namespace) -> int:
+    from drumnet.training.demo import run_demo
+
     run_demo(args.out_dir, epochs=args.epochs)
     return 0
 

@@ -14,31 +14,16 @@ import dataclasses
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from drumnet.audio.prepare import fit_window
-from drumnet.audio.sound import load_sound
-from drumnet.audio.write import audio_format, save_audio
 from drumnet.cli.args import non_negative_int, seed
 from drumnet.cli.outputs import check_output, same_file
 from drumnet.errors import AudioError
-from drumnet.generate.dream import (
-    START_SOUNDS,
-    SYNTH_DEFAULTS,
-    DreamConfig,
-    DreamResult,
-    amplify,
-    as_models,
-    dream,
-    dream_ensemble,
-    start_sound,
-    synthesize,
-    with_overrides,
-)
-from drumnet.generate.style import StyleConfig, style_transfer
-from drumnet.inference.classifier import load_model
-from drumnet.training.plots import picture_format, plot_spectrograms
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from drumnet.generate.dream import DreamResult
 
 MIN_SECONDS, MAX_SECONDS = 0.1, 10.0  # --seconds: some STFT frames; a dream's memory in bounds
 
@@ -78,6 +63,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub) -> None:
+    from drumnet.generate.config import START_SOUNDS
+
     p = sub.add_parser("dream", help="move a sound toward a class, or grow one from noise")
     p.add_argument("input", nargs="?", help="audio file to start from (omit with --from)")
     goal = p.add_mutually_exclusive_group(required=True)
@@ -110,6 +97,9 @@ def register(sub) -> None:
 
 def _load_models(names: list[str] | None, ensemble: bool = True):
     """The named models, else the dreaming ensemble (dream) or the shipped model (style)."""
+    from drumnet.generate.dream import dream_ensemble
+    from drumnet.inference.classifier import load_model
+
     if names:
         return [load_model(n, device="cpu") for n in names]
     return dream_ensemble() if ensemble else [load_model("default", device="cpu")]
@@ -126,6 +116,9 @@ def _png_path(args) -> Path | None:
 def check_outputs(args: argparse.Namespace, inputs: list[str]) -> None:
     """Everything that would make writing the WAV or the PNG fail or do harm, checked before
     any work: a bad name or folder, an input, an existing file. Raises ValueError (exit 2)."""
+    from drumnet.audio.write import audio_format
+    from drumnet.training.plots import picture_format
+
     sources = [Path(i) for i in inputs]
     check_output(args.output, audio_format, sources, args.overwrite, "choose another -o")
     png = _png_path(args)
@@ -144,6 +137,8 @@ def _load_input(path: str, feats, silent: str, samples: int | None = None) -> np
     """The file's window (`samples` long from its onset, default the model's); AudioError
     (exit 1) if it cannot be read, or with the reason `silent` if classify would call it
     silent (peak below feats.silence_dbfs)."""
+    from drumnet.audio.sound import load_sound
+
     if samples is not None:
         feats = dataclasses.replace(feats, window_seconds=samples / feats.sample_rate)
     sound = load_sound(path, feats)
@@ -153,6 +148,17 @@ def _load_input(path: str, feats, silent: str, samples: int | None = None) -> np
 
 
 def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
+    from drumnet.audio.prepare import fit_window
+    from drumnet.generate.config import SYNTH_DEFAULTS, DreamConfig
+    from drumnet.generate.dream import (
+        amplify,
+        as_models,
+        dream,
+        start_sound,
+        synthesize,
+        with_overrides,
+    )
+
     feats = as_models(models)[0].features
     length = round(args.seconds * feats.sample_rate) if args.seconds else feats.n_samples
     base = SYNTH_DEFAULTS if args.start and args.toward else DreamConfig()
@@ -169,6 +175,10 @@ def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
 
 
 def run_dream(args: argparse.Namespace) -> int:
+    from drumnet.audio.write import save_audio
+    from drumnet.generate.dream import as_models
+    from drumnet.training.plots import plot_spectrograms
+
     if (args.input is None) == (args.start is None):
         raise ValueError("give either an INPUT file or --from noise|click")
     _check_number("--seconds", args.seconds, MIN_SECONDS, MAX_SECONDS)
@@ -197,6 +207,12 @@ def run_dream(args: argparse.Namespace) -> int:
 
 
 def run_style(args: argparse.Namespace) -> int:
+    from drumnet.audio.write import save_audio
+    from drumnet.generate.config import StyleConfig
+    from drumnet.generate.dream import as_models, with_overrides
+    from drumnet.generate.style import style_transfer
+    from drumnet.training.plots import plot_spectrograms
+
     _check_number("--style-weight", args.style_weight, 0)
     _check_number("--content-weight", args.content_weight, 0)
     check_outputs(args, [args.content, args.style])

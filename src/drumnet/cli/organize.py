@@ -7,7 +7,7 @@ import os
 import sys
 from collections import Counter
 
-from drumnet.cli.classify import (
+from drumnet.cli.common import (
     add_decision_options,
     load_cli_model,
     open_index,
@@ -15,9 +15,10 @@ from drumnet.cli.classify import (
     report_error,
     shown,
 )
-from drumnet.inference.pipeline import classify_paths
-from drumnet.library.organize import MODES, Organizer, undo
 from drumnet.taxonomy import parse_classes
+
+# The ways `organize` places a file (drumnet.library.organize.MODES; a test keeps them equal).
+MODES = ("copy", "hardlink", "symlink")
 
 
 def cmd_organize(args: argparse.Namespace) -> int:
@@ -32,6 +33,9 @@ def cmd_organize(args: argparse.Namespace) -> int:
         return max(cmd_undo(m, args.dry_run) for m in ordered)
     if not (args.src and args.dest):
         raise ValueError("give SRC and DEST (or --undo MANIFEST)")
+    from drumnet.inference.pipeline import classify_paths
+    from drumnet.library.organize import Organizer
+
     classes = parse_classes(args.classes)
     organizer = Organizer(args.src, args.dest, args.mode, args.dry_run, args.flat)
     model = load_cli_model(args, "organize")
@@ -95,6 +99,8 @@ def print_failures(outcomes: Counter) -> None:
 
 
 def cmd_undo(manifest: str, dry_run: bool = False) -> int:
+    from drumnet.library.organize import undo
+
     report = undo(manifest, dry_run=dry_run)
     if dry_run:
         for path in report.removed:

@@ -13,9 +13,10 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import closing
+from typing import TYPE_CHECKING
 
 from drumnet.cli.args import positive_int
-from drumnet.cli.classify import (
+from drumnet.cli.common import (
     FORMATS,
     add_model_options,
     json_line,
@@ -25,9 +26,10 @@ from drumnet.cli.classify import (
     report_error,
     shown,
 )
-from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE
-from drumnet.library.similar import SILENT, Embedded, Match, embed_paths, embed_query, nearest
 from drumnet.taxonomy import CLASSES, LOOP, parse_classes
+
+if TYPE_CHECKING:
+    from drumnet.library.similar import Embedded, Match
 
 DEFAULT_TOP = 10
 
@@ -57,6 +59,8 @@ class _Failures:
         self.silent = 0
 
     def report(self, items: Iterable[Embedded]) -> Iterator[Embedded]:
+        from drumnet.library.similar import SILENT
+
         for item in items:
             if item.error == SILENT:
                 self.silent += 1
@@ -67,6 +71,8 @@ class _Failures:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
+    from drumnet.library.similar import embed_paths, embed_query, nearest
+
     classes = parse_classes(args.classes, (*CLASSES, LOOP))  # a loop's label is `loop`
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     if not any(os.path.lexists(p) for p in args.paths):
@@ -110,6 +116,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    from drumnet.config import DEFAULT_BATCH_SIZE
+
     p = subparsers.add_parser(
         "similar",
         help="find the files that sound most like one",

@@ -8,27 +8,15 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
 from drumnet.cli.args import batch_size, positive_float, positive_int, seed
 from drumnet.cli.outputs import check_output, say
-from drumnet.inference.classifier import load_model
-from drumnet.nets import build_model
 from drumnet.taxonomy import CLASSES, parse_classes
-from drumnet.training.datasets.default import parse_sources
-from drumnet.training.evaluate import format_report, make_report, plot_confusion
-from drumnet.training.experiments import CROSS_VALIDATION, SPLITS, Pool, load_pool, make_splits
-from drumnet.training.recipes import (
-    RECIPES,
-    Recipe,
-    class_gaps,
-    held_out_libraries,
-    run_files,
-    train_and_report,
-)
-from drumnet.training.train import TrainConfig
+
+if TYPE_CHECKING:
+    from drumnet.training.config import Recipe, TrainConfig
+    from drumnet.training.experiments import Pool
 
 
 def _overrides(pairs: list[str]) -> dict:
@@ -46,6 +34,9 @@ def _overrides(pairs: list[str]) -> dict:
 
 
 def _recipe(args: argparse.Namespace) -> Recipe:
+    from drumnet.training.config import RECIPES, Recipe
+    from drumnet.training.datasets.sources import parse_sources
+
     recipe = RECIPES[args.preset] if args.preset else Recipe()
     train = recipe.train
     changes = {
@@ -71,6 +62,10 @@ def _recipe(args: argparse.Namespace) -> Recipe:
 def _check_model_settings(train: TrainConfig, classes: tuple[str, ...]) -> None:
     """Build the network and run it on a batch of silence, so that a --set it cannot take
     fails now, with one line, rather than as a traceback once the data is decoded."""
+    import torch
+
+    from drumnet.nets import build_model
+
     try:
         net = build_model(train.model, classes, None, train.model_overrides)
         net(torch.zeros(2, net.features.n_samples))
@@ -132,6 +127,11 @@ def _say_written(summary: dict, split: str) -> None:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    from drumnet.training.config import CROSS_VALIDATION
+    from drumnet.training.datasets.sources import parse_sources
+    from drumnet.training.experiments import load_pool, make_splits
+    from drumnet.training.recipes import class_gaps, run_files, train_and_report
+
     recipe = _recipe(args)
     cross = args.split in CROSS_VALIDATION
     if cross and args.final:
@@ -170,6 +170,8 @@ def _check_report_dir(folder: Path, overwrite: bool) -> list[Path]:
 
 def _left_out(pool: Pool, classes: tuple[str, ...]) -> str | None:
     """A line naming the labelled sounds of classes the model does not know, if any."""
+    import numpy as np
+
     names, counts = np.unique(pool.labels[~np.isin(pool.labels, classes)], return_counts=True)
     if not len(names):
         return None
@@ -184,6 +186,14 @@ def _heard(meta: dict) -> set[str]:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from drumnet.inference.classifier import load_model
+    from drumnet.training.datasets.sources import parse_sources
+    from drumnet.training.evaluate import format_report, make_report, plot_confusion
+    from drumnet.training.experiments import load_pool
+    from drumnet.training.recipes import held_out_libraries
+
     out_files = _check_report_dir(Path(args.out_dir), args.overwrite) if args.out_dir else []
     model = load_model(args.model)
     held = held_out_libraries(model.metadata) if args.held_out_only else None
@@ -227,6 +237,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from drumnet.training.config import RECIPES, SPLITS
+
     p = sub.add_parser("train", help="train a model and report it on a held-out split")
     p.add_argument("--preset", choices=sorted(RECIPES), help="a named recipe (default: none)")
     p.add_argument("--model", choices=["mlp", "highway"], help="network (default highway)")

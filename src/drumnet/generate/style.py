@@ -27,36 +27,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from drumnet.generate.config import StyleConfig
 from drumnet.generate.dream import (
-    DreamConfig,
     SpectralEdit,
     as_models,
     as_wave,
-    check_finite,
     fit_length,
     frozen_eval,
     run_edit,
 )
 from drumnet.nets import DrumNet
-
-
-@dataclass(frozen=True)
-class StyleConfig:
-    """Settings of style transfer. `edit` carries the parametrisation and the optimiser."""
-
-    style_weight: float = 1.0  # weight of the feature-statistics distance to the style sound
-    content_weight: float = 2.0  # weight of the envelope distance to the content sound
-    layers: tuple[int, ...] | None = None  # stage indices; None = all with time+freq axes
-    edit: DreamConfig = field(
-        default_factory=lambda: DreamConfig(
-            steps=150, closeness=0.0, smoothness=0.02, eot_samples=1, margin=0.0
-        )
-    )  # no closeness: the envelope loss is what keeps the content
-
-    def __post_init__(self):
-        check_finite(self)
-        if self.style_weight < 0 or self.content_weight < 0:
-            raise ValueError("style_weight and content_weight must be >= 0")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from drumnet.audio.scan import ScanError
+from drumnet.config import DEFAULT_BATCH_SIZE
 from drumnet.inference.classifier import DrumClassifier, class_names, load_model
 from drumnet.inference.decision import Decision, Result, is_loop, warning_for
 from drumnet.inference.names import Names
@@ -25,8 +26,6 @@ from drumnet.inference.workers import FileInfo, Planned, check_pipeline, decoded
 from drumnet.library.index import Entry, Index
 
 T = TypeVar("T")
-
-DEFAULT_BATCH_SIZE = 32  # files per worker task and per inference batch (fastest on CPU)
 
 
 def indexed_chunks(

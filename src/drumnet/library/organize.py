@@ -36,11 +36,13 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from drumnet.inference.classifier import DrumClassifier
 from drumnet.inference.decision import Result
-from drumnet.inference.pipeline import classify_paths
 from drumnet.library.index import Index, file_hash
+
+if TYPE_CHECKING:
+    from drumnet.inference.classifier import DrumClassifier
 
 MODES = ("copy", "hardlink", "symlink")
 MANIFEST_FORMAT = "drumnet-organize"
@@ -403,6 +405,8 @@ def organize(
     dry_run: decide every destination (collisions included) but create nothing, not even the
     manifest. Use `Organizer` directly to learn the manifest's path.
     """
+    from drumnet.inference.pipeline import classify_paths
+
     return Organizer(src, dest, mode, dry_run, flat).run(
         classify_paths([src], model, classes, min_confidence, workers, index=index, loops=loops)
     )

@@ -43,10 +43,10 @@ from torch import nn
 
 from drumnet.audio.decode import SILENCE_SEARCH_SECONDS
 from drumnet.audio.scan import ScanError
-from drumnet.config import FeatureConfig
+from drumnet.config import DEFAULT_BATCH_SIZE, FeatureConfig
 from drumnet.inference.classifier import DrumClassifier, class_names
 from drumnet.inference.decision import is_loop
-from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE, indexed_chunks, measured
+from drumnet.inference.pipeline import indexed_chunks, measured
 from drumnet.inference.workers import check_pipeline
 from drumnet.library.index import Embedding, Index
 from drumnet.nets.ensemble import EnsembleNet
@@ -156,8 +156,8 @@ def write_descriptor_stats(path: str | os.PathLike = DESCRIPTOR_STATS) -> Path:
     """Measure the descriptors' mean and std over the default model's training data (the
     Hydrogen kits and the default recipe's extra sources) and write them as JSON; `make model`
     runs it."""
+    from drumnet.training.config import RECIPES
     from drumnet.training.experiments import load_pool
-    from drumnet.training.recipes import RECIPES
 
     recipe = RECIPES["default"]
     features = FeatureConfig()

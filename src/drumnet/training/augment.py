@@ -9,24 +9,10 @@ from a torch.Generator so that a seeded training run is reproducible.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    p: float = 0.5  # probability that each transform is applied to a given sound
-    max_semitones: float = 4.0  # tuning: resample by up to +-4 semitones (speed and pitch)
-    max_shift_seconds: float = 0.02  # onset jitter: libraries trim their attacks differently
-    max_tilt_db: float = 12.0  # EQ: spectral tilt across the band, +-12 dB
-    min_decay_seconds: float = 0.08  # choke/gate: fade to -60 dB no sooner than this
-    max_drive: float = 6.0  # saturation: tanh drive up to x6
-    reverb_seconds: tuple[float, float] = (0.1, 0.8)  # room: RT60 of the synthetic tail
-    max_wet: float = 0.35  # room: wet level
-    noise_db: tuple[float, float] = (-70.0, -35.0)  # noise floor relative to peak
-    gain_db: float = 12.0  # level: +-12 dB
-    min_bits: int = 8  # bit depth: quantise to 8..16 bits
+from drumnet.training.config import AugmentConfig
 
 
 def _mask(b: int, p: float, g: torch.Generator, device) -> torch.Tensor:

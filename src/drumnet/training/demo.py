@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from drumnet.taxonomy import CLASSES
+from drumnet.training.config import RECIPES
 from drumnet.training.datasets.default import gather
 from drumnet.training.datasets.manifest import count_table
 from drumnet.training.evaluate import format_report, plot_confusion
 from drumnet.training.experiments import load_pool, make_splits, run_split
-from drumnet.training.recipes import RECIPES
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,12 @@ import numpy as np
 
 from drumnet.config import FeatureConfig
 from drumnet.nets import DrumNet
+from drumnet.training.config import CROSS_VALIDATION, SPLITS, TrainConfig
 from drumnet.training.datasets.default import Gathered, gather, load_data
 from drumnet.training.datasets.tensors import build_tensors
 from drumnet.training.evaluate import Report, make_report
 from drumnet.training.splits import Split, library_folds, library_split, random_split
-from drumnet.training.train import Data, TrainConfig, fit, predict_logits, write_history_csv
-
-SPLITS = ("library", "random", "loo", "folds", "none")
-CROSS_VALIDATION = ("loo", "folds")  # every library tested once, by a model that never heard it
+from drumnet.training.train import Data, fit, predict_logits, write_history_csv
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,72 +16,10 @@ import numpy as np
 import torch
 
 from drumnet.nets.checkpoint import save_model
-from drumnet.taxonomy import CLASSES
+from drumnet.training.config import CROSS_VALIDATION, Recipe
 from drumnet.training.evaluate import format_report, make_report, plot_confusion
-from drumnet.training.experiments import (
-    CROSS_VALIDATION,
-    Outcome,
-    Pool,
-    make_splits,
-    run_split,
-    write_outcome,
-)
+from drumnet.training.experiments import Outcome, Pool, make_splits, run_split, write_outcome
 from drumnet.training.splits import Split
-from drumnet.training.train import TrainConfig
-
-
-@dataclass(frozen=True)
-class Recipe:
-    classes: tuple[str, ...] = CLASSES
-    extra_sources: tuple[str, ...] = ()  # training-only sources
-    train: TrainConfig = field(default_factory=TrainConfig)
-    extra_weight: float = 1.0  # loss weight of extra-source sounds relative to real kits
-
-
-RECIPES: dict[str, Recipe] = {
-    # The shipped model: highway net, full taxonomy, every allowed extra source. Whether the
-    # espeak-ng speech helps is not settled: every 2-fold ablation at 12 epochs says it costs
-    # ~0.03 macro-F1, but on the 4-fold run that counts three seeds with and without it were
-    # level (mean 0.756 vs 0.760, seed spread +-0.03; the fourth session's note), so it stays.
-    # Measured and left out: the Hydrogen effects kit (`effects`, 295 guitar strums as
-    # `other`). Drums were level (4 folds by kit, seeds 0-2: macro-F1 0.749 0.769 0.793 vs
-    # 0.751 0.810 0.765), and non-drums never heard were mixed (held-out speech called `other`
-    # 80.5 % vs 93.5 %, held-out LMMS instruments 81.0 % vs 71.4 %), so the strums stay a
-    # non-drum library no shipped model heard (BENCHMARKS.md, "Not a drum / unsure"). Nor did
-    # dropping LMMS or the DrumSynth renders help (seeds 0-1: 0.758 0.779 without both,
-    # 0.751 0.775 without DrumSynth), so both stay. Weighting each kit sound by one over its
-    # instrument's velocity layers, so that every instrument counts once, cost 0.07 (seeds
-    # 0-1: 0.710 0.706), so every layer keeps its full weight. Nor did a random smooth EQ
-    # curve before the other augmentation (7 knots on a log-frequency axis, sd 5 dB, half the
-    # sounds), which mimics microphones and mixes better than a tilt: seeds 0-1 0.752 0.758.
-    # Measured on another machine (an Intel Xeon) after the reader began removing DC offsets
-    # (one LMMS training sound changed), where the recipe's seeds 0-1 scored 0.774 0.768 (two
-    # nets 0.778): changes that small move a seed's figure by up to 0.04. Rejected there:
-    # mixup (Beta(0.2, 0.2), the larger share kept, losses mixed alike: 0.742 0.779, two nets
-    # 0.768) and a random band-stop after the other augmentation (one band of 2-20 % of the
-    # spectrum zeroed at a log-placed frequency, half the sounds, a wave-domain frequency
-    # mask: 0.738 0.752, two nets 0.754). Label smoothing 0.15 instead of 0.05 was mixed and
-    # stays at 0.05: 0.763 0.759, two nets 0.769, though four classes 92.7 % vs 91.0 %.
-    # The extra sources' loss weight is at its best at 0.5: 1.0 cost about 0.02 (0.726 0.788
-    # against 0.751 0.810), and 0.25 scored 0.742 0.782, two nets 0.764 against 0.778.
-    # A DC offset as augmentation (+-0.3 of the peak, 30 % of the sounds, after the rest) was
-    # level (seeds 0-1: 0.766 0.808; two nets 0.802 vs 0.801). It is not needed: the reader
-    # removes an offset before the nets hear it (`audio.dc_offset`; BENCHMARKS.md,
-    # "Robustness"), which fixed the shipped nets without retraining them.
-    # Early stopping off: the whole 20-epoch cosine schedule, last weights. Validation kits
-    # are few and noisy (a shipped model once stopped at epoch 3), and on 4 folds by kit the
-    # fixed schedule did better than stopping early (BENCHMARKS.md, "Targets").
-    "default": Recipe(
-        extra_sources=("lmms", "drumsynth", "synth", "speech"),
-        train=TrainConfig(model="highway", epochs=20, early_stopping=False),
-        extra_weight=0.5,
-    ),
-    # The study's two set-ups, on the default kits alone.
-    "study-mlp": Recipe(classes=("kick", "snare"), train=TrainConfig(model="mlp", epochs=20)),
-    "study-highway": Recipe(
-        classes=("kick", "snare", "tom", "hihat"), train=TrainConfig(model="highway", epochs=20)
-    ),
-}
 
 
 def data_summary(pool: Pool, classes: tuple[str, ...]) -> dict:

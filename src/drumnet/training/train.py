@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -20,33 +18,8 @@ from tqdm import tqdm
 from drumnet.config import FeatureConfig
 from drumnet.nets import DrumNet, build_model
 from drumnet.nets.checkpoint import load_state
-from drumnet.training.augment import AugmentConfig, augment_batch
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    model: str = "highway"  # registry name (drumnet.nets.MODELS)
-    model_overrides: dict[str, Any] = field(default_factory=dict)  # e.g. {"channels": [8, 16]}
-    epochs: int = 40  # upper bound; early stopping usually ends sooner
-    patience: int = 8  # epochs without a better validation score before stopping
-    # False: train the whole cosine schedule and keep the last weights; the validation sounds
-    # then train too (run_split merges them), since there is nothing to stop on.
-    early_stopping: bool = True
-    batch_size: int = 64
-    min_batches: int = 12  # an epoch repeats a small data set until it has this many batches
-    lr: float = 2e-3  # Adam learning rate, cosine-annealed to 5 % over the epochs
-    weight_decay: float = 1e-4  # AdamW-style decoupled decay
-    label_smoothing: float = 0.05  # softer targets: kits label ambiguous sounds differently
-    augment: bool = True
-    augment_config: AugmentConfig = field(default_factory=AugmentConfig)
-    balance: bool = True  # weight the loss by inverse class frequency
-    seed: int = 0
-    max_minutes: float | None = None  # stop after this long whatever the epoch
-    threads: int | None = None  # torch CPU threads (None: torch's default)
-    device: str | None = None  # "cuda" when available, else "cpu"
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+from drumnet.training.augment import augment_batch
+from drumnet.training.config import TrainConfig
 
 
 @dataclass

@@ -19,36 +19,24 @@ from drumnet.training.datasets.folders import (
     labels_csv_samples,
     row_label,
 )
-from drumnet.training.datasets.hydrogen import effects_samples, hydrogen_samples
-from drumnet.training.datasets.lmms import drumsynth_preset_dir, lmms_samples
+from drumnet.training.datasets.lmms import drumsynth_preset_dir
 from drumnet.training.datasets.manifest import FIELDS, Sample, csv_rows
-from drumnet.training.datasets.speech import speech_samples
+from drumnet.training.datasets.sources import DEFAULT_SOURCES, load_source
 from drumnet.training.datasets.synthetic import drumsynth_samples, synth_samples
 
 Skip = tuple[str, str]
 Source = Callable[[], tuple[list[Sample], list[Skip]]]
 
 
-def _synth() -> tuple[list[Sample], list[Skip]]:
+def synth_source() -> tuple[list[Sample], list[Skip]]:
     """The procedural synthesiser: 300 sounds of every class, seed 0, in 8 pseudo-libraries."""
     return synth_samples(n_per_class=300, seed=0), []
 
 
-def _drumsynth() -> tuple[list[Sample], list[Skip]]:
+def drumsynth_source() -> tuple[list[Sample], list[Skip]]:
     """LMMS's DrumSynth presets, rendered by drumnet's own renderer."""
     samples, skipped = drumsynth_samples(drumsynth_preset_dir())
     return samples, [(reason, what) for what, reason in skipped]
-
-
-SOURCES: dict[str, Source] = {
-    "hydrogen": hydrogen_samples,
-    "lmms": lmms_samples,
-    "drumsynth": _drumsynth,
-    "synth": _synth,
-    "speech": speech_samples,
-    "effects": effects_samples,  # the Hydrogen effects kit (guitar strums), as `other`
-}
-DEFAULT_SOURCES = ("hydrogen",)
 
 
 @dataclass
@@ -63,26 +51,11 @@ class Gathered:
         return Counter(reason for reason, _ in self.skipped)
 
 
-def parse_sources(text: str | None) -> tuple[str, ...]:
-    """'hydrogen,lmms' -> ('hydrogen', 'lmms'); None -> the defaults. Raises ValueError."""
-    if not text:
-        return DEFAULT_SOURCES
-    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
-    if not names:
-        raise ValueError(f"no data source named in {text!r}; choose from {', '.join(SOURCES)}")
-    bad = [n for n in names if n not in SOURCES]
-    if bad:
-        raise ValueError(f"unknown data sources {bad}; choose from {', '.join(SOURCES)}")
-    return names
-
-
 def gather(include: tuple[str, ...] = DEFAULT_SOURCES) -> Gathered:
     """Run the named sources in order; a path seen twice is kept once (first source wins)."""
     result, seen = Gathered(), set()
     for name in include:
-        if name not in SOURCES:
-            raise ValueError(f"unknown data source {name!r}; choose from {', '.join(SOURCES)}")
-        samples, skipped = SOURCES[name]()
+        samples, skipped = load_source(name)()
         result.skipped.extend(skipped)
         for sample in samples:
             if sample.path not in seen:

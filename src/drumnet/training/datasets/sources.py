@@ -1,0 +1,42 @@
+"""The named data sources (`drumnet data fetch --sources`, `drumnet train --sources`).
+
+A registry of name -> "module:function"; the function returns (samples, skipped), where
+skipped holds (reason, what) pairs. Light: a source's module loads only when it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+SOURCES: dict[str, str] = {
+    "hydrogen": "drumnet.training.datasets.hydrogen:hydrogen_samples",
+    "lmms": "drumnet.training.datasets.lmms:lmms_samples",
+    "drumsynth": "drumnet.training.datasets.default:drumsynth_source",
+    "synth": "drumnet.training.datasets.default:synth_source",
+    "speech": "drumnet.training.datasets.speech:speech_samples",
+    # The Hydrogen effects kit (guitar strums), as `other`
+    "effects": "drumnet.training.datasets.hydrogen:effects_samples",
+}
+DEFAULT_SOURCES = ("hydrogen",)
+
+
+def parse_sources(text: str | None) -> tuple[str, ...]:
+    """'hydrogen,lmms' -> ('hydrogen', 'lmms'); None -> the defaults. Raises ValueError."""
+    if not text:
+        return DEFAULT_SOURCES
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names:
+        raise ValueError(f"no data source named in {text!r}; choose from {', '.join(SOURCES)}")
+    bad = [n for n in names if n not in SOURCES]
+    if bad:
+        raise ValueError(f"unknown data sources {bad}; choose from {', '.join(SOURCES)}")
+    return names
+
+
+def load_source(name: str) -> Callable:
+    """The function behind a source's name. Raises ValueError for an unknown name."""
+    if name not in SOURCES:
+        raise ValueError(f"unknown data source {name!r}; choose from {', '.join(SOURCES)}")
+    module, attr = SOURCES[name].split(":")
+    return getattr(importlib.import_module(module), attr)
