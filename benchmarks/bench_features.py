@@ -27,8 +27,8 @@ from drumnet.audio.decode import is_audio_path
 from drumnet.audio.sound import load_audio
 from drumnet.config import FeatureConfig
 from drumnet.errors import AudioError
+from drumnet.features.descriptors import descriptors
 from drumnet.features.stft import StftFrontend
-from drumnet.training.baseline import descriptors
 
 BATCH = 256  # waveforms per front-end call, as a classifier would batch them
 

@@ -27,6 +27,7 @@ from bench_classify import synthesise
 
 from drumnet.audio.prepare import prepare_waveform
 from drumnet.config import FeatureConfig
+from drumnet.features.descriptors import descriptors
 from drumnet.inference.classifier import load_model
 from drumnet.library.index import Index
 from drumnet.library.similar import (
@@ -41,7 +42,6 @@ from drumnet.library.similar import (
 )
 from drumnet.nets.ensemble import EnsembleNet
 from drumnet.taxonomy import DRUM_CLASSES
-from drumnet.training.baseline import descriptors
 from drumnet.training.synth.drums import synth_drum
 
 SEED = 2026  # never used to render training data (synth_samples uses seed 0)

@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 
 from drumnet.config import FeatureConfig
-from drumnet.training.baseline import (
-    dct_matrix,
-    descriptor_names,
-    descriptors,
-    fit_baseline,
-    make_baseline,
-)
+from drumnet.features.descriptors import dct_matrix, descriptor_names, descriptors
+from drumnet.training.baseline import fit_baseline, make_baseline
 
 CONFIG = FeatureConfig()
 SR = CONFIG.sample_rate

@@ -239,12 +239,12 @@ def test_cli_dream_silent_input_is_a_file_error(highway_file, tmp_path, capsys):
 
 def test_cli_amplify_loads_one_net_not_the_ensemble(tmp_path, monkeypatch, capsys):
     """A layer belongs to one net: --amplify without --model uses the shipped default alone."""
-    import drumnet.cli.dream as cli_dream
+    import drumnet.generate.dream as generate_dream
 
     def no_ensemble():
         raise AssertionError("--amplify loaded the whole dreaming ensemble")
 
-    monkeypatch.setattr(cli_dream, "dream_ensemble", no_ensemble)
+    monkeypatch.setattr(generate_dream, "dream_ensemble", no_ensemble)
     src = save_audio(tmp_path / "kick.wav", make_drum("kick", np.random.default_rng(3)), 11025)
     out = tmp_path / "amp.wav"
     argv = ["dream", str(src), "--amplify", "stage1", "-o", str(out), "--steps", "2", "--no-png"]

@@ -17,6 +17,7 @@ import drumnet.inference.workers
 from drumnet.audio.prepare import prepare_waveform
 from drumnet.cli import main
 from drumnet.config import FeatureConfig
+from drumnet.features.descriptors import descriptor_names, descriptors
 from drumnet.inference.classifier import load_model
 from drumnet.library.index import Index
 from drumnet.library.similar import (
@@ -33,7 +34,6 @@ from drumnet.library.similar import (
 from drumnet.nets import build_model
 from drumnet.nets.ensemble import MEMBERS
 from drumnet.taxonomy import CLASSES
-from drumnet.training.baseline import descriptor_names, descriptors
 from drumnet.training.synth.drums import synth_drum
 
 RATE = 44100  # Hz

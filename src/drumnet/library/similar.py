@@ -44,6 +44,7 @@ from torch import nn
 from drumnet.audio.decode import SILENCE_SEARCH_SECONDS
 from drumnet.audio.scan import ScanError
 from drumnet.config import DEFAULT_BATCH_SIZE, FeatureConfig
+from drumnet.features.descriptors import descriptor_names, descriptors
 from drumnet.inference.classifier import DrumClassifier, class_names
 from drumnet.inference.decision import is_loop
 from drumnet.inference.pipeline import indexed_chunks, measured
@@ -51,7 +52,6 @@ from drumnet.inference.workers import check_pipeline
 from drumnet.library.index import Embedding, Index
 from drumnet.nets.ensemble import EnsembleNet
 from drumnet.taxonomy import LOOP
-from drumnet.training.baseline import descriptor_names, descriptors
 
 SILENT = f"silent (nothing to hear in its first {SILENCE_SEARCH_SECONDS:g} s)"
 INFERENCE_BATCH = 128  # windows per forward pass for a bare network (as DrumClassifier's)
