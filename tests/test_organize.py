@@ -15,8 +15,11 @@ import soundfile as sf
 from test_classify import train_kick_hat
 
 from drumnet.cli import main
-from drumnet.library.index import Index, file_hash
-from drumnet.library.organize import Organizer, organize, read_manifest, undo
+from drumnet.library.hashing import file_hash
+from drumnet.library.index import Index
+from drumnet.library.manifest import Manifest, read_manifest
+from drumnet.library.organize import Organizer, organize
+from drumnet.library.undo import undo
 from drumnet.nets.checkpoint import save_model
 
 
@@ -183,6 +186,58 @@ def test_a_failed_copy_leaves_nothing_behind(tmp_path, src, kick_hat, monkeypatc
     assert len(unplaced) == 4 and all(p.result.error.endswith("(File too large)") for p in unplaced)
 
 
+def copies_until_the_disk_is_full(monkeypatch, files: int) -> None:
+    """shutil.copyfileobj as on a disk with room for `files` more copies: the next one writes
+    some bytes and fails with ENOSPC, and so does every write after it (a manifest line too)."""
+    real_copy, real_write = shutil.copyfileobj, Manifest.write
+    state = {"copies": 0, "full": False}
+
+    def copy(fin, fout, length=0):
+        if state["full"] or state["copies"] == files:
+            state["full"] = True
+            fout.write(fin.read(100))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        state["copies"] += 1
+        real_copy(fin, fout, length)
+
+    def write(manifest, record):
+        if state["full"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(manifest, record)
+
+    monkeypatch.setattr(shutil, "copyfileobj", copy)
+    monkeypatch.setattr(Manifest, "write", write)
+    monkeypatch.setattr("drumnet.library.organize.free_bytes", lambda path: 0)
+
+
+@pytest.mark.parametrize("room", [2, 0])
+def test_a_disk_that_fills_up_stops_organize_once_with_a_summary(
+    tmp_path, src, kick_hat_file, monkeypatch, capsys, room
+):
+    dest = tmp_path / "dest"
+    copies_until_the_disk_is_full(monkeypatch, files=room)
+    argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    (full,) = [line for line in err.splitlines() if "space" in line]  # said once
+    assert "Traceback" not in err and "broken.wav" in err  # and the file that is no audio
+    assert full.startswith(f"drumnet organize: error: no space left on the disk of {dest}; ")
+    size = (src / "Pack B" / "h0.wav").stat().st_size  # 1 kB each
+    left = 4 - room  # the kicks come first
+    assert f"{left} files of SRC not placed; about {left * size / 1000:.1f} KB more" in full
+    if room == 0:  # nothing to undo: no manifest, no DEST
+        assert "placed 0 files" in full and "manifest" not in full and not dest.exists()
+        return
+    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
+    assert "placed 2 files" in full and f"manifest (for --undo): {manifest}" in full
+    placed = [r["dest"] for r in read_manifest(manifest)[1:] if r["action"] == "place"]
+    assert sorted(placed) == sorted(str(p) for p in dest.rglob("*.wav"))  # nothing cut short
+    assert len(placed) == 2 and not list(dest.rglob(".drumnet-partial-*"))
+    monkeypatch.undo()
+    report = undo(manifest)  # what was placed can be undone as ever
+    assert len(report.removed) == 2 and not dest.exists()
+
+
 def test_a_dest_that_cannot_be_written_is_a_usage_error(
     tmp_path, src, kick_hat, monkeypatch, capsys
 ):
@@ -197,7 +252,7 @@ def test_a_dest_that_cannot_be_written_is_a_usage_error(
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(
-        "drumnet.library.organize.open", denied, raising=False
+        "drumnet.library.manifest.open", denied, raising=False
     )  # the manifest's open
     with pytest.raises(ValueError, match=r"new/dest: cannot write to DEST \(Permission denied\)"):
         run(src, tmp_path / "new" / "dest", kick_hat)

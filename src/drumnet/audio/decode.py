@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import io
 import os
 import re
 import stat
@@ -23,6 +24,7 @@ import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 
 from drumnet.config import FeatureConfig
+from drumnet.disk import write_whole
 
 AUDIO_EXTENSIONS = frozenset(
     {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus", ".mp3"}
@@ -611,15 +613,17 @@ def load_audio(path: str | os.PathLike, config: FeatureConfig | None = None) -> 
 def save_audio(
     path: str | os.PathLike, x: np.ndarray, sample_rate: int, subtype: str = "PCM_16"
 ) -> Path:
-    """Write a mono float signal as WAV, clipped to [-1, 1]. Refuses non-finite audio."""
+    """Write a mono float signal as WAV, clipped to [-1, 1], whole or not at all (DiskFull
+    when the disk fills: no cut-short file is left). Refuses non-finite audio."""
     x = np.asarray(x, dtype=np.float32).reshape(-1)
     if not np.isfinite(x).all():
         raise ValueError("refusing to write audio with NaN or infinite samples")
     path = Path(path)
     fmt = audio_format(path, subtype)
     subtype = _CODECS.get(fmt, subtype)
-    sf.write(os.fsencode(path), np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype, format=fmt)
-    return path
+    encoded = io.BytesIO()
+    sf.write(encoded, np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype, format=fmt)
+    return write_whole(path, encoded.getvalue())
 
 
 # The extensions `save_audio` writes, each a container drumnet also reads; OGG and MP3 are

@@ -16,7 +16,8 @@ from drumnet.cli.classify import (
     shown,
 )
 from drumnet.inference.pipeline import classify_paths
-from drumnet.library.organize import MODES, Organizer, undo
+from drumnet.library.organize import MODES, Organizer
+from drumnet.library.undo import undo
 from drumnet.taxonomy import parse_classes
 
 

@@ -26,7 +26,8 @@ from drumnet.cli.classify import (
     shown,
 )
 from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE
-from drumnet.library.similar import SILENT, Embedded, Match, embed_paths, embed_query, nearest
+from drumnet.library.embed import SILENT, Embedded, embed_paths, embed_query
+from drumnet.library.similar import Match, nearest
 from drumnet.taxonomy import CLASSES, LOOP, parse_classes
 
 DEFAULT_TOP = 10
