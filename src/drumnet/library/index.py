@@ -75,7 +75,8 @@ def _unusable(path: Path, exc: sqlite3.Error | OSError) -> IndexUnavailable:
         free = free_bytes(path.parent)
         if "full" not in reason and free is not None:
             reason += f", {human_bytes(free)} free on its disk"
-        return IndexUnavailable(path, reason, "free space on its disk (the index itself is fine)")
+        fine = " (the index itself is fine)" if path.exists() else ""
+        return IndexUnavailable(path, reason, f"free space on its disk{fine}")
     # A healthy index on a read-only disk or in a locked folder fails to open ("unable to open
     # database file": WAL mode needs files beside it), which is no reason to move it away.
     locked = not os.access(path.parent, os.W_OK) or path.exists() and not os.access(path, os.W_OK)
