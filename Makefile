@@ -40,7 +40,7 @@ model: $(STAMP)
 	  $(VENV)/bin/drumnet train --preset default --seed $$seed --split none --out runs/default-seed$$seed/model.safetensors --overwrite && \
 	  cp runs/default-seed$$seed/model.safetensors src/drumnet/models/default-seed$$seed.safetensors || exit 1; \
 	done
-	$(PY) -c "from drumnet.library.similar import write_descriptor_stats as w; print('wrote', w())"
+	$(PY) -c "from drumnet.library.embed import write_descriptor_stats as w; print('wrote', w())"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks

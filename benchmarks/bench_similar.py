@@ -29,17 +29,16 @@ from drumnet.audio.prepare import prepare_waveform
 from drumnet.config import FeatureConfig
 from drumnet.features.descriptors import descriptors
 from drumnet.inference.classifier import load_model
-from drumnet.library.index import Index
-from drumnet.library.similar import (
+from drumnet.library.embed import (
     Embedded,
     descriptor_part,
     embed_paths,
     embed_query,
     embed_waves,
     join_parts,
-    nearest,
-    top_k,
 )
+from drumnet.library.index import Index
+from drumnet.library.similar import nearest, top_k
 from drumnet.nets.ensemble import EnsembleNet
 from drumnet.taxonomy import DRUM_CLASSES
 from drumnet.training.synth.drums import synth_drum

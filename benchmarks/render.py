@@ -311,7 +311,7 @@ def _robustness(s: dict) -> list[str]:
 
 
 def _similar_kits(s: dict) -> list[str]:
-    from drumnet.library.similar import DESCRIPTOR_WEIGHT  # the row `drumnet similar` embeds as
+    from drumnet.library.embed import DESCRIPTOR_WEIGHT  # the row `drumnet similar` embeds as
 
     f = s["figures"]
     seeds = f.get("seeds", [f.get("seed", 0)])
@@ -517,7 +517,7 @@ SECTIONS = (
         (
             "`drumnet similar`: cosine of the network's penultimate features joined with the "
             "classical descriptors (standardised with the training data's statistics; "
-            "`drumnet.library.similar`). Quality: sounds "
+            "`drumnet.library.embed`). Quality: sounds "
             "from the procedural synthesiser drawn with a seed no shipped model trained on, "
             "each with a random library colour (the models did train on other sounds of this "
             "synthesiser, so read it as an upper bound for real libraries); precision@k is the share of a query's k "

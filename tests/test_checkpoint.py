@@ -9,11 +9,15 @@ import pytest
 import torch
 
 import drumnet
+from drumnet.cli import main
 from drumnet.config import FeatureConfig
 from drumnet.errors import ModelFileError
 from drumnet.inference.classifier import load_model
+from drumnet.inference.pipeline import classify_paths
+from drumnet.library.index import Index
 from drumnet.nets import build_model
 from drumnet.nets.checkpoint import load_checkpoint, read_metadata, save_model
+from drumnet.taxonomy import CLASSES
 
 
 @pytest.mark.parametrize("name", ["mlp", "highway"])
@@ -129,3 +133,52 @@ def test_nonsense_metadata_is_one_clear_line(tmp_path, change, says):
     with pytest.raises(ModelFileError, match=says) as error:
         load_checkpoint(edited)
     assert "\n" not in str(error.value) and len(str(error.value)) < 400
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_model_with_non_finite_weights_is_refused_in_one_line(tmp_path, bad, write_drum, capsys):
+    model = build_model("mlp", ("kick", "hihat")).eval()
+    with torch.no_grad():
+        next(model.parameters())[0] = bad
+    path = save_model(model, tmp_path / "m.safetensors")
+    with pytest.raises(ModelFileError, match="NaN or infinite"):
+        load_checkpoint(path)
+    wav = write_drum(tmp_path / "kick.wav", "kick")
+    assert main(["classify", str(wav), "--model", str(path), "--no-index"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "NaN or infinite" in err, err
+
+
+def test_answers_are_keyed_on_what_the_model_is_not_on_what_its_file_says(
+    tmp_path, write_drum, isolated_cache
+):
+    """A file whose metadata copies another model's id (or a retrained model written with an
+    old id) must not be answered with that model's stored answers, nor leave its own there."""
+    wav = write_drum(tmp_path / "kick.wav", "kick")
+    torch.manual_seed(0)
+    a = save_model(build_model("mlp", CLASSES), tmp_path / "a.safetensors", {"model_id": "same"})
+    b = save_model(build_model("mlp", CLASSES), tmp_path / "b.safetensors", {"model_id": "same"})
+    first, second = load_model(a), load_model(b)
+    assert first.model_id != second.model_id
+    assert first.model_id == load_model(a).model_id  # the same file: the same model
+    with Index() as index:
+        (from_a,) = classify_paths(wav, first, workers=0, index=index)
+        (from_b,) = classify_paths(wav, second, workers=0, index=index)
+        assert not from_b.cached and from_b.scores != from_a.scores
+        (again,) = classify_paths(wav, first, workers=0, index=index)
+        assert again.cached and again.scores == from_a.scores
+
+
+def test_a_model_with_other_classes_does_not_meet_stored_answers_as_an_error(
+    tmp_path, write_drum, isolated_cache, capsys
+):
+    wav = write_drum(tmp_path / "kick.wav", "kick")
+    torch.manual_seed(0)
+    plain = save_model(build_model("mlp", CLASSES), tmp_path / "a.safetensors", {"model_id": "x"})
+    banjo = build_model("mlp", (*CLASSES, "banjo"))
+    banjo = save_model(banjo, tmp_path / "banjo.safetensors", {"model_id": "x"})
+    assert main(["classify", str(wav), "--model", str(plain)]) == 0
+    assert main(["classify", str(wav), "--model", str(banjo)]) == 0
+    out, err = capsys.readouterr()
+    last = json.loads(out.splitlines()[-1])
+    assert err == "" and "banjo" in last["scores"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -170,6 +171,32 @@ def test_label_corrects_and_exports(lib, kick_hat_file, isolated_cache, tmp_path
     assert capsys.readouterr().out.startswith("kick ")
 
 
+def test_label_export_onto_a_full_disk_stops_once_and_keeps_no_cut_short_copy(
+    lib, isolated_cache, tmp_path, capsys, monkeypatch
+):
+    assert main(["label", str(lib / "kick.wav"), str(lib / "sub" / "hat.wav"), "perc"]) == 0
+    copy2, copies = shutil.copy2, []
+
+    def full_after_one(source, target):
+        copies.append(target)
+        if len(copies) == 1:
+            return copy2(source, target)
+        Path(target).write_bytes(Path(source).read_bytes()[:100])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copy2", full_after_one)
+    monkeypatch.setattr("drumnet.cli.label.free_bytes", lambda path: 0)
+    out = tmp_path / "ds"
+    capsys.readouterr()
+    assert main(["label", "--export", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"drumnet label: error: no space left on the disk of {out}; ")
+    assert "exported 1 of 2 files, labels.csv not written; about " in err
+    (kept,) = out.rglob("*.wav")  # the whole first copy; the cut-short second is gone
+    assert kept == Path(copies[0]) and kept.stat().st_size == Path(lib / "kick.wav").stat().st_size
+
+
 def test_duplicates_command(lib, isolated_cache, capsys):
     assert main(["duplicates", str(lib)]) == 0
     assert capsys.readouterr().out == "no files with identical contents\n"
@@ -316,6 +343,27 @@ def test_a_disk_that_fills_up_mid_run_is_one_line_too(
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "disk is full): free space on its disk" in err, err
+
+
+@pytest.mark.parametrize("how", ["disk I/O error", "ENOSPC"])
+def test_an_index_on_a_full_disk_is_told_from_a_damaged_one(
+    lib, model_file, isolated_cache, capsys, monkeypatch, how
+):
+    """SQLite often says "disk I/O error" when a full disk stops it growing its WAL or
+    shared-memory file: with next to no space free, that is a full disk, not a damaged index."""
+    Index().close()  # a healthy index, with a correction it must keep
+    monkeypatch.setattr("drumnet.library.index.free_bytes", lambda path: 4096)
+
+    def full(*args, **kwargs):
+        if how == "ENOSPC":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite3, "connect", full)
+    assert main(["classify", str(lib), "--model", model_file]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "move it away" not in err, err
+    assert "free space on its disk (the index itself is fine), or run with --no-index" in err
 
 
 def test_organize_and_undo_commands(lib, kick_hat_file, isolated_cache, tmp_path, capsys):

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 
 import numpy as np
@@ -343,3 +345,33 @@ def test_cli_amplify_out_of_range_names_the_valid_layers(highway_file, tmp_path,
     assert_one_line_error(
         capsys, "no layer 99; choose from input, stage1, stage2, stage3 (or 0 to 3)"
     )
+
+
+def test_cli_dream_onto_a_full_disk_is_one_line_and_leaves_no_cut_short_file(
+    highway_file, tmp_path, capsys, monkeypatch
+):
+    fdopen = os.fdopen
+
+    class FullFile:  # writes 100 bytes, then the disk is full
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, data):
+            self.f.write(data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: FullFile(fdopen(fd, mode)))
+    monkeypatch.setattr("drumnet.disk.free_bytes", lambda path: 0)
+    out = tmp_path / "new.wav"
+    argv = ["dream", "--from", "click", "--toward", "hihat", "-o", str(out), "--seconds", "0.5"]
+    assert main(argv + ["--model", str(highway_file), "--steps", "2"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"drumnet dream: error: no space left on the disk of {out}; about ")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".safetensors") == []

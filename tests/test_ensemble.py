@@ -45,7 +45,7 @@ def test_ensemble_refuses_members_that_disagree_on_classes():
 
 def test_shipped_ensemble_loads_and_dreams_with_its_members():
     clf = load_model("ensemble")
-    assert clf.model_id.startswith("ensemble(")
+    assert clf.model_id.startswith("ensemble-")
     assert len(clf.metadata["members"]) == len(MEMBERS)
     assert clf.classes_ == load_model().classes_
     assert len(as_models(clf)) == len(MEMBERS)

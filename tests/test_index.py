@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +17,9 @@ import pytest
 import soundfile as sf
 from test_classify import random_model_file
 
-from drumnet.library.index import Copy, Embedding, Entry, Index, duplicate_groups, file_hash
+from drumnet.library.hashing import file_hash
+from drumnet.library.index import Embedding, Entry, Index
+from drumnet.library.schema import SCHEMA_VERSION
 
 
 def entry(path: str, digest: str = "ab" * 16) -> Entry:
@@ -63,7 +66,7 @@ def test_the_file_measurements_are_stored_and_dropped_with_a_changed_file(tmp_pa
                 entry("/lib/a.wav"), above_band_db=21.5, hits=3, hit_span=0.75, source_rate=8000
             )
         )
-        index.put(entry("/lib/b.wav"))  # not measured (as written by an older drumnet)
+        index.put(entry("/lib/b.wav"))  # not measured (an Entry made without them)
     with Index(tmp_path / "i.sqlite") as index:
         assert measured(index.lookup("/lib/a.wav", 10, 123, "m1")) == (21.5, 3, 0.75, 8000)
         assert measured(index.lookup("/lib/b.wav", 10, 123, "m1")) == unmeasured
@@ -73,14 +76,10 @@ def test_the_file_measurements_are_stored_and_dropped_with_a_changed_file(tmp_pa
         assert [measured(e) for e in index.entries()] == [unmeasured] * 2
 
 
-def test_embeddings_round_trip_and_old_index_files_gain_the_table(tmp_path):
+def test_embeddings_round_trip(tmp_path):
     db = tmp_path / "i.sqlite"
-    with Index(db) as index:  # an index written before embeddings existed
-        index.put(entry("/lib/a.wav"))
-        index._db.execute("DROP TABLE embeddings")
     vector = np.random.default_rng(0).standard_normal(64).astype(np.float32)
     with Index(db) as index:
-        assert index.count() == 1  # its results survive the upgrade
         index.put_embedding(Embedding("/lib/a.wav", "m1", 10, 123, "ab" * 16, "kick", vector))
         index.put(entry("/lib/b.wav"))  # both kinds of row pending: one commit writes both
     with Index(db) as index:
@@ -89,30 +88,67 @@ def test_embeddings_round_trip_and_old_index_files_gain_the_table(tmp_path):
         np.testing.assert_array_equal(got.vector, vector)  # float32, bit for bit
         assert index.lookup_embedding("/lib/a.wav", 10, 124, "m1") is None  # mtime changed
         assert index.lookup_embedding("/lib/a.wav", 10, 123, "m2") is None  # other model
-        assert index.embedding_count() == 1 and index.count() == 2
+        assert index.embedding_count() == 1 and index.count() == 1
 
 
-def test_answers_an_older_reader_made_are_made_again_and_corrections_kept(tmp_path):
+def test_answers_another_reader_made_are_dropped_and_corrections_kept(tmp_path):
     db = tmp_path / "i.sqlite"
     a = tmp_path / "a.wav"
     a.write_bytes(b"RIFF some bytes")
     vector = np.ones(4, np.float32) / 2
-    with Index(db) as index:  # as drumnet left it before it removed DC offsets
+    with Index(db) as index:
         index.put(entry("/lib/a.wav"))
         index.put_embedding(Embedding("/lib/a.wav", "m1", 10, 123, "ab" * 16, "kick", vector))
         index.correct(a, "snare")
         index.commit()
-        index._db.execute("DELETE FROM meta WHERE key LIKE 'reader%'")
+        index._db.execute("UPDATE meta SET value = '1' WHERE key = 'reader_version'")
         index._db.commit()
-    with Index(db) as index:
+    with Index(db) as index:  # as if the audio reader changed since these were made
         assert index.lookup("/lib/a.wav", 10, 123, "m1") is None  # made again when met
-        assert index.known_hash("/lib/a.wav", 10, 123) == "ab" * 16  # its bytes still known
         assert index.lookup_embedding("/lib/a.wav", 10, 123, "m1") is None
         assert index.correction(file_hash(a)) == "snare"
-        index.put(entry("/lib/a.wav"))  # made again: it counts, in place
+        index.put(entry("/lib/a.wav"))
     with Index(db) as index:
         assert index.lookup("/lib/a.wav", 10, 123, "m1").label == "kick"
         assert index.count() == 1
+
+
+# tests/fixtures/index-schema1.sqlite was written by drumnet with index schema 1 (one table
+# per measurement beside `results` and `embeddings`): /tmp/fixlib/samples/{kick,snare,hat}.wav
+# (conftest's synth_drum, 16-bit at RATE) classified and embedded by the shipped `default`
+# model, then hat.wav labelled tom and kick.wav labelled loop.
+SCHEMA1 = Path(__file__).parent / "fixtures" / "index-schema1.sqlite"
+
+
+def test_an_index_of_schema_1_migrates_and_keeps_its_corrections(tmp_path, write_drum):
+    db = tmp_path / "index.sqlite"
+    shutil.copyfile(SCHEMA1, db)  # the fixture itself is never changed
+    hat, kick = write_drum(tmp_path / "hat.wav", "hat"), write_drum(tmp_path / "kick.wav", "kick")
+    with Index(db) as index:
+        assert index.integrity_ok()
+        assert index.count() == 0 and index.embedding_count() == 0  # made again as files are met
+        assert {(Path(c.path).name, c.label) for c in index.corrections()} == {
+            ("hat.wav", "tom"),
+            ("kick.wav", "loop"),
+        }
+        assert index.correction(file_hash(hat)) == "tom"  # the same bytes, by content
+        assert index.correction(file_hash(kick)) == "loop"
+        index.put(entry(str(hat)))
+    with sqlite3.connect(db) as con:
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master")}
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+    assert not tables & {"results", "embeddings", "bands", "hits", "rates", "inodes"}
+    assert meta["schema_version"] == str(SCHEMA_VERSION)
+    with Index(db) as index:  # opened again: nothing more to migrate, nothing lost
+        assert index.count() == 1 and len(index.corrections()) == 2
+
+
+def test_an_answer_over_other_classes_is_stale_not_an_error(tmp_path):
+    with Index(tmp_path / "i.sqlite") as index:
+        index.put(entry("/lib/a.wav"))  # over kick and snare
+        index.commit()
+        assert index.lookup("/lib/a.wav", 10, 123, "m1", classes=("kick", "snare")) is not None
+        assert index.lookup("/lib/a.wav", 10, 123, "m1", classes=("kick", "banjo")) is None
 
 
 def test_corrections_follow_content(tmp_path):
@@ -127,33 +163,6 @@ def test_corrections_follow_content(tmp_path):
         assert [c.label for c in index.corrections()] == ["clap"]
 
 
-def test_duplicate_groups(tmp_path):
-    for name, content in [("a.wav", b"1"), ("b.wav", b"2"), ("sub/c.wav", b"1"), ("d.wav", b"1")]:
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_bytes(content)
-    groups = duplicate_groups([tmp_path])
-    assert groups == [[Copy(str(tmp_path / n)) for n in ("a.wav", "d.wav", "sub/c.wav")]]
-
-
-def test_names_of_one_file_are_one_copy_not_duplicates(tmp_path):
-    """A symlink and its target, or two hard links, are one file: deleting one of them as a
-    "duplicate" would lose the sound (or free nothing)."""
-    (tmp_path / "a.wav").write_bytes(b"1")
-    (tmp_path / "b-link.wav").symlink_to(tmp_path / "a.wav")
-    os.link(tmp_path / "a.wav", tmp_path / "c-hard.wav")
-    assert duplicate_groups([tmp_path]) == []  # all one file: nothing to report
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "0-link.wav").symlink_to(tmp_path / "a.wav")  # found before a.wav
-    (tmp_path / "sub" / "copy.wav").write_bytes(b"1")  # a real copy
-    (group,) = duplicate_groups([tmp_path])
-    names = ("b-link.wav", "c-hard.wav", "sub/0-link.wav")
-    assert group == [
-        Copy(str(tmp_path / "a.wav"), tuple(str(tmp_path / n) for n in names)),
-        Copy(str(tmp_path / "sub" / "copy.wav")),
-    ]
-
-
-@pytest.mark.slow
 def _children(pid: int) -> list[int]:
     """The process ids whose parent is `pid` (Linux /proc)."""
     out = []
@@ -175,6 +184,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_loss_or_corruption(tmp_path):
     """kill -9 a `drumnet classify` mid-run, run again: every file indexed once, DB intact."""
     lib, n = tmp_path / "lib", 400
@@ -195,7 +205,7 @@ def test_killed_run_resumes_without_loss_or_corruption(tmp_path):
         if db.exists():
             try:
                 with sqlite3.connect(db) as con:
-                    rows = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+                    rows = con.execute("SELECT COUNT(*) FROM classified").fetchone()[0]
             except sqlite3.OperationalError:
                 pass  # table not created yet
     workers = _children(proc.pid)
@@ -214,5 +224,5 @@ def test_killed_run_resumes_without_loss_or_corruption(tmp_path):
     assert len(rerun.stdout.splitlines()) == n
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        paths = [p for (p,) in con.execute("SELECT path FROM results")]
+        paths = [p for (p,) in con.execute("SELECT path FROM classified")]
     assert sorted(paths) == sorted(str(p) for p in lib.iterdir())  # every file, once

@@ -8,7 +8,7 @@ import torch
 
 from drumnet.config import FeatureConfig
 from drumnet.inference.classifier import DrumClassifier
-from drumnet.library.similar import embed_waves
+from drumnet.library.embed import embed_waves
 from drumnet.nets import MODELS, build_model, make_config
 from drumnet.nets.ensemble import EnsembleNet
 from drumnet.nets.fused import fuse_for_inference

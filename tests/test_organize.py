@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import shutil
 from pathlib import Path
@@ -15,8 +14,10 @@ import soundfile as sf
 from test_classify import train_kick_hat
 
 from drumnet.cli import main
-from drumnet.library.index import Index, file_hash
-from drumnet.library.organize import Organizer, organize, read_manifest, undo
+from drumnet.library.index import Index
+from drumnet.library.manifest import Manifest, read_manifest
+from drumnet.library.organize import Organizer, organize
+from drumnet.library.undo import undo
 from drumnet.nets.checkpoint import save_model
 
 
@@ -118,21 +119,6 @@ def test_a_dry_run_knows_what_is_already_there(tmp_path, src, kick_hat):
     assert snapshot(dest) == before
 
 
-def test_undo_keeps_changed_files_and_their_folders(tmp_path, src, kick_hat):
-    dest = tmp_path / "new" / "dest"  # organize creates both folders, undo removes both
-    _, manifest = run(src, dest, kick_hat)
-    changed = dest / "hihat" / "Pack B" / "h0.wav"
-    changed.write_bytes(b"edited by hand")
-    report = undo(manifest)
-    assert report.kept == (str(changed),) and len(report.removed) == 3
-    assert changed.read_bytes() == b"edited by hand"
-    left = sorted(str(p.relative_to(dest)) for p in dest.rglob("*"))
-    assert left == sorted(["hihat", "hihat/Pack B", "hihat/Pack B/h0.wav", manifest.name])
-    changed.unlink()
-    undo(manifest)  # once the changed file is gone, the rest goes too
-    assert not (tmp_path / "new").exists()
-
-
 def test_dry_run_creates_nothing(tmp_path, src, kick_hat):
     placements, manifest = run(src, tmp_path / "dest", kick_hat, dry_run=True)
     assert manifest is None and not (tmp_path / "dest").exists()
@@ -183,6 +169,58 @@ def test_a_failed_copy_leaves_nothing_behind(tmp_path, src, kick_hat, monkeypatc
     assert len(unplaced) == 4 and all(p.result.error.endswith("(File too large)") for p in unplaced)
 
 
+def copies_until_the_disk_is_full(monkeypatch, files: int) -> None:
+    """shutil.copyfileobj as on a disk with room for `files` more copies: the next one writes
+    some bytes and fails with ENOSPC, and so does every write after it (a manifest line too)."""
+    real_copy, real_write = shutil.copyfileobj, Manifest.write
+    state = {"copies": 0, "full": False}
+
+    def copy(fin, fout, length=0):
+        if state["full"] or state["copies"] == files:
+            state["full"] = True
+            fout.write(fin.read(100))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        state["copies"] += 1
+        real_copy(fin, fout, length)
+
+    def write(manifest, record):
+        if state["full"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(manifest, record)
+
+    monkeypatch.setattr(shutil, "copyfileobj", copy)
+    monkeypatch.setattr(Manifest, "write", write)
+    monkeypatch.setattr("drumnet.library.organize.free_bytes", lambda path: 0)
+
+
+@pytest.mark.parametrize("room", [2, 0])
+def test_a_disk_that_fills_up_stops_organize_once_with_a_summary(
+    tmp_path, src, kick_hat_file, monkeypatch, capsys, room
+):
+    dest = tmp_path / "dest"
+    copies_until_the_disk_is_full(monkeypatch, files=room)
+    argv = ["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    (full,) = [line for line in err.splitlines() if "space" in line]  # said once
+    assert "Traceback" not in err and "broken.wav" in err  # and the file that is no audio
+    assert full.startswith(f"drumnet organize: error: no space left on the disk of {dest}; ")
+    size = (src / "Pack B" / "h0.wav").stat().st_size  # 1 kB each
+    left = 4 - room  # the kicks come first
+    assert f"{left} files of SRC not placed; about {left * size / 1000:.1f} KB more" in full
+    if room == 0:  # nothing to undo: no manifest, no DEST
+        assert "placed 0 files" in full and "manifest" not in full and not dest.exists()
+        return
+    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
+    assert "placed 2 files" in full and f"manifest (for --undo): {manifest}" in full
+    placed = [r["dest"] for r in read_manifest(manifest)[1:] if r["action"] == "place"]
+    assert sorted(placed) == sorted(str(p) for p in dest.rglob("*.wav"))  # nothing cut short
+    assert len(placed) == 2 and not list(dest.rglob(".drumnet-partial-*"))
+    monkeypatch.undo()
+    report = undo(manifest)  # what was placed can be undone as ever
+    assert len(report.removed) == 2 and not dest.exists()
+
+
 def test_a_dest_that_cannot_be_written_is_a_usage_error(
     tmp_path, src, kick_hat, monkeypatch, capsys
 ):
@@ -197,60 +235,11 @@ def test_a_dest_that_cannot_be_written_is_a_usage_error(
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(
-        "drumnet.library.organize.open", denied, raising=False
+        "drumnet.library.manifest.open", denied, raising=False
     )  # the manifest's open
     with pytest.raises(ValueError, match=r"new/dest: cannot write to DEST \(Permission denied\)"):
         run(src, tmp_path / "new" / "dest", kick_hat)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "src"]  # nothing created
-
-
-def _bad_manifests(dest: Path, outside: Path) -> dict[str, bytes | None]:
-    """Name -> contents (None: a folder) of files `--undo` must refuse."""
-    header = json.dumps({"format": "drumnet-organize", "version": 1, "dest": str(dest)}) + "\n"
-    place = {"action": "place", "src": "/s.wav", "dest": str(outside), "mode": "copy"}
-    place.update(size=outside.stat().st_size, hash=file_hash(outside))
-    return {
-        "folder": None,
-        "number": b"1\n",
-        "list": b"[1, 2]\n",
-        "binary": b"\xff\xfe\x00\x01RIFF",
-        "missing keys": (header + '{"action": "place"}\n').encode(),
-        "outside DEST": (header + json.dumps(place) + "\n").encode(),
-    }
-
-
-@pytest.mark.parametrize(
-    "kind", ["folder", "number", "list", "binary", "missing keys", "outside DEST"]
-)
-def test_undo_refuses_what_is_not_a_manifest(tmp_path, kind, capsys):
-    dest, outside = tmp_path / "dest", tmp_path / "outside.wav"
-    dest.mkdir()
-    outside.write_bytes(b"the user's file, which a bad record must not delete")
-    manifest = dest / "drumnet-manifest-bad.jsonl"
-    content = _bad_manifests(dest, outside)[kind]
-    manifest.mkdir() if content is None else manifest.write_bytes(content)
-    before = snapshot(tmp_path)
-    assert main(["organize", "--undo", str(manifest)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"drumnet organize: error: {manifest}: not a drumnet organize manifest (")
-    assert err.count("\n") == 1 and snapshot(tmp_path) == before
-
-
-@pytest.mark.parametrize("dest_exists", [True, False])
-def test_runs_undone_oldest_first_restore_dest(tmp_path, src, kick_hat, dest_exists, write_drum):
-    dest = tmp_path / "new" / "dest"  # when missing, the first run creates both folders
-    if dest_exists:
-        (dest / "kick").mkdir(parents=True)
-        (dest / "kick" / "mine.wav").write_bytes(b"the user's own kick")
-    before = snapshot(tmp_path / "new")
-    _, first = run(src, dest, kick_hat)
-    write_drum(src / "Pack A" / "k9.wav", "kick", seed=209)  # new since the first run
-    placed, second = run(src, dest, kick_hat)
-    assert [Path(p.dest).name for p in placed if p.outcome == "placed"] == ["k9.wav"]
-    undo(first)  # its folders still hold the second run's file: handed over to it
-    assert (dest / "kick" / "Pack A" / "k9.wav").exists()
-    undo(second)
-    assert snapshot(tmp_path / "new") == before
 
 
 def test_cli_counts_read_and_place_failures_apart(tmp_path, src, kick_hat_file, capsys):
@@ -323,38 +312,6 @@ def test_a_class_folder_of_dest_that_leads_into_src_is_not_written_through(tmp_p
     assert snapshot(src) == before
 
 
-def test_undo_goes_on_past_a_file_it_cannot_remove(tmp_path, src, kick_hat, monkeypatch):
-    dest = tmp_path / "dest"
-    _, manifest = run(src, dest, kick_hat)
-    stuck = str(dest / "kick" / "Pack A" / "k0.wav")
-    unlink = os.unlink
-
-    def read_only(path, *a, **kw):
-        if os.fspath(path) == stuck:
-            raise PermissionError(13, "Permission denied")
-        return unlink(path, *a, **kw)
-
-    monkeypatch.setattr(os, "unlink", read_only)
-    report = undo(manifest)
-    assert report.failed == ((stuck, "Permission denied"),) and len(report.removed) == 3
-    assert manifest.exists()  # kept, so the stuck file can still be undone later
-    monkeypatch.setattr(os, "unlink", unlink)
-    assert undo(manifest).removed == (stuck,) and not dest.exists()
-
-
-def test_cli_undo_takes_a_manifest_once_and_names_a_missing_one(
-    tmp_path, src, kick_hat_file, capsys
-):
-    dest = tmp_path / "dest"
-    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
-    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
-    assert main(["organize", "--undo", str(manifest), str(manifest)]) == 0
-    assert not dest.exists()
-    capsys.readouterr()
-    assert main(["organize", "--undo", str(manifest)]) == 2
-    assert "no such manifest" in capsys.readouterr().err
-
-
 def test_an_empty_src_leaves_no_dest_behind(tmp_path, kick_hat):
     (tmp_path / "empty").mkdir()
     placements, manifest = run(tmp_path / "empty", tmp_path / "new" / "dest", kick_hat)
@@ -406,21 +363,6 @@ def test_a_corrected_label_still_places_a_copy_in_its_new_class(tmp_path, src, k
     by_name = {Path(p.result.path).name: (p.outcome, p.dest) for p in placements}
     assert by_name["h1.wav"] == ("placed", str(dest / "tom" / "Pack B" / "h1.wav"))
     assert by_name["h0.wav"] == ("present", str(dest / "hihat" / "Pack B" / "h0.wav"))
-
-
-def test_cli_undo_dry_run_removes_nothing(tmp_path, src, kick_hat_file, capsys):
-    dest = tmp_path / "dest"
-    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
-    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
-    before = snapshot(dest)
-    capsys.readouterr()
-    relative = os.path.relpath(manifest)  # as a shell glob in the working folder gives it
-    assert main(["organize", "--dry-run", "--undo", relative]) == 0
-    assert snapshot(dest) == before
-    out = capsys.readouterr().out
-    assert f"would remove {dest / 'kick' / 'Pack A' / 'k0.wav'}" in out
-    # DEST and its four class and pack folders would all go: the run made them.
-    assert "would remove 4 files and 5 folders; kept 0 changed files; 0 already gone" in out
 
 
 def _placed_results(src, dest, model):
@@ -516,28 +458,6 @@ def test_src_inside_dest_a_deleted_copy_comes_back(tmp_path, src, kick_hat):
     assert where["k0.wav"] == ("placed", str(dest / "kick" / "Pack A" / "k0.wav"))
 
 
-def test_undo_leaves_a_file_a_later_run_placed_again(tmp_path, src, kick_hat):
-    dest = tmp_path / "dest"
-    _, first = run(src, dest, kick_hat)
-    k0 = dest / "kick" / "Pack A" / "k0.wav"
-    os.unlink(k0)
-    _, second = run(src, dest, kick_hat)  # puts k0 back: it is the second run's now
-    report = undo(first)
-    assert report.later == (str(k0),) and k0.exists() and len(report.removed) == 3
-    assert undo(second).removed == (str(k0),) and not dest.exists()
-
-
-def test_undo_of_a_damaged_manifest_keeps_it_and_says_so(tmp_path, src, kick_hat_file, capsys):
-    dest = tmp_path / "dest"
-    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
-    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
-    manifest.write_bytes(manifest.read_bytes()[:-60])  # the last record cut short
-    assert main(["organize", "--undo", str(manifest)]) == 1
-    err = capsys.readouterr().err
-    assert "1 line could not be read" in err and manifest.exists()
-    assert len(list(dest.rglob("*.wav"))) == 1  # the file of the unreadable record
-
-
 def test_copies_are_placed_where_hard_links_are_not_allowed(tmp_path, src, kick_hat, monkeypatch):
     """FAT and exFAT drives have no hard links: the finished copy is renamed into place."""
 
@@ -578,68 +498,6 @@ def test_a_link_to_the_same_file_counts_however_src_is_spelled(tmp_path, src, ki
     assert {p.outcome for p in again if p.result.ok} == {"present"} and manifest is None
 
 
-@pytest.mark.parametrize("mode", ["copy", "hardlink", "symlink"])
-def test_undo_keeps_what_may_be_the_last_of_a_sound(tmp_path, src, kick_hat, kick_hat_file, mode):
-    dest = tmp_path / "dest"
-    _, manifest = run(src, dest, kick_hat, mode=mode)
-    shutil.rmtree(src / "Pack A")  # sorted, so the messy originals went
-    resaved = src / "Pack B" / "h1.new"  # re-saved by an editor: a new file under the old name
-    resaved.write_bytes((src / "Pack B" / "h0.wav").read_bytes())
-    resaved.replace(src / "Pack B" / "h1.wav")
-    report = undo(manifest)
-    gone = {dest / "kick" / "Pack A" / "k0.wav", dest / "kick" / "Pack A" / "k1.wav"}
-    if mode == "symlink":  # a link holds no sound: removing it loses nothing
-        assert not report.sole and len(report.removed) == 4 and not manifest.exists()
-        return
-    assert set(report.sole) == {str(p) for p in gone | {dest / "hihat" / "Pack B" / "h1.wav"}}
-    assert report.removed == (str(dest / "hihat" / "Pack B" / "h0.wav"),)
-    assert all(p.is_file() for p in gone) and manifest.exists()
-    assert main(["organize", "--undo", str(manifest)]) == 1  # says so, changes nothing more
-    assert all(p.is_file() for p in gone)
-
-
-def test_cli_undo_names_the_copies_it_keeps(tmp_path, src, kick_hat_file, capsys):
-    dest = tmp_path / "dest"
-    main(["organize", str(src), str(dest), "--model", kick_hat_file, "--workers", "0"])
-    (manifest,) = dest.glob("drumnet-manifest-*.jsonl")
-    (src / "Pack A" / "k0.wav").unlink()
-    capsys.readouterr()
-    assert main(["organize", "--undo", str(manifest)]) == 1
-    out, err = capsys.readouterr()
-    assert "k0.wav: the file it was made from is gone or changed" in err
-    assert "kept 1 file whose original is gone or changed" in out
-    assert (dest / "kick" / "Pack A" / "k0.wav").is_file()
-
-
-def test_undo_follows_a_dest_that_was_renamed(tmp_path, src, kick_hat):
-    dest = tmp_path / "Kits"
-    _, manifest = run(src, dest, kick_hat)
-    renamed = tmp_path / "Kits-2024"
-    dest.rename(renamed)
-    moved = renamed / manifest.name
-    assert undo(moved, dry_run=True).moved_from == str(dest)
-    report = undo(moved)
-    assert report.moved_from == str(dest) and len(report.removed) == 4 and not report.missing
-    assert not renamed.exists()  # organize made it (as Kits): undone whole
-    assert snapshot(src) and not dest.exists()
-
-
-def test_undo_of_a_manifest_away_from_its_files_keeps_it(tmp_path, src, kick_hat):
-    dest = tmp_path / "Kits"
-    _, manifest = run(src, dest, kick_hat)
-    elsewhere = tmp_path / "Kits-2024"
-    elsewhere.mkdir()
-    (dest / "kick").rename(elsewhere / "kick")
-    (dest / "hihat").rename(elsewhere / "hihat")
-    (dest / manifest.name).rename(elsewhere / manifest.name)
-    dest.rmdir()
-    dest.with_name("unrelated").mkdir()
-    shutil.rmtree(elsewhere / "kick" / "Pack A")  # so nothing it recorded is found there
-    shutil.rmtree(elsewhere / "hihat" / "Pack B")
-    report = undo(elsewhere / manifest.name)
-    assert report.unfound and (elsewhere / manifest.name).exists()
-
-
 def test_a_name_near_the_file_system_limit_is_copied(tmp_path, kick_hat, write_drum):
     name = "キック" * 27 + ".wav"  # 247 bytes in UTF-8, within the 255-byte limit
     write_drum(tmp_path / "src" / name, "kick")
@@ -647,21 +505,6 @@ def test_a_name_near_the_file_system_limit_is_copied(tmp_path, kick_hat, write_d
     assert [p.outcome for p in placements] == ["placed"]
     assert Path(placements[0].dest).name == name
     assert len(undo(manifest).removed) == 1
-
-
-def test_undo_clears_a_killed_runs_partial_copies(tmp_path, src, kick_hat):
-    dest = tmp_path / "dest"
-    _, manifest = run(src, dest, kick_hat)
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)  # a process that is gone
-    folder = dest / "kick" / "Pack A"
-    (folder / f".drumnet-partial-{pid}-0badc0de").write_bytes(b"half a copy")
-    (folder / f".k9.wav.drumnet-partial-{pid}").write_bytes(b"an older drumnet's")
-    (folder / f".drumnet-partial-{os.getpid()}-0badc0de").write_bytes(b"a live run's")
-    undo(manifest)
-    assert [p.name for p in folder.iterdir()] == [f".drumnet-partial-{os.getpid()}-0badc0de"]
 
 
 def test_a_copy_edited_where_it_was_placed_is_not_placed_again(tmp_path, src, kick_hat):

@@ -19,8 +19,7 @@ from drumnet.cli import main
 from drumnet.config import FeatureConfig
 from drumnet.features.descriptors import descriptor_names, descriptors
 from drumnet.inference.classifier import load_model
-from drumnet.library.index import Index
-from drumnet.library.similar import (
+from drumnet.library.embed import (
     DESCRIPTOR_STATS,
     DESCRIPTOR_WEIGHT,
     EMBEDDING_KIND,
@@ -28,9 +27,9 @@ from drumnet.library.similar import (
     embed_paths,
     embed_query,
     embed_waves,
-    nearest,
-    top_k,
 )
+from drumnet.library.index import Index
+from drumnet.library.similar import nearest, top_k
 from drumnet.nets import build_model
 from drumnet.nets.ensemble import MEMBERS
 from drumnet.taxonomy import CLASSES
@@ -122,12 +121,8 @@ def test_a_one_shot_query_finds_no_loops_and_a_loop_query_only_loops(lib, query,
         assert len(for_kick) == 15 and not any("beat" in m.path for m in for_kick)
         (other_beat,) = nearest(embed_query(beats[0], shipped), found, top=20)
         assert other_beat.path == str(beats[1])
-        index._db.execute("DELETE FROM hits")  # as an older drumnet left it: no hit count
         again = list(embed_paths(lib, shipped, workers=0, index=index))
-        assert not any(e.cached for e in again) and [e.loop for e in again] == [
-            e.loop for e in found
-        ]
-        assert all(e.cached for e in embed_paths(lib, shipped, workers=0, index=index))
+        assert all(e.cached for e in again) and [e.loop for e in again] == [e.loop for e in found]
 
 
 def test_a_correction_decides_loop_or_one_shot(lib, query, shipped):
@@ -156,7 +151,7 @@ def test_cli_network_only_ranks_by_the_network_part_and_keeps_its_own_index_rows
     alone = records(capsys.readouterr().out)
     clf = load_model("default")
     with Index(isolated_cache / "index.sqlite") as index:
-        keys = {k for (k,) in index._db.execute("SELECT DISTINCT model_id FROM embeddings")}
+        keys = {k for (k,) in index._db.execute("SELECT DISTINCT model_id FROM embedded")}
     assert keys == {clf.model_id, clf.model_id + EMBEDDING_KIND}
     # The network part alone: the similarity is the cosine of those features, computed here.
     config = clf.feature_config
@@ -170,14 +165,14 @@ def test_cli_network_only_ranks_by_the_network_part_and_keeps_its_own_index_rows
     assert [r["similarity"] for r in both] != [r["similarity"] for r in alone]
 
 
-def test_an_older_drumnets_embeddings_are_not_compared_with_these(lib, shipped):
-    """Before the descriptors, vectors were stored under the bare model id: such rows must
-    be neither read nor mixed (another length) with the new ones."""
+def test_network_only_embeddings_are_not_compared_with_these(lib, shipped):
+    """Vectors of the network part alone are stored under the bare model id: such rows must
+    be neither read nor mixed (another length) with the full ones."""
     with Index(lib.parent / "index.sqlite") as index:
         found = list(embed_paths(lib, shipped, workers=0, index=index))
-        keys = {k for (k,) in index._db.execute("SELECT DISTINCT model_id FROM embeddings")}
+        keys = {k for (k,) in index._db.execute("SELECT DISTINCT model_id FROM embedded")}
         assert keys == {shipped.model_id + EMBEDDING_KIND}
-        index._db.execute("UPDATE embeddings SET model_id = ?", (shipped.model_id,))
+        index._db.execute("UPDATE embedded SET model_id = ?", (shipped.model_id,))
         again = list(embed_paths(lib, shipped, workers=0, index=index))
         assert not any(e.cached for e in again)
         assert {e.vector.shape for e in again} == {found[0].vector.shape}

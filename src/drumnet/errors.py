@@ -19,8 +19,8 @@ class ModelFileError(Exception):
 
 
 class IndexUnavailable(Exception):
-    """The index file cannot be opened (damaged, read-only, no folder for it). `str(err)` is
-    one line: the file, why, and what a person can do about it."""
+    """The index file cannot be used (damaged, read-only, its disk full). `str(err)` is one
+    line: the file, why, and what a person can do about it."""
 
     def __init__(self, path: str | os.PathLike, reason: str, fix: str):
         self.path, self.reason, self.fix = str(path), reason, fix

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from drumnet.disk import write_whole
+
 
 def save_audio(
     path: str | os.PathLike, x: np.ndarray, sample_rate: int, subtype: str = "PCM_16"
 ) -> Path:
-    """Write a mono float signal as WAV, clipped to [-1, 1]. Refuses non-finite audio."""
+    """Write a mono float signal as WAV, clipped to [-1, 1], whole or not at all (DiskFull
+    when the disk fills: no cut-short file is left). Refuses non-finite audio."""
     x = np.asarray(x, dtype=np.float32).reshape(-1)
     if not np.isfinite(x).all():
         raise ValueError("refusing to write audio with NaN or infinite samples")
     path = Path(path)
     fmt = audio_format(path, subtype)
     subtype = _CODECS.get(fmt, subtype)
-    sf.write(os.fsencode(path), np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype, format=fmt)
-    return path
+    encoded = io.BytesIO()
+    sf.write(encoded, np.clip(x, -1.0, 1.0), sample_rate, subtype=subtype, format=fmt)
+    return write_whole(path, encoded.getvalue())
 
 
 # The extensions `save_audio` writes, each a container drumnet also reads; OGG and MP3 are

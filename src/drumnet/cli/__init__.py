@@ -12,6 +12,7 @@ import io
 import sys
 
 from drumnet import __version__
+from drumnet.disk import DiskFull
 from drumnet.errors import IndexUnavailable, ModelFileError
 from drumnet.runtime import interrupt_on_sigterm, tune_malloc
 
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         # Bad settings, a missing input or model named on the command line: a usage error.
         print(f"drumnet {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except DiskFull as exc:  # what was written is kept; the message says what and where
+        print(f"drumnet {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except IndexUnavailable as exc:  # the user's setup, like a bad model file: exit 2
         instead = ", or run with --no-index" if hasattr(args, "no_index") else ""
         print(f"drumnet {args.command}: error: {exc}{instead}", file=sys.stderr)

@@ -14,8 +14,8 @@ from drumnet.errors import ModelFileError
 if TYPE_CHECKING:
     from drumnet.inference.classifier import DrumClassifier
     from drumnet.inference.decision import Result
+    from drumnet.library.embed import Embedded
     from drumnet.library.index import Index
-    from drumnet.library.similar import Embedded
 
 FORMATS = ("table", "csv", "jsonl")
 

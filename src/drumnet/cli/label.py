@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drumnet.cli.common import FORMATS, json_line, open_index, shown
+from drumnet.disk import DiskFull, free_bytes, full_disk_is_fatal, is_disk_full
 from drumnet.errors import AudioError
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, class_for_word
 from drumnet.training.datasets.manifest import Sample, write_manifest
 
 if TYPE_CHECKING:
-    from drumnet.library.index import Copy, Correction, Index
+    from drumnet.library.duplicates import Copy
+    from drumnet.library.index import Correction, Index
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
-    from drumnet.library.index import duplicate_groups
+    from drumnet.library.duplicates import duplicate_groups
 
     failed = 0
 
@@ -127,42 +129,62 @@ def export_corrections(index: Index, out: Path) -> int:
     unchanged copy of the sound elsewhere (one the index knows) is. `out` must be new or
     empty: an export never replaces a file.
     """
-    from drumnet.training.datasets.folders import pack_of
-
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"{out} exists and is not an empty folder; export into a new one")
-    samples, missing = [], 0
+    corrections = [c for c in index.corrections() if c.label != LOOP]
     for c in index.corrections():
         if c.label == LOOP:  # the models learn one-shots: a loop is no training sample
             print(f"drumnet label: {shown(c.path)}: a loop, not exported", file=sys.stderr)
-            continue
-        source = labelled_bytes(index, c)
-        if source is None:
-            missing += 1
-            why = "changed since it was labelled" if os.path.lexists(c.path) else "gone"
-            print(
-                f"drumnet label: {shown(c.path)}: {why}, and no copy of the labelled sound is "
-                "known; not exported",
-                file=sys.stderr,
-            )
-            continue
-        # Unique per sound; a name that is not UTF-8 gets U+FFFD, so labels.csv stays UTF-8.
-        name = Path(c.path).name.encode(errors="surrogateescape").decode(errors="replace")
-        target = out / c.label / f"{c.hash[:8]}-{name}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-        library = pack_of(c.path)  # not a class folder: a split by library would hold out a class
-        samples.append(Sample(str(target.relative_to(out)), c.label, library, source="label"))
+    samples = []
+    for n, c in enumerate(corrections):
+        try:
+            sample = export_one(index, c, out)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            rest, free = sum(r.size for r in corrections[n:]), free_bytes(out) or 0
+            done = f"exported {len(samples)} of {len(corrections)} files, labels.csv not written"
+            raise DiskFull(out, rest - free if rest > free else None, done) from exc
+        if sample is not None:
+            samples.append(sample)
     out.mkdir(parents=True, exist_ok=True)
-    write_manifest(samples, out / "labels.csv")
+    with full_disk_is_fatal(out / "labels.csv"):
+        write_manifest(samples, out / "labels.csv")
     print(f"exported {len(samples)} corrected files to {out}", file=sys.stderr)
-    return 1 if missing else 0
+    return 1 if len(samples) < len(corrections) else 0
+
+
+def export_one(index: Index, c: Correction, out: Path) -> Sample | None:
+    """Copy the labelled sound of `c` to out/<class>/; its Sample, or None (after saying why)
+    when no file holds those bytes any more. A copy cut short (a full disk) is removed."""
+    from drumnet.training.datasets.folders import pack_of
+
+    source = labelled_bytes(index, c)
+    if source is None:
+        why = "changed since it was labelled" if os.path.lexists(c.path) else "gone"
+        print(
+            f"drumnet label: {shown(c.path)}: {why}, and no copy of the labelled sound is "
+            "known; not exported",
+            file=sys.stderr,
+        )
+        return None
+    # Unique per sound; a name that is not UTF-8 gets U+FFFD, so labels.csv stays UTF-8.
+    name = Path(c.path).name.encode(errors="surrogateescape").decode(errors="replace")
+    target = out / c.label / f"{c.hash[:8]}-{name}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copy2(source, target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # `out` was empty: whatever is at target is ours
+        raise
+    library = pack_of(c.path)  # not a class folder: a split by library would hold out a class
+    return Sample(str(target.relative_to(out)), c.label, library, source="label")
 
 
 def labelled_bytes(index: Index, c: Correction) -> str | None:
     """A file that holds exactly the sound `c` labelled: its own path if unchanged, else a
     copy the index knows of; None if there is none."""
-    from drumnet.library.index import file_hash
+    from drumnet.library.hashing import file_hash
 
     for path in (c.path, *index.paths_with_hash(c.hash)):
         try:

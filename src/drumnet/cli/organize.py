@@ -99,7 +99,7 @@ def print_failures(outcomes: Counter) -> None:
 
 
 def cmd_undo(manifest: str, dry_run: bool = False) -> int:
-    from drumnet.library.organize import undo
+    from drumnet.library.undo import undo
 
     report = undo(manifest, dry_run=dry_run)
     if dry_run:

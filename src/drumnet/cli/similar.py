@@ -29,7 +29,8 @@ from drumnet.cli.common import (
 from drumnet.taxonomy import CLASSES, LOOP, parse_classes
 
 if TYPE_CHECKING:
-    from drumnet.library.similar import Embedded, Match
+    from drumnet.library.embed import Embedded
+    from drumnet.library.similar import Match
 
 DEFAULT_TOP = 10
 
@@ -59,7 +60,7 @@ class _Failures:
         self.silent = 0
 
     def report(self, items: Iterable[Embedded]) -> Iterator[Embedded]:
-        from drumnet.library.similar import SILENT
+        from drumnet.library.embed import SILENT
 
         for item in items:
             if item.error == SILENT:
@@ -71,7 +72,8 @@ class _Failures:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    from drumnet.library.similar import embed_paths, embed_query, nearest
+    from drumnet.library.embed import embed_paths, embed_query
+    from drumnet.library.similar import nearest
 
     classes = parse_classes(args.classes, (*CLASSES, LOOP))  # a loop's label is `loop`
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")

@@ -11,7 +11,7 @@ import torch
 from drumnet.audio.sound import load_audio
 from drumnet.config import FeatureConfig
 from drumnet.nets import DrumNet
-from drumnet.nets.checkpoint import load_checkpoint, resolve_model_path
+from drumnet.nets.checkpoint import load_checkpoint, model_identity, resolve_model_path
 from drumnet.nets.ensemble import ENSEMBLE, MEMBERS, EnsembleNet
 from drumnet.nets.fused import fuse_for_inference
 
@@ -53,6 +53,7 @@ class DrumClassifier:
         self.device = device or default_device()
         self.model_ = model.to(self.device).eval()  # not to be changed once wrapped
         self._fused: torch.nn.Module | None = None  # its inference-only rewrite, made when needed
+        self._identity: str | None = None  # model_id, computed at first need
         self.metadata = dict(metadata or {})
         self.batch_size = batch_size
         self.classes_ = tuple(model.classes)
@@ -70,8 +71,11 @@ class DrumClassifier:
 
     @property
     def model_id(self) -> str:
-        """Identifies the weights (for caches of past results)."""
-        return str(self.metadata.get("model_id") or self.metadata.get("name") or self.model_.name)
+        """What the model is (`checkpoint.model_identity`): caches of its answers are keyed on
+        it. Computed once, on first use."""
+        if self._identity is None:
+            self._identity = model_identity(self.model_)
+        return self._identity
 
     def class_indices(self, classes: str | Sequence[str] | None) -> list[int]:
         """Column indices of `classes` (all columns when None; a string is comma-separated);
@@ -145,10 +149,7 @@ def load_model(
     BENCHMARKS.md); another name -> drumnet/models/<name>.safetensors; else a file path."""
     if name_or_path is None or name_or_path == ENSEMBLE:
         parts = [load_model(name, device="cpu") for name in MEMBERS]
-        meta = {
-            "model_id": f"{ENSEMBLE}({','.join(p.model_id for p in parts)})",
-            "members": [p.metadata for p in parts],
-        }
+        meta = {"members": [p.metadata for p in parts]}
         return DrumClassifier(EnsembleNet([p.model_ for p in parts]), meta, device=device)
     path = resolve_model_path(name_or_path)
     model, meta = load_checkpoint(path, device="cpu")

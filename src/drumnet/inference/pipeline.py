@@ -107,30 +107,14 @@ def classify_paths(
 
 def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
     names_of_hash: dict[str, Names] = {}  # content hash -> names met; ~100 B/file
-    chunks = indexed_chunks(paths, clf, index, measured(Index.lookup), workers, batch_size, threads)
+
+    def find(index: Index, path: str, size: int, mtime_ns: int, model_id: str, ino: int):
+        return index.lookup(path, size, mtime_ns, model_id, ino, clf.classes_)
+
+    chunks = indexed_chunks(paths, clf, index, find, workers, batch_size, threads)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
             yield from _finish(planned, chunk, clf, decision, index, names_of_hash)
-
-
-def measured(find: Callable[..., T | None]) -> Callable[..., T | None]:
-    """`find` (Index.lookup or Index.lookup_embedding), but an answer stored before drumnet
-    counted hits counts as missing: the file is decoded again, once, so that a loop stored
-    by an older version is told from a one-shot. So does a silent answer: an older version
-    listened to the first 3 s only, and a hit after longer silence is found now (`load_sound`).
-    Silent files are few, and searching one costs about as much as decoding a sound. An answer
-    stored before drumnet recorded the file's sample rate is made again too, once, so that
-    the "low-rate" warning is given for every file."""
-
-    def lookup(index: Index, *key) -> T | None:
-        found = find(index, *key)
-        if found is None or found.hits is None or getattr(found, "silent", False):
-            return None  # (an Embedding has no `silent`: a silent file's is never stored)
-        if getattr(found, "source_rate", 0) is None:
-            return None  # (nor a rate: a search gives no warnings)
-        return found
-
-    return lookup
 
 
 def _finish(planned, chunk, clf, decision, index, names_of_hash) -> Iterator[Result]:

@@ -24,7 +24,7 @@ from drumnet.audio.scan import ScanError, iter_audio_files
 from drumnet.audio.sound import load_sound
 from drumnet.config import FeatureConfig
 from drumnet.errors import AudioError
-from drumnet.library.index import file_hash
+from drumnet.library.hashing import file_hash
 from drumnet.runtime import default_sigterm, die_with_parent, tune_malloc
 
 IN_FLIGHT_PER_WORKER = 4  # chunks queued per worker: keeps workers busy, memory bounded

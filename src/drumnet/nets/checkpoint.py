@@ -2,24 +2,26 @@
 
 A model file carries everything needed to rebuild the model (format version, model name and
 config, feature config, class names) plus what it was trained on and how well it did. Loading
-never unpickles anything and refuses files it does not understand with a clear message.
+never unpickles anything and refuses, in one line, a file it does not understand or whose
+weights are not finite. `model_identity` names what a model is, for caches of its answers.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from drumnet import __version__
 from drumnet.config import FeatureConfig
+from drumnet.disk import write_whole
 from drumnet.errors import ModelFileError
 from drumnet.nets import MODELS, DrumNet, build_model
 from drumnet.nets.ensemble import ENSEMBLE
@@ -44,20 +46,9 @@ def save_model(model: DrumNet, path: str | os.PathLike, info: dict[str, Any] | N
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    # A hidden name of its own, so a run cut short never leaves a half model under the real
-    # name nor writes over a file of the user's (model.safetensors.tmp was theirs to keep).
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(state, tmp, metadata={METADATA_KEY: json.dumps(meta)})
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # an ordinary, shareable file, not a private temp file
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    # Whole or not at all, through a hidden name of its own: a run cut short never leaves a
+    # half model under the real name nor writes over a file of the user's; DiskFull when full.
+    return write_whole(path, save(state, metadata={METADATA_KEY: json.dumps(meta)}))
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
@@ -117,7 +108,34 @@ def load_checkpoint(path: str | os.PathLike, device: str = "cpu") -> tuple[DrumN
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         why = why if len(why) <= 160 else why[:157] + "..."  # torch's are pages long
         raise ModelFileError(f"{path}: damaged or incompatible model file ({why})") from None
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:  # such a model answers the same for every sound: refuse it, do not cache it
+        raise ModelFileError(
+            f"{path}: damaged model file ({len(bad)} weight tensors hold NaN or infinite "
+            f"values, {bad[0]} among them)"
+        )
     return model.to(device).eval(), meta
+
+
+def model_identity(net: torch.nn.Module) -> str:
+    """What a model is, as '<name>-<32 hex digits>': blake2b-128 of every weight and buffer
+    and of what else decides its answers (architecture and settings, features, classes).
+
+    Caches of answers are keyed on it, so no file can pass itself off as another by what its
+    metadata says, and a retrained or edited model never reads another's answers.
+    """
+    members = getattr(net, "members", [net])  # an ensemble: each member's architecture
+    what = {
+        "models": [[m.name, dataclasses.asdict(m.config)] for m in members],
+        "features": net.features.to_dict(),
+        "classes": list(net.classes),
+    }
+    digest = hashlib.blake2b(json.dumps(what, sort_keys=True).encode(), digest_size=16)
+    for key, tensor in sorted(net.state_dict().items()):
+        t = tensor.detach().cpu().contiguous().flatten()
+        digest.update(f"{key} {t.dtype} {tuple(tensor.shape)}\n".encode())
+        digest.update(t.view(torch.uint8).numpy().tobytes())
+    return f"{net.name}-{digest.hexdigest()}"
 
 
 def default_model_path() -> Path:

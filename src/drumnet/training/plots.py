@@ -6,6 +6,7 @@ no display is needed.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from drumnet.config import FeatureConfig
+from drumnet.disk import write_whole
 from drumnet.features.stft import StftFrontend, power_db
 
 
@@ -70,5 +72,6 @@ def plot_spectrograms(
     if title:
         fig.suptitle(title, fontsize=11)
     path = Path(path)
-    fig.savefig(path, dpi=100, format=picture_format(path))
-    return path
+    picture = io.BytesIO()
+    fig.savefig(picture, dpi=100, format=picture_format(path))
+    return write_whole(path, picture.getvalue())  # whole or not at all; DiskFull when full
