@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from drumnet.audio.decode import AudioError, check_readable
@@ -21,6 +22,7 @@ from drumnet.training.datasets.folders import (
 from drumnet.training.datasets.hydrogen import effects_samples, hydrogen_samples
 from drumnet.training.datasets.lmms import drumsynth_preset_dir, lmms_samples
 from drumnet.training.datasets.manifest import FIELDS, Sample, csv_rows
+from drumnet.training.datasets.soundfont_sources import FONT_SOURCES, font_samples
 from drumnet.training.datasets.speech import speech_samples
 from drumnet.training.datasets.synthetic import drumsynth_samples, synth_samples
 
@@ -46,6 +48,8 @@ SOURCES: dict[str, Source] = {
     "synth": _synth,
     "speech": speech_samples,
     "effects": effects_samples,  # the Hydrogen effects kit (guitar strums), as `other`
+    # SoundFont kits rendered note by note (generaluser, generaluser-other, opl3, sonivox)
+    **{name: partial(font_samples, name) for name in FONT_SOURCES},
 }
 DEFAULT_SOURCES = ("hydrogen",)
 
@@ -131,7 +135,12 @@ def _csv_data(path: Path) -> Gathered:
             skipped.append(("file missing", where))
         else:
             layer = int(row.get("layer") or 0)
-            extra = (row.get("instrument", ""), layer, row.get("source", ""))
+            extra = (
+                row.get("instrument", ""),
+                layer,
+                row.get("source", ""),
+                row.get("subclass", ""),
+            )
             samples.append(Sample(str(file), label, row["library"], *extra))
     return Gathered(samples, skipped)
 
