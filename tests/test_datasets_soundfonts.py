@@ -157,3 +157,25 @@ def test_real_generaluser_kits():
     assert {"hihat/open", "hihat/closed", "hihat/pedal", "cymbal/ride"} <= {
         s.subclass for s in samples
     }
+
+
+def test_data_fetch_skips_a_source_it_cannot_have_with_one_line(monkeypatch, capsys):
+    from drumnet.cli import main
+    from drumnet.training.datasets import default
+
+    def offline():
+        raise FetchError("apt has no package lists")
+
+    kick = Sample("k.wav", "kick", "OPL3/Drums 0", "36 Bass Drum 1", 0, "opl3")
+    monkeypatch.setitem(default.SOURCES, "hydrogen", offline)
+    monkeypatch.setitem(
+        default.SOURCES, "sonivox", lambda: ([], [(sources.UNAVAILABLE, "sonivox: npm not found")])
+    )
+    monkeypatch.setitem(default.SOURCES, "opl3", lambda: ([kick], []))
+    assert main(["data", "fetch", "--sources", "hydrogen,sonivox,opl3"]) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == "opl3: 1 samples, 0 left out"
+    assert err.strip().splitlines() == [
+        "hydrogen: skipped, cannot be fetched or read (apt has no package lists)",
+        "sonivox: skipped, cannot be fetched or read (npm not found)",
+    ]

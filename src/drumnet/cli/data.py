@@ -22,6 +22,7 @@ from drumnet.training.datasets.default import (
     readable,
 )
 from drumnet.training.datasets.manifest import FIELDS, count_table, csv_rows, write_manifest
+from drumnet.training.datasets.soundfont_sources import UNAVAILABLE
 from drumnet.training.datasets.tensors import build_tensors
 
 
@@ -56,7 +57,16 @@ def fetch(args: argparse.Namespace) -> int:
     names = parse_sources(args.sources)
     status = 0
     for name in names:
-        found = gather((name,))
+        try:
+            found = gather((name,))
+        except FetchError as exc:  # one source that cannot be had never stops the others
+            found = Gathered(skipped=[(UNAVAILABLE, f"{name}: {exc}")])
+        unavailable = [what for reason, what in found.skipped if reason == UNAVAILABLE]
+        if unavailable and not found.samples:
+            why = unavailable[0].removeprefix(f"{name}: ")
+            print(f"{name}: skipped, cannot be fetched or read ({why})", file=sys.stderr)
+            status = 1
+            continue
         print(f"{name}: {len(found.samples)} samples, {len(found.skipped)} left out")
         if not found.samples:
             status = 1
