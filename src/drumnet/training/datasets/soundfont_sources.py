@@ -6,9 +6,10 @@
 - sonivox: the Sonivox EAS GM set (npm `@coderline/alphatab@1.8.4`, only its sonivox.sf2).
 
 Each kit is its own library ("GeneralUser/Standard"); notes come from soundfont/plan.py and
-render with soundfont/render.py into `cache_dir("soundfonts")/<source>/`, once: a manifest,
-the skipped notes and a meta.json (RENDER_VERSION, the font's size and time, the settings)
-sit beside the WAVs, and a change to any of them renders again. A source that cannot be
+render with soundfont/render.py into `cache_dir("soundfonts")/<source>/` as 44.1 kHz 16-bit
+WAVs peaking at -1 dBFS, once: a manifest, the skipped notes and a meta.json (RENDER_VERSION,
+the font's size and time, the settings) sit beside the WAVs, and a change to any of them
+renders again. A source that cannot be
 fetched or read gives no samples and one skipped line saying why. See docs/data-sources.md.
 """
 
@@ -35,7 +36,8 @@ from drumnet.training.soundfont.plan import Note, drum_plan, melodic_plan
 from drumnet.training.soundfont.render import NoSound, RenderConfig, render_note
 from drumnet.training.soundfont.sf2 import SoundFont, SoundFontError
 
-RENDER_VERSION = 1  # bump when rendering or planning changes: every cached render is redone
+RENDER_VERSION = 2  # bump when rendering or planning changes: every cached render is redone
+PEAK = 10 ** (-1 / 20)  # every render is written peaking at -1 dBFS
 UNAVAILABLE = "source unavailable"
 
 Skip = tuple[str, str]
@@ -128,9 +130,9 @@ def _cached(root: Path, meta: dict) -> tuple[list[Sample], list[Skip]] | None:
 
 
 def _write(path: Path, x: np.ndarray, rate: int) -> None:
-    peak = float(np.max(np.abs(x)))
-    if peak > 0.99:  # voices that add up past full scale: scaled, never clipped
-        x = x * (0.99 / peak)
+    # Peak-normalised, as sample packs are: a soft note of a quiet hat (GeneralUser's pedal hat
+    # at velocity 40 peaks near -53 dBFS) keeps its 16 bits, and training normalises anyway.
+    x = x * (PEAK / float(np.max(np.abs(x))))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part.wav")
     save_audio(tmp, x, rate)
