@@ -179,3 +179,15 @@ def test_data_fetch_skips_a_source_it_cannot_have_with_one_line(monkeypatch, cap
         "hydrogen: skipped, cannot be fetched or read (apt has no package lists)",
         "sonivox: skipped, cannot be fetched or read (npm not found)",
     ]
+
+
+def test_data_info_shows_the_kits_and_sub_labels(tmp_path, monkeypatch, capsys, write_drum):
+    from drumnet.cli import main
+    from drumnet.training.datasets import default
+
+    hat = write_drum(tmp_path / "hat.wav", "hat")
+    found = [Sample(str(hat), "hihat", "OPL3/Drums 0", "46 Open Hi-Hat", 0, "opl3", "hihat/open")]
+    monkeypatch.setitem(default.SOURCES, "opl3", lambda: (found, []))
+    assert main(["data", "info", "--sources", "opl3"]) == 0
+    out = capsys.readouterr().out
+    assert "OPL3/Drums 0" in out and "sub-labels: hihat/open 1" in out

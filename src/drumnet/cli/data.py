@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections import Counter
 from pathlib import Path
 
 from drumnet.cache import cache_dir
@@ -36,6 +37,9 @@ def _print_summary(found: Gathered, show_skipped: int = 0) -> None:
     labels = {s.label for s in found.samples}
     classes = tuple(c for c in CLASSES if c in labels) + tuple(sorted(labels - set(CLASSES)))
     print(count_table(found.samples, classes) if found.samples else "no labelled samples")
+    subclasses = Counter(s.subclass for s in found.samples if s.subclass)
+    if subclasses:  # finer labels some sources name (GM kits: open, closed and pedal hats...)
+        print("\nsub-labels: " + ", ".join(f"{k} {n}" for k, n in sorted(subclasses.items())))
     if found.skipped:
         print(f"\nleft out ({len(found.skipped)}):")
         for reason, n in found.skip_counts().most_common():
