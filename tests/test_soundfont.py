@@ -158,3 +158,20 @@ def test_broken_files_raise_a_clear_error(tmp_path):
         SoundFont(tmp_path / "damaged.sf2")
     with pytest.raises(SoundFontError, match="cannot be read"):
         SoundFont(tmp_path / "missing.sf2")
+
+
+def test_pitching_down_adds_no_images_above_the_band(tmp_path):
+    font = write_sf2(
+        tmp_path / "hat.sf2",
+        [("hat", sine(2000, 0.5), 22050, 42, None)],
+        [("hat", [{sf2.SAMPLE_ID: 0}])],
+        [("Hat", 128, 0, [{sf2.INSTRUMENT: 0}])],
+    )
+    x = render_note(SoundFont(font), 128, 0, 30, 127)  # an octave down: 1 kHz
+    x = x[: int(0.4 * RATE)] * np.hanning(int(0.4 * RATE))
+    spectrum = 20 * np.log10(np.abs(np.fft.rfft(x)) + 1e-12)
+    freqs = np.fft.rfftfreq(len(x), 1 / RATE)
+    assert frequency(x) == pytest.approx(1000, abs=2)
+    # the sample (22,050 Hz) read at half speed holds nothing above 5.5 kHz; linear
+    # interpolation alone leaves an image at 10 kHz only about 40 dB down
+    assert spectrum[freqs > 6000].max() < spectrum.max() - 70

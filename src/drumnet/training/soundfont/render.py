@@ -6,7 +6,8 @@ key is held when its sample mode says so, shaped by the volume envelope (delay, 
 hold, decay and release at 100 dB per decay / release time, sustain level), low-pass filtered
 at its static cutoff, and scaled by its attenuation plus the default velocity curve. Voices are
 summed, so a stereo pair (two zones, left and right) mixes to mono; pan, chorus, reverb, LFOs
-and the modulation envelope are not rendered.
+and the modulation envelope are not rendered. A voice read slower than the output rate is
+low-passed at its own band edge, so interpolation images do not add highs it never had.
 """
 
 from __future__ import annotations
@@ -118,6 +119,17 @@ def _lowpass(x: np.ndarray, voice: Voice, rate: int) -> np.ndarray:
     return lfilter(b / a[0], a / a[0], x)
 
 
+def _band_limit(x: np.ndarray, step: float) -> np.ndarray:
+    """Remove the images linear interpolation leaves above the played sample's band: a sample
+    read at `step` < 1 (pitched down, or at a lower rate than the output) holds nothing above
+    step / 2 of the output rate (8th-order Butterworth just below it)."""
+    if step >= 0.9:
+        return x
+    from scipy.signal import butter, sosfilt
+
+    return sosfilt(butter(8, 0.95 * step, output="sos"), x)  # cutoff relative to Nyquist
+
+
 def render_voice(
     voice: Voice, data: np.ndarray, key: int, velocity: int, config: RenderConfig
 ) -> np.ndarray:
@@ -133,7 +145,7 @@ def render_voice(
         return np.zeros(0)
     index = pos.astype(np.int64)
     frac = pos - index
-    x = (data[index] * (1 - frac) + data[index + 1] * frac) / 32768.0
+    x = _band_limit((data[index] * (1 - frac) + data[index + 1] * frac) / 32768.0, step)
     x = _lowpass(x * _envelope(voice, key, len(x), held, rate), voice, rate)
     played = voice.gen(sf2.VELOCITY) if voice.gen(sf2.VELOCITY) >= 0 else velocity
     attenuation = min(max(voice.gen(sf2.ATTENUATION), 0), 1440) + velocity_attenuation(played)
