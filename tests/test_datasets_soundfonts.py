@@ -53,6 +53,7 @@ def test_gm_map():
     assert kit_drum(0, 51).sub == "cymbal/ride" and kit_drum(0, 36).label == "kick"
     assert kit_drum(48, 45).label == "perc"  # the Orchestral kit's timpani, not a tom
     assert kit_drum(40, 40).label is None  # the Brush kit's swirl is no one-shot
+    assert kit_drum(40, 39).label == "snare" and kit_drum(48, 59).sub == ""  # concert cymbal
     assert kit_drum(0, 71).label is None and kit_drum(0, 90) is None
 
 

@@ -36,7 +36,7 @@ from drumnet.training.soundfont.plan import Note, drum_plan, melodic_plan
 from drumnet.training.soundfont.render import NoSound, RenderConfig, render_note
 from drumnet.training.soundfont.sf2 import SoundFont, SoundFontError
 
-RENDER_VERSION = 3  # bump when rendering or planning changes: every cached render is redone
+RENDER_VERSION = 4  # bump when rendering or planning changes: every cached render is redone
 PEAK = 10 ** (-1 / 20)  # every render is written peaking at -1 dBFS
 UNAVAILABLE = "source unavailable"
 

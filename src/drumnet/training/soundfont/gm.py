@@ -69,15 +69,19 @@ GM_KEYS = range(35, 82)
 
 # GS kits that map other instruments onto GM keys, by program (bank 128).
 _ORCHESTRAL = {
-    **{k: Drum(f"Timpani {k - 40}", "perc") for k in range(41, 54)},  # tuned kettle drums
+    35: Drum("Concert Bass Drum 2", "kick"),
+    36: Drum("Concert Bass Drum 1", "kick"),
     38: Drum("Concert Snare", "snare"),
     39: Drum("Castanets", "perc"),
     40: Drum("Concert Snare 2", "snare"),
+    **{k: Drum(f"Timpani {k - 40}", "perc") for k in range(41, 54)},  # tuned kettle drums
+    57: Drum("Concert Cymbal 2", "cymbal"),  # clash cymbals: no crash or ride sub-label
+    59: Drum("Concert Cymbal 1", "cymbal"),
 }
 _BRUSH = {
     38: Drum("Brush Tap", "snare"),  # a brush on the snare: still a snare hit
-    39: Drum("Brush Slap", None),  # brush sweeps and swirls: no one-shot class
-    40: Drum("Brush Swirl", None),
+    39: Drum("Brush Slap", "snare"),
+    40: Drum("Brush Swirl", None),  # a swirl is a sweep, no one-shot
 }
 KIT_OVERRIDES: dict[int, dict[int, Drum]] = {48: _ORCHESTRAL, 40: _BRUSH}
 
