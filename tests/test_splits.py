@@ -1,4 +1,4 @@
-"""Splits: stratified random, and by library with no library on two sides."""
+"""Splits: stratified random, by library with no library on two sides, and by source."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from drumnet.training.splits import (
     library_folds,
     library_split,
     random_split,
+    source_folds,
 )
 
 
@@ -80,3 +81,44 @@ def test_library_split_keeps_a_class_found_in_one_library_in_training():
     for seed in range(5):  # the toms' kit was chosen for test or validation, to cover them
         s = library_split(labels, libs, seed=seed)
         assert "tom" in set(labels[s.train]) and "kit0" not in s.test_libraries + s.val_libraries
+
+
+def _sourced():
+    """Three sources of 3, 2 and 2 kits (20 sounds each), plus a train-only synth library."""
+    labels, libs = _data(n_libs=8)
+    kit_source = {f"kit{i}": s for i, s in enumerate("ggghhoox")}
+    libs = np.where(libs == "kit7", "synth0", libs)
+    sources = np.array([kit_source.get(lib, "synth") for lib in libs])
+    return labels, libs, sources
+
+
+def test_source_folds_hold_out_whole_sources():
+    labels, libs, sources = _sourced()
+    folds = source_folds(labels, libs, sources, train_only=["synth0"], val=0.15, seed=1)
+    assert [f.kind for f in folds] == ["source:g", "source:h", "source:o"]
+    for fold, held in zip(folds, "gho"):
+        assert set(sources[fold.test]) == {held}
+        assert np.array_equal(fold.test, np.flatnonzero(sources == held))  # all of it
+        assert held not in set(sources[fold.train]) | set(sources[fold.val])
+        assert len(fold.val) and set(libs[fold.val]).isdisjoint(libs[fold.train])
+        assert "synth0" in set(libs[fold.train])  # train-only sounds always train
+        parts = [set(fold.train), set(fold.val), set(fold.test)]
+        assert sum(map(len, parts)) == len(labels)
+    with pytest.raises(ValueError, match="two sources or more"):
+        source_folds(labels, libs, np.full(len(libs), "g"))
+
+
+def test_make_splits_by_source_keeps_a_held_out_chain_out_of_training():
+    from drumnet.training.experiments import Pool, make_splits
+
+    labels, libs, sources = _sourced()
+    extra = libs == "synth0"
+    sources = np.where(extra, "g", sources)  # a train-only part of source g (its melodic notes)
+    pool = Pool(np.zeros((len(labels), 4), np.float32), labels, libs, extra, libs, sources=sources)
+    folds = make_splits(pool, "source")
+    by_kind = {f.kind: f for f in folds}
+    assert not extra[by_kind["source:g"].train].any()  # g held out: its extra sounds too
+    assert extra[by_kind["source:h"].train].sum() == extra.sum()
+    assert Pool(pool.waves, labels, libs, extra, libs).subset(extra).sources.tolist() == [
+        "synth0"
+    ] * int(extra.sum())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,9 @@ def _print_summary(found: Gathered, show_skipped: int = 0) -> None:
     labels = {s.label for s in found.samples}
     classes = tuple(c for c in CLASSES if c in labels) + tuple(sorted(labels - set(CLASSES)))
     print(count_table(found.samples, classes) if found.samples else "no labelled samples")
+    subclasses = Counter(s.subclass for s in found.samples if s.subclass)
+    if subclasses:  # finer labels some sources name (GM kits: open, closed and pedal hats...)
+        print("\nsub-labels: " + ", ".join(f"{k} {n}" for k, n in sorted(subclasses.items())))
     if found.skipped:
         print(f"\nleft out ({len(found.skipped)}):")
         for reason, n in found.skip_counts().most_common():
@@ -51,13 +55,23 @@ def _run(handler, args: argparse.Namespace) -> int:
 
 
 def fetch(args: argparse.Namespace) -> int:
-    from drumnet.training.datasets.default import gather
+    from drumnet.training.datasets.default import Gathered, gather
+    from drumnet.training.datasets.soundfont_sources import UNAVAILABLE
     from drumnet.training.datasets.sources import parse_sources
 
     names = parse_sources(args.sources)
     status = 0
     for name in names:
-        found = gather((name,))
+        try:
+            found = gather((name,))
+        except FetchError as exc:  # one source that cannot be had never stops the others
+            found = Gathered(skipped=[(UNAVAILABLE, f"{name}: {exc}")])
+        unavailable = [what for reason, what in found.skipped if reason == UNAVAILABLE]
+        if unavailable and not found.samples:
+            why = unavailable[0].removeprefix(f"{name}: ")
+            print(f"{name}: skipped, cannot be fetched or read ({why})", file=sys.stderr)
+            status = 1
+            continue
         print(f"{name}: {len(found.samples)} samples, {len(found.skipped)} left out")
         if not found.samples:
             status = 1

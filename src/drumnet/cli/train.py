@@ -254,7 +254,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="library",
         help="library (default): whole libraries held out, needs 3 or more; random: the "
         "study's shuffled split; loo, folds: cross-validation by library, one model per fold "
-        "and none kept; none: everything trains, nothing is tested",
+        "and none kept; source: the same by data source, each source's libraries held out "
+        "together (needs two --sources or more); none: everything trains, nothing is tested",
     )
     p.add_argument(
         "--final",

@@ -11,8 +11,9 @@ from typing import Any
 
 from drumnet.taxonomy import CLASSES
 
-SPLITS = ("library", "random", "loo", "folds", "none")
-CROSS_VALIDATION = ("loo", "folds")  # every library tested once, by a model that never heard it
+SPLITS = ("library", "random", "loo", "folds", "source", "none")
+# every library (source) tested once, by a model that never heard it (nor its source)
+CROSS_VALIDATION = ("loo", "folds", "source")
 
 
 @dataclass(frozen=True)

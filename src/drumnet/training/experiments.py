@@ -21,14 +21,20 @@ from drumnet.training.config import CROSS_VALIDATION, SPLITS, TrainConfig
 from drumnet.training.datasets.default import Gathered, gather, load_data
 from drumnet.training.datasets.tensors import build_tensors
 from drumnet.training.evaluate import Report, make_report
-from drumnet.training.splits import Split, library_folds, library_split, random_split
+from drumnet.training.splits import (
+    Split,
+    library_folds,
+    library_split,
+    random_split,
+    source_folds,
+)
 from drumnet.training.train import Data, fit, predict_logits, write_history_csv
 
 
 @dataclass
 class Pool:
-    """Decoded sounds with their labels, libraries, source files and a flag for extra
-    (train-only) sources."""
+    """Decoded sounds with their labels, libraries, source files, the data source each came
+    from and a flag for extra (train-only) sources."""
 
     waves: np.ndarray  # (N, n_samples) float32
     labels: np.ndarray  # (N,) str
@@ -39,6 +45,13 @@ class Pool:
     # The train-only sources' (drumnet's bundled material, not the user's: LMMS ships a few
     # broken files, which must not make every training run report a failure).
     extra_errors: list[str] = field(default_factory=list)
+    # (N,) str: the data source (Sample.source: hydrogen, generaluser...); a library is its
+    # own source where none is known
+    sources: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.sources is None:
+            self.sources = self.libraries.copy()
 
     def subset(self, keep: np.ndarray) -> Pool:
         """The sounds where the boolean mask `keep` (N,) is true."""
@@ -50,6 +63,7 @@ class Pool:
             self.paths[keep],
             self.errors,
             self.extra_errors,
+            self.sources[keep],
         )
 
     def select(self, classes: tuple[str, ...]) -> Pool:
@@ -64,6 +78,7 @@ class Pool:
 def _decode(found: Gathered, features: FeatureConfig, extra: bool, progress: bool) -> Pool:
     ts = build_tensors(found.samples, features, progress=progress)
     n = len(ts)
+    source = {s.path: s.source or s.library for s in found.samples}
     return Pool(
         ts.waves,
         np.array(ts.labels, dtype=object).astype(str),
@@ -71,6 +86,7 @@ def _decode(found: Gathered, features: FeatureConfig, extra: bool, progress: boo
         np.full(n, extra),
         np.array(ts.paths, dtype=object).astype(str),
         list(ts.errors),
+        sources=np.array([source.get(p, lib) for p, lib in zip(ts.paths, ts.libraries)], str),
     )
 
 
@@ -101,6 +117,7 @@ def load_pool(
         np.concatenate([p.paths for p in parts]),
         parts[0].errors,
         [e for p in parts[1:] for e in p.errors],
+        np.concatenate([p.sources for p in parts]),
     )
 
 
@@ -108,7 +125,8 @@ def make_splits(pool: Pool, kind: str, seed: int = 0, folds: int = 4) -> list[Sp
     """Splits of the pool's evaluation sounds; extra sounds are always added to training.
 
     "library": one split with whole kits held out; "random": the study's shuffled split;
-    "loo": one fold per kit; "folds": `folds` folds of kits; "none": everything trains.
+    "loo": one fold per kit; "folds": `folds` folds of kits; "source": one fold per data
+    source, whose extra (train-only) sounds leave its training too; "none": everything trains.
     """
     extra_libs = np.unique(pool.libraries[pool.extra]).tolist()
     real = np.flatnonzero(~pool.extra)
@@ -117,6 +135,10 @@ def make_splits(pool: Pool, kind: str, seed: int = 0, folds: int = 4) -> list[Sp
         splits = [Split("random", real[s.train], real[s.val], real[s.test])]
     elif kind == "library":
         splits = [library_split(pool.labels, pool.libraries, seed=seed, train_only=extra_libs)]
+    elif kind == "source":
+        splits = source_folds(
+            pool.labels, pool.libraries, pool.sources, train_only=extra_libs, seed=seed
+        )
     elif kind in CROSS_VALIDATION:
         k = None if kind == "loo" else folds
         splits = library_folds(pool.labels, pool.libraries, k, train_only=extra_libs, seed=seed)
@@ -126,6 +148,12 @@ def make_splits(pool: Pool, kind: str, seed: int = 0, folds: int = 4) -> list[Sp
     else:
         raise ValueError(f"unknown split {kind!r}; choose from {', '.join(SPLITS)}")
     extra_idx = np.flatnonzero(pool.extra)
+    if kind == "source":  # a held-out chain trains in no form (generaluser-other for generaluser)
+        held = [s.kind.removeprefix("source:") for s in splits]
+        return [
+            replace(s, train=np.union1d(s.train, extra_idx[pool.sources[extra_idx] != h]))
+            for s, h in zip(splits, held)
+        ]
     return [replace(s, train=np.union1d(s.train, extra_idx)) for s in splits]
 
 

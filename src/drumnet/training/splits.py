@@ -1,8 +1,11 @@
-"""Train / validation / test splits: the study's random one, and honest ones by library.
+"""Train / validation / test splits: the study's random one, and honest ones by library and
+by source.
 
 A random split leaks each kit's sound (same drums, same room, same microphones) into the test
 set; splitting by library asks the real question: does the model work on a library it has
-never heard? Every split returns index arrays into the data set.
+never heard? Splitting by source asks it of a whole recording chain (every GeneralUser kit,
+every Hydrogen kit), so a sibling kit of the same maker cannot help. Every split returns
+index arrays into the data set.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 class Split:
     """Indices of each part, and how the split was made (named in every report)."""
 
-    kind: str  # "random" | "library" | "loo:<library>"
+    kind: str  # "random" | "library" | "loo:<library>" | "fold<i>/<k>" | "source:<source>"
     train: np.ndarray
     val: np.ndarray
     test: np.ndarray
@@ -178,3 +181,46 @@ def leave_one_library_out(
 ) -> list[Split]:
     """One fold per library (with at least `min_samples` sounds): see `library_folds`."""
     return library_folds(labels, libraries, None, train_only, val, seed, min_samples)
+
+
+def source_folds(
+    labels: Sequence[str],
+    libraries: Sequence[str],
+    sources: Sequence[str],
+    train_only: Sequence[str] = (),
+    val: float = 0.1,
+    seed: int = 0,
+) -> list[Split]:
+    """Cross-validation by source: one fold per source, holding out every library of it at
+    once (all GeneralUser kits, all Hydrogen kits), so each figure says how a model does on a
+    recording chain it never heard. Libraries in `train_only` are never tested and train in
+    every fold but their own source's; each fold validates on a few libraries of the other
+    sources."""
+    labels, libraries, sources = np.asarray(labels), np.asarray(libraries), np.asarray(sources)
+    eligible = ~np.isin(libraries, list(train_only))
+    names = sorted(set(sources[eligible].tolist()))
+    if len(names) < 2:
+        raise ValueError(
+            f"cross-validation by source needs two sources or more, got {names or 'none'} "
+            "(choose them with --sources, e.g. hydrogen,generaluser,opl3)"
+        )
+    lib_names, counts = np.unique(libraries[eligible], return_counts=True)
+    sizes = dict(zip(lib_names.tolist(), counts.tolist()))
+    total = int(eligible.sum())
+    folds = []
+    for i, held in enumerate(names):
+        held_mask = eligible & (sources == held)
+        held_libs = sorted(set(libraries[held_mask].tolist()))
+        others = sorted(set(libraries[eligible & (sources != held)].tolist()) - set(held_libs))
+        order = np.random.default_rng(seed + i).permutation(others).tolist()
+        val_libs, rest = _take_libraries(order, sizes, int(val * total))
+        if val_libs and not rest:
+            val_libs = val_libs[:-1]  # keep at least one library of another source training
+        val_mask = np.isin(libraries, val_libs) & ~held_mask
+        train_idx = np.flatnonzero((sources != held) & ~val_mask)
+        split = Split(
+            f"source:{held}", train_idx, np.flatnonzero(val_mask), np.flatnonzero(held_mask),
+            tuple(held_libs), tuple(val_libs),
+        )  # fmt: skip
+        folds.append(split)
+    return folds

@@ -105,7 +105,12 @@ def _csv_data(path: Path) -> Gathered:
             skipped.append(("file missing", where))
         else:
             layer = int(row.get("layer") or 0)
-            extra = (row.get("instrument", ""), layer, row.get("source", ""))
+            extra = (
+                row.get("instrument", ""),
+                layer,
+                row.get("source", ""),
+                row.get("subclass", ""),
+            )
             samples.append(Sample(str(file), label, row["library"], *extra))
     return Gathered(samples, skipped)
 

@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-FIELDS = ("path", "label", "library", "instrument", "layer", "source")
+FIELDS = ("path", "label", "library", "instrument", "layer", "source")  # a manifest has these
+OPTIONAL_FIELDS = ("subclass",)  # written too; a manifest without them still reads
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,9 @@ class Sample:
     """One labelled sound file.
 
     library: the collection it came from (a kit, a pack); splits by library never mix them.
-    source: the data source that produced it (hydrogen, lmms, drumsynth, synth, espeak, folder).
+    source: the data source that produced it (hydrogen, lmms, drumsynth, synth, espeak, folder,
+    generaluser, opl3, sonivox); splits by source hold out all of a source's libraries at once.
+    subclass: a finer label where the source names one ("hihat/open", "cymbal/ride"), else "".
     """
 
     path: str
@@ -28,6 +31,7 @@ class Sample:
     instrument: str = ""
     layer: int = 0
     source: str = ""
+    subclass: str = ""
 
 
 DELIMITERS = ",;\t"  # what spreadsheets write: comma, semicolon (European Excel), tab
@@ -45,7 +49,7 @@ def write_manifest(samples: list[Sample], path: str | os.PathLike) -> Path:
     tmp = path.with_suffix(path.suffix + ".tmp")
     try:
         with open(tmp, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
-            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer = csv.DictWriter(f, fieldnames=FIELDS + OPTIONAL_FIELDS)
             writer.writeheader()
             for s in samples:
                 writer.writerow(dataclasses.asdict(s))
@@ -100,6 +104,7 @@ def read_manifest(path: str | os.PathLike) -> list[Sample]:
             instrument=r.get("instrument", ""),
             layer=int(r.get("layer") or 0),
             source=r.get("source", ""),
+            subclass=r.get("subclass", ""),
         )
         for _, r in rows
     ]

@@ -6,10 +6,11 @@ skipped holds (reason, what) pairs. Light: a source's module loads only when it 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 
-SOURCES: dict[str, str] = {
+SOURCES: dict[str, str | Callable] = {
     "hydrogen": "drumnet.training.datasets.hydrogen:hydrogen_samples",
     "lmms": "drumnet.training.datasets.lmms:lmms_samples",
     "drumsynth": "drumnet.training.datasets.default:drumsynth_source",
@@ -17,6 +18,12 @@ SOURCES: dict[str, str] = {
     "speech": "drumnet.training.datasets.speech:speech_samples",
     # The Hydrogen effects kit (guitar strums), as `other`
     "effects": "drumnet.training.datasets.hydrogen:effects_samples",
+    # SoundFont kits rendered note by note (docs/data-sources.md); the third part is the
+    # argument the function is called with
+    **{
+        name: f"drumnet.training.datasets.soundfont_sources:font_samples:{name}"
+        for name in ("generaluser", "generaluser-other", "opl3", "sonivox")
+    },
 }
 DEFAULT_SOURCES = ("hydrogen",)
 
@@ -38,5 +45,8 @@ def load_source(name: str) -> Callable:
     """The function behind a source's name. Raises ValueError for an unknown name."""
     if name not in SOURCES:
         raise ValueError(f"unknown data source {name!r}; choose from {', '.join(SOURCES)}")
-    module, attr = SOURCES[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+    if callable(SOURCES[name]):  # registered as a function (tests, a caller's own source)
+        return SOURCES[name]
+    module, attr, *args = SOURCES[name].split(":")
+    function = getattr(importlib.import_module(module), attr)
+    return functools.partial(function, *args) if args else function
