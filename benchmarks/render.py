@@ -408,6 +408,26 @@ def _dream(s: dict) -> list[str]:
     return out
 
 
+def _startup(s: dict) -> list[str]:
+    f = s["figures"]
+    rows = [
+        ("`drumnet --help`", "help_s"),
+        ("`drumnet classify --help`", "classify_help_s"),
+        ("a usage error (`drumnet classify` with no PATH)", "usage_error_s"),
+        ("`drumnet classify one.wav --model default` (one net)", "classify_one_default_s"),
+        ("`drumnet classify one.wav` (the shipped ensemble)", "classify_one_ensemble_s"),
+        ("a bare `python -c pass`, for scale", "python_start_s"),
+    ]
+    heavy = ", ".join(f["heavy_after_parser"]) or "none"
+    return [
+        f"| command | wall time (median of {f['repeats']}) |",
+        "|---|---|",
+        *[f"| {name} | {f[key]:.2f} s |" for name, key in rows],
+        "",
+        f"Heavy libraries loaded by building the whole parser: {heavy}.",
+    ]
+
+
 SECTIONS = (
     (
         "data",
@@ -557,6 +577,16 @@ SECTIONS = (
             "dreamed (their averaged answer). B: an MLP trained with another seed on the same "
             "data, never used for dreaming: the other architecture and another seed. A dream "
             "that fools only A is an adversarial example; B hearing the target is the test."
+        ),
+    ),
+    (
+        "startup",
+        "Starting the command",
+        _startup,
+        (
+            "A fresh process each time (`python -m drumnet`, `benchmarks/bench_startup.py`), "
+            "with an empty cache: `--help`, a command's `--help` and usage errors import no "
+            "torch, scikit-learn, scipy or matplotlib; a real command loads them in its handler."
         ),
     ),
 )

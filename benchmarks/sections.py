@@ -388,6 +388,13 @@ def dream(quick: bool = False) -> dict:
     return {"variants": variants}
 
 
+def startup(quick: bool = False) -> dict:
+    """Wall times of a fresh `drumnet` process: --help, usage errors, one-file classify."""
+    import bench_startup
+
+    return bench_startup.run(repeats=3)
+
+
 SECTIONS = {
     "data": data,
     "features": features,
@@ -402,4 +409,5 @@ SECTIONS = {
     "similar": similar,
     "similar_kits": similar_kits,
     "dream": dream,
+    "startup": startup,
 }
