@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "drumnet.cli.organize",
     "drumnet.cli.similar",
     "drumnet.cli.dream",
+    "drumnet.cli.kit",
+    "drumnet.cli.browse",
 )
 
 

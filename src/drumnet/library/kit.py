@@ -250,11 +250,14 @@ def _hats(pads, pool, score: _Scorer, decay) -> dict[str, Candidate]:
     for pad in pads:
         if kinds[pad]:
             placed[pad] = max(kinds[pad], key=score)
-    if "open-hat" in pads and "open-hat" not in placed:
-        # No hat rings long enough: the longest of the rest is the most open one there is.
+    alone = len(pool) == 1 and _hinted(pool[0].path, CHOKED) is None
+    if alone and "open-hat" in placed and "closed-hat" in pads:
+        placed = {"closed-hat": placed["open-hat"]}  # one hat, whatever it is: the closed pad
+    for pad, pick in (("closed-hat", min), ("open-hat", max)):
+        # No hat of this kind: the shortest (longest) of the rest is the closest there is.
         rest = [c for c in pool if c not in placed.values() and c.path in lengths]
-        if rest:
-            placed["open-hat"] = max(rest, key=lambda c: lengths[c.path])
+        if pad in pads and pad not in placed and rest:
+            placed[pad] = pick(rest, key=lambda c: lengths[c.path])
     return placed
 
 
