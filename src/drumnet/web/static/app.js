@@ -115,11 +115,11 @@ async function correct() {
     for (const id of done.corrected) {
       Object.assign(store.rows[id], { label, confidence: 1, corrected: true });
     }
-    const failed = done.failed.length ? `; ${done.failed.length} failed: ${done.failed[0].error}` : '';
-    detail.correctResult.textContent = `labelled ${done.corrected.length} as ${label}${failed}`;
     refresh();
     draw();
     showDetail(store.current);
+    const failed = done.failed.length ? `; ${done.failed.length} failed: ${done.failed[0].error}` : '';
+    detail.correctResult.textContent = `labelled ${done.corrected.length} as ${label}${failed}`;
   } catch (err) {
     detail.correctResult.className = 'error';
     detail.correctResult.textContent = err.message;
