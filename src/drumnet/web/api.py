@@ -72,11 +72,12 @@ def status(request: Request) -> dict:
 
 
 @router.get("/sounds")
-def sounds(request: Request, since: int = 0) -> dict:
+def sounds(request: Request, since: int = 0) -> JSONResponse:
     state = state_of(request)
     with state.lock:
         rows = [row.to_list() for row in state.rows[max(0, since) :]]
-    return {"fields": list(ROW_FIELDS), "since": max(0, since), "rows": rows}
+    # A JSONResponse as it is: FastAPI's own encoding of 50,000 rows takes ten times longer.
+    return JSONResponse({"fields": list(ROW_FIELDS), "since": max(0, since), "rows": rows})
 
 
 @router.api_route("/sounds/{sound_id}/audio", methods=["GET", "HEAD"], response_model=None)
@@ -151,13 +152,14 @@ def peaks(request: Request, ids: str = "") -> dict:
 
 
 @router.get("/map")
-def layout(request: Request) -> dict:
+def layout(request: Request) -> JSONResponse:
     state = state_of(request)
     if state.layout is None:
-        return {"ready": False, "ids": [], "x": [], "y": []}
+        return JSONResponse({"ready": False, "ids": [], "x": [], "y": []})
     placed = np.flatnonzero(~np.isnan(state.layout[:, 0]))
     xy = np.round(state.layout[placed].astype(np.float64), 4)
-    return {"ready": True, "ids": placed.tolist(), "x": xy[:, 0].tolist(), "y": xy[:, 1].tolist()}
+    body = {"ready": True, "ids": placed.tolist(), "x": xy[:, 0].tolist(), "y": xy[:, 1].tolist()}
+    return JSONResponse(body)
 
 
 @router.get("/sounds/{sound_id}/similar")

@@ -116,7 +116,7 @@ async function correct() {
       Object.assign(store.rows[id], { label, confidence: 1, corrected: true });
     }
     refresh();
-    draw();
+    draw(true);
     showDetail(store.current);
     const failed = done.failed.length ? `; ${done.failed.length} failed: ${done.failed[0].error}` : '';
     detail.correctResult.textContent = `labelled ${done.corrected.length} as ${label}${failed}`;

@@ -34,7 +34,7 @@ export function initMap() {
   canvas.addEventListener('wheel', onWheel, { passive: false });
   window.addEventListener('resize', () => visible && layout());
   on('select', () => visible && draw());
-  on('rows', () => visible && draw());
+  on('rows', () => visible && draw(true));
 }
 
 export async function showMap() {
@@ -49,6 +49,7 @@ export async function loadMap() {
   ids = Int32Array.from(map.ids);
   xs = Float32Array.from(map.x);
   ys = Float32Array.from(map.y);
+  where = new Map(map.ids.map((id, i) => [id, i]));
   canvas.dataset.ready = String(map.ready);
   if (visible) layout();
 }
@@ -72,36 +73,73 @@ function layout() {
     if (!cell) grid.set(key, (cell = []));
     cell.push(i);
   }
+  baseDirty = true;
   draw();
 }
 
 const cellKey = (cx, cy) => cx * 100003 + cy;
 
-export function draw() {
+// The points are drawn once into a bitmap (pixels written straight into an ImageData: 50,000
+// fillRect calls take over 100 ms in a software-rendered canvas); a hover or a selection only
+// copies that bitmap and draws its rings, so it costs about a millisecond whatever the count.
+const base = document.createElement('canvas');
+let baseDirty = true;
+const packed = new Map(); // colour '#rrggbb' -> 0xAABBGGRR, as ImageData's bytes read
+function pixel(css) {
+  if (!packed.has(css)) {
+    const v = parseInt(css.slice(1), 16);
+    packed.set(css, (0xff000000 | ((v & 0xff) << 16) | (v & 0xff00) | (v >> 16)) >>> 0);
+  }
+  return packed.get(css);
+}
+
+function renderBase(width, height, ratio) {
+  const started = performance.now();
+  base.width = width;
+  base.height = height;
+  const image = new ImageData(width, height);
+  const px = new Uint32Array(image.data.buffer);
+  const half = Math.max(1, Math.floor((DOT * ratio) / 2));
+  let drawn = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const x = Math.round(sx[i] * ratio), y = Math.round(sy[i] * ratio);
+    if (x < -half || y < -half || x >= width + half || y >= height + half) continue;
+    const row = store.rows[ids[i]];
+    const c = pixel(colour(row ? row.label : 'other'));
+    for (let yy = Math.max(0, y - half); yy <= Math.min(height - 1, y + half); yy++) {
+      const line = yy * width;
+      for (let xx = Math.max(0, x - half); xx <= Math.min(width - 1, x + half); xx++) px[line + xx] = c;
+    }
+    drawn++;
+  }
+  base.getContext('2d').putImageData(image, 0, 0);
+  baseDirty = false;
+  canvas.dataset.points = String(ids.length);
+  canvas.dataset.drawn = String(drawn);
+  canvas.dataset.renderMs = (performance.now() - started).toFixed(2);
+}
+
+// Redraw; `labels`: the classes changed (a correction), so the points are drawn again.
+export function draw(labels = false) {
+  if (!visible || !canvas.clientWidth || !canvas.clientHeight) {
+    baseDirty = true; // drawn when the map is shown
+    return;
+  }
   const started = performance.now();
   const ratio = window.devicePixelRatio || 1;
   const w = canvas.clientWidth, h = canvas.clientHeight;
-  if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
-    canvas.width = Math.round(w * ratio);
-    canvas.height = Math.round(h * ratio);
+  const width = Math.round(w * ratio), height = Math.round(h * ratio);
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+    baseDirty = true;
   }
+  if (labels || baseDirty) renderBase(width, height, ratio);
   const g = canvas.getContext('2d');
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.clearRect(0, 0, width, height);
+  g.drawImage(base, 0, 0);
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
-  g.clearRect(0, 0, w, h);
-  // One fillStyle per class: setting it per point would cost more than drawing.
-  const byLabel = new Map();
-  let drawn = 0;
-  for (let i = 0; i < ids.length; i++) {
-    if (sx[i] < -DOT || sy[i] < -DOT || sx[i] > w + DOT || sy[i] > h + DOT) continue;
-    const label = store.rows[ids[i]] ? store.rows[ids[i]].label : 'other';
-    if (!byLabel.has(label)) byLabel.set(label, []);
-    byLabel.get(label).push(i);
-    drawn++;
-  }
-  for (const [label, points] of byLabel) {
-    g.fillStyle = colour(label);
-    for (const i of points) g.fillRect(sx[i] - DOT / 2, sy[i] - DOT / 2, DOT, DOT);
-  }
   for (const i of ringed()) {
     g.strokeStyle = i === hovered ? '#ffffff' : '#f0b429';
     g.lineWidth = 2;
@@ -109,16 +147,15 @@ export function draw() {
     g.arc(sx[i], sy[i], 6, 0, 2 * Math.PI);
     g.stroke();
   }
-  canvas.dataset.points = String(ids.length);
-  canvas.dataset.drawn = String(drawn);
-  canvas.dataset.renderMs = (performance.now() - started).toFixed(2);
+  canvas.dataset.frameMs = (performance.now() - started).toFixed(2);
 }
 
+let where = new Map(); // sound id -> its index in the layout
 function ringed() {
   const out = [];
   if (hovered !== null) out.push(hovered);
-  if (store.selected.size && store.selected.size < 500) {
-    for (let i = 0; i < ids.length; i++) if (store.selected.has(ids[i])) out.push(i);
+  if (store.selected.size < 500) {
+    for (const id of store.selected) if (where.has(id)) out.push(where.get(id));
   }
   return out;
 }
