@@ -135,7 +135,8 @@ async function findSimilar() {
       const row = store.rows[m.id];
       const li = document.createElement('li');
       li.dataset.id = String(m.id);
-      li.textContent = `${row.name} · ${row.label} · ${m.similarity.toFixed(2)}`;
+      const pack = row.folder.split('/').pop();
+      li.textContent = `${m.similarity.toFixed(2)}  ${row.name} · ${pack} · ${row.label}`;
       li.title = row.folder;
       li.addEventListener('click', () => play(m.id));
       li.addEventListener('dblclick', () => select(m.id));

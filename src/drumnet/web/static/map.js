@@ -8,7 +8,7 @@ const canvas = document.getElementById('map');
 const legend = document.getElementById('map-legend');
 const CELL = 12; // px: the grid's cell, about twice the pick radius
 const PICK = 6; // px: how near the mouse a point must be to be hovered
-const DOT = 3; // px
+let DOT = 3; // px: a point's size, larger when there are few
 
 let ids = new Int32Array(0);
 let xs = new Float32Array(0), ys = new Float32Array(0); // layout, 0..1
@@ -50,6 +50,7 @@ export async function loadMap() {
   xs = Float32Array.from(map.x);
   ys = Float32Array.from(map.y);
   where = new Map(map.ids.map((id, i) => [id, i]));
+  DOT = ids.length < 2000 ? 5 : ids.length < 20000 ? 4 : 3;
   canvas.dataset.ready = String(map.ready);
   if (visible) layout();
 }
