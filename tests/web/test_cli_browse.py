@@ -77,3 +77,20 @@ def test_guard_refusals():
     assert guard.refusal("POST", {**write, "content-type": "text/plain"})[0] == 415
     assert guard.refusal("POST", {**write, "origin": "http://127.0.0.1:9"}) is None
     assert guard.refusal("POST", {**write, "origin": "null"})[0] == 403
+
+
+def test_listening_everywhere_answers_to_loopback_and_this_machines_name():
+    import socket
+
+    names = host_names("0.0.0.0", 80)
+    assert names[0] == "127.0.0.1:80" and f"{socket.gethostname().lower()}:80" in names
+    assert "evil.example:80" not in names
+
+
+def test_a_name_that_is_not_utf8_still_travels_as_json():
+    from drumnet.web.state import Row
+
+    path = os.fsdecode(b"/lib/Pack \xff/kick \xfe.wav")
+    row = Row(0, path, "kick", 0.9, None, folder=os.fsdecode(b"lib/Pack \xff"))
+    text = json.dumps(row.to_list(), ensure_ascii=False).encode("utf-8")
+    assert "kick \ufffd.wav" in text.decode()

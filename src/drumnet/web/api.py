@@ -27,7 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from drumnet.audio.decode import AudioError, read_head, to_mono
+from drumnet.audio.decode import AudioError, load_sound, read_head, to_mono
 from drumnet.library.index import Index
 from drumnet.library.kit import PADS, Candidate, suggest_kit
 from drumnet.library.kit_export import FORMATS, KitError, export_kit
@@ -201,9 +201,11 @@ def correct(request: Request, body: CorrectionBody) -> dict:
                 failed.append({"id": sound_id, "error": "no such sound"})
                 continue
             try:
+                load_sound(row.path)  # as `drumnet label`: only audio drumnet reads is labelled
                 index.correct(row.path, body.label)
-            except OSError as exc:
-                failed.append({"id": sound_id, "error": exc.strerror or str(exc)})
+            except (AudioError, OSError) as exc:
+                reason = exc.reason if isinstance(exc, AudioError) else exc.strerror or str(exc)
+                failed.append({"id": sound_id, "error": reason})
                 continue
             with state.lock:
                 row.label, row.confidence, row.corrected = body.label, 1.0, True

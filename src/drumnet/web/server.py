@@ -111,14 +111,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
 def host_names(host: str, port: int) -> list[str]:
-    """The Host headers this server answers to: host:port, and for a loopback address the
-    other names of this machine's loopback (a browser may say localhost)."""
+    """The Host headers this server answers to, the one to print first: host:port, and for a
+    loopback address the other names of this machine's loopback (a browser may say localhost).
+    Listening on every address (0.0.0.0, ::), the loopback names, this machine's name and the
+    addresses it resolves to: the names a browser elsewhere can reach it by."""
+    if host in ("0.0.0.0", "::", ""):
+        names = [f"{n}:{port}" for n in LOOPBACK_NAMES]
+        machine = {socket.gethostname(), socket.getfqdn()}
+        for name in sorted(machine):
+            try:
+                found = {info[4][0] for info in socket.getaddrinfo(name, None)}
+            except OSError:
+                found = set()
+            for address in sorted({name} | found):
+                names.append(f"[{address}]:{port}" if ":" in address else f"{address}:{port}")
+        return list(dict.fromkeys(n.lower() for n in names))
     shown = f"[{host}]" if ":" in host else host
     names = [f"{shown}:{port}"]
     if is_loopback(host):
-        names += [f"{n}:{port}" for n in ("127.0.0.1", "localhost", "[::1]")]
-    return list(dict.fromkeys(names))
+        names += [f"{n}:{port}" for n in LOOPBACK_NAMES]
+    return list(dict.fromkeys(n.lower() for n in names))
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -149,6 +165,9 @@ def serve(
     stdout. Returns the exit status (1: the port could not be had)."""
     import uvicorn
 
+    from drumnet.library.index import Index
+
+    Index().close()  # an index it cannot use stops the command now (IndexUnavailable), not later
     try:
         sock = bind(host, port)
     except OSError as exc:

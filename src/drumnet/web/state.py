@@ -42,13 +42,19 @@ class Row:
         (50,000 dicts would repeat every key 50,000 times)."""
         return [
             self.id,
-            os.path.basename(self.path),
-            self.folder,
+            shown_text(os.path.basename(self.path)),
+            shown_text(self.folder),
             self.label,
             round(self.confidence, 4),
             self.corrected,
             self.warning,
         ]
+
+
+def shown_text(name: str) -> str:
+    """A file name as the page shows it: a byte that is not UTF-8 (a surrogate escape of
+    os.fsdecode) becomes U+FFFD, which JSON can carry; the file is still found by its id."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def shown_folder(path: str, roots: list[str]) -> str:
