@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from drumnet.cli import main
 from drumnet.library.kit import PAD_BY_NAME
 from drumnet.web.server import create_app
+from drumnet.web.state import BrowseState
 
 TOKEN = "api-test-token"
 WRITE = {"X-Drumnet-Token": TOKEN}
@@ -153,6 +154,9 @@ def test_a_correction_lands_in_the_index_and_classify_reports_it(client, state, 
     )
     record = json.loads(capsys.readouterr().out)
     assert record["label"] == "perc" and record["corrected"] is True
+    two = [r["id"] for r in rows(client) if r["label"] == "cymbal"][:2]
+    got = client.post("/api/corrections", json={"ids": two, "label": "cymbal"}, headers=WRITE)
+    assert got.json()["corrected"] == two and all(state.rows[i].corrected for i in two)
     bad = client.post("/api/corrections", json={"ids": [0], "label": "banjo"}, headers=WRITE)
     assert bad.status_code == 400 and "banjo" in bad.json()["error"]
 
@@ -180,3 +184,13 @@ def test_kit_suggest_and_export(client, state, tmp_path):
     assert relative.status_code == 400
     after = {r.path: hashlib.blake2b(Path(r.path).read_bytes()).hexdigest() for r in state.rows}
     assert after == before
+
+
+def test_an_empty_library_is_ready_with_nothing_to_show(tmp_path, model, web_cache):
+    empty = BrowseState([tmp_path], model, workers=0)
+    empty.start()
+    assert empty.wait(60) and empty.status.phase == "ready"
+    with TestClient(create_app(empty, ["testserver"], TOKEN)) as c:
+        assert c.get("/api/sounds").json()["rows"] == []
+        assert c.get("/api/map").json()["ids"] == []
+        assert c.post("/api/kit/suggest", json={}, headers=WRITE).json()["pads"] == {}

@@ -75,6 +75,14 @@ def test_build_and_export_a_kit(app, tmp_path):
     kick = page.get_attribute(".pad[data-pad=kick]", "data-id")
     assert state.rows[int(kick)].label == "kick"
     page.click(".pad[data-pad=kick] .play")
+    page.click("nav button[data-view=list]")  # from the list: the detail panel's pad choice
+    page.select_option("#filter-class", "snare")
+    page.click("#list .row >> nth=1")
+    snare = int(page.get_attribute("#list .row.current", "data-id"))
+    page.select_option("#pad-choice", "snare")
+    page.click("#to-pad")
+    page.click("nav button[data-view=kit]")
+    assert page.get_attribute(".pad[data-pad=snare]", "data-id") == str(snare)
     out = tmp_path / "browser kit"
     page.fill("#kit-out", str(out))
     page.click("#kit-export button[type=submit]")

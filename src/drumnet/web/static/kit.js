@@ -17,6 +17,17 @@ export function initKit() {
   document.getElementById('kit-clear').addEventListener('click', () => { kit.clear(); refresh(); });
   document.getElementById('kit-export').addEventListener('submit', exportKit);
   on('rows', fillChoices);
+  const choice = document.getElementById('pad-choice');
+  for (const pad of store.info.pads) choice.add(new Option(`${pad.title} (${pad.key})`, pad.name));
+  on('select', (id) => {
+    const row = store.rows[id];
+    const pad = row && store.info.pads.find((p) => p.label === row.label && !kit.has(p.name));
+    const same = row && store.info.pads.find((p) => p.label === row.label);
+    if (pad || same) choice.value = (pad || same).name;
+  });
+  document.getElementById('to-pad').addEventListener('click', () => {
+    if (store.current !== null) setPad(choice.value, store.current, true);
+  });
 }
 
 function padElement(pad) {
