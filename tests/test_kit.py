@@ -164,6 +164,13 @@ def test_picks_and_their_errors(tmp_path):
         with pytest.raises(ValueError):
             parse_picks([bad])
     assert main(["kit", "--out", str(tmp_path / "k"), "--pick", "banjo=x.wav"]) == 2
+    bad_model = tmp_path / "bad.safetensors"
+    bad_model.write_bytes(b"not a model")
+    assert (
+        main(["kit", str(tmp_path), "--out", str(tmp_path / "k"), "--model", str(bad_model)]) == 2
+    )
+    assert main(["kit", str(tmp_path / "nowhere"), "--out", str(tmp_path / "k")]) == 2
+    assert not (tmp_path / "k").exists()
 
 
 def test_suggest_tells_hats_by_decay_and_toms_by_pitch(tmp_path):

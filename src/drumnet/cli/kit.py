@@ -29,7 +29,10 @@ def cmd_kit(args: argparse.Namespace) -> int:
     failed = 0
     kit = {pad: path for pad, path in picks.items()}
     if args.paths:
-        suggested, failed = suggest_from(args, picks)
+        found = suggest_from(args, picks)
+        if found is None:
+            return 2  # the model could not be loaded: said on stderr
+        suggested, failed = found
         kit |= {pad: c.path for pad, c in suggested.items() if pad not in picks}
     try:
         done = export_kit(kit, args.out, formats, args.name)
@@ -47,15 +50,16 @@ def cmd_kit(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def suggest_from(args: argparse.Namespace, picks: dict[str, str]) -> tuple[dict, int]:
-    """Classify PATHs and suggest the pads `picks` leaves free; (suggestion, files failed)."""
+def suggest_from(args: argparse.Namespace, picks: dict[str, str]) -> tuple[dict, int] | None:
+    """Classify PATHs and suggest the pads `picks` leaves free: (suggestion, files failed), or
+    None when the model cannot be loaded."""
     from drumnet.cli.classify import load_cli_model, open_index, report_error
     from drumnet.inference.pipeline import Result
     from drumnet.library.kit import Candidate, find_candidates, suggest_kit
 
     model = load_cli_model(args, "kit")
     if model is None:
-        raise SystemExit(2)
+        return None
     failed = 0
 
     def on_error(path: str, reason: str) -> None:
