@@ -94,3 +94,18 @@ def test_a_name_that_is_not_utf8_still_travels_as_json():
     row = Row(0, path, "kick", 0.9, None, folder=os.fsdecode(b"lib/Pack \xff"))
     text = json.dumps(row.to_list(), ensure_ascii=False).encode("utf-8")
     assert "kick \ufffd.wav" in text.decode()
+
+
+def test_the_command_line_starts_without_the_web_stack():
+    code = (
+        "import sys; from drumnet.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SRC},
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
