@@ -194,3 +194,10 @@ def test_an_empty_library_is_ready_with_nothing_to_show(tmp_path, model, web_cac
         assert c.get("/api/sounds").json()["rows"] == []
         assert c.get("/api/map").json()["ids"] == []
         assert c.post("/api/kit/suggest", json={}, headers=WRITE).json()["pads"] == {}
+
+
+def test_websockets_are_refused(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/status") as ws:
+        ws.receive_text()

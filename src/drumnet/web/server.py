@@ -55,7 +55,9 @@ class Guard:
         self.token = token
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] == "websocket":  # the app has none: refuse them all
+            return await send({"type": "websocket.close", "code": 1008})
+        if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         refusal = self.refusal(scope.get("method", "GET"), headers)
