@@ -198,8 +198,9 @@ class BrowseState:
             found.close()
         if vectors is None:
             vectors = np.zeros((len(self.rows), 1), np.float32)
-        self.vectors = vectors
+        # has_vector first: a request that sees `vectors` set may index has_vector at once.
         self.has_vector = np.linalg.norm(vectors, axis=1) > 0
+        self.vectors = vectors
 
     def row(self, sound_id: int) -> Row | None:
         """The row with this id, or None (an id the library does not have)."""
