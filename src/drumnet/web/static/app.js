@@ -1,7 +1,7 @@
 // The page: loads the library as the server finds it, switches views, and runs the detail
 // panel (correct a label, find similar). Views live in list.js, map.js and kit.js.
 import { get, post } from './api.js';
-import { initKit } from './kit.js';
+import { hideKit, initKit, showKit } from './kit.js';
 import { initList, refresh } from './list.js';
 import { draw, hideMap, initMap, loadMap, showMap } from './map.js';
 import {
@@ -30,6 +30,7 @@ function show(name) {
   }
   for (const view of document.querySelectorAll('.view')) view.hidden = view.id !== `view-${name}`;
   if (name === 'map') showMap(); else hideMap();
+  if (name === 'kit') showKit(); else hideKit();
   document.body.dataset.view = name;
 }
 

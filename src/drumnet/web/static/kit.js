@@ -16,7 +16,7 @@ export function initKit() {
   document.getElementById('kit-play').addEventListener('click', playKit);
   document.getElementById('kit-clear').addEventListener('click', () => { kit.clear(); refresh(); });
   document.getElementById('kit-export').addEventListener('submit', exportKit);
-  on('rows', fillChoices);
+  on('rows', () => { stale = true; if (shown) fillChoices(); });
   const choice = document.getElementById('pad-choice');
   for (const pad of store.info.pads) choice.add(new Option(`${pad.title} (${pad.key})`, pad.name));
   on('select', (id) => {
@@ -53,7 +53,17 @@ function padElement(pad) {
   return el;
 }
 
+// The pads' lists are made when the view is shown: sorting 50,000 rows twelve times on every
+// batch of newly classified sounds would stall the page while it works.
+let stale = true, shown = false;
+export function showKit() {
+  shown = true;
+  if (stale) fillChoices();
+}
+export function hideKit() { shown = false; }
+
 function fillChoices() {
+  stale = false;
   for (const pad of store.info.pads) {
     const select = boxes.get(pad.name).querySelector('select');
     const rows = store.rows.filter((r) => r && r.label === pad.label)

@@ -15,6 +15,7 @@ const count = document.getElementById('count');
 
 let view = []; // the rows shown, filtered and sorted
 let anchor = null; // where a Shift-click range starts
+let pending = null; // a refresh waiting to run
 const shown = new Map(); // id -> row element in the page
 
 export function initList() {
@@ -26,7 +27,10 @@ export function initList() {
   list.addEventListener('scroll', () => requestAnimationFrame(render));
   window.addEventListener('resize', () => requestAnimationFrame(render));
   list.addEventListener('keydown', onKey);
-  on('rows', refresh);
+  on('rows', () => {
+    // While a big library is being classified, rows come in every poll: refresh once a second.
+    if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, view.length > 5000 ? 1000 : 30);
+  });
   on('peaks', render);
   on('select', (id) => { reveal(id); render(); });
 }
@@ -38,10 +42,11 @@ function matches(row, label, unsure, words) {
   return words.every((w) => text.includes(w));
 }
 
+const text = new Intl.Collator(undefined, { numeric: true }).compare; // 'Kick 2' < 'Kick 10'
 const SORTS = {
-  name: (a, b) => a.name.localeCompare(b.name),
-  folder: (a, b) => a.folder.localeCompare(b.folder) || a.name.localeCompare(b.name),
-  label: (a, b) => a.label.localeCompare(b.label) || b.confidence - a.confidence,
+  name: (a, b) => text(a.name, b.name),
+  folder: (a, b) => text(a.folder, b.folder) || text(a.name, b.name),
+  label: (a, b) => text(a.label, b.label) || b.confidence - a.confidence,
   confidence: (a, b) => a.confidence - b.confidence,
   '-confidence': (a, b) => b.confidence - a.confidence,
 };
