@@ -201,3 +201,23 @@ def test_websockets_are_refused(client):
 
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/status") as ws:
         ws.receive_text()
+
+
+def test_aiff_is_sent_as_wav_that_browsers_play(tmp_path, model, web_cache):
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    t = np.arange(22050) / 44100
+    sf.write(
+        str(tmp_path / "tom.aiff"), 0.5 * np.sin(2 * np.pi * 110 * t) * np.exp(-t / 0.1), 44100
+    )
+    aiff = BrowseState([tmp_path], model, workers=0)
+    aiff.start()
+    assert aiff.wait(60) and len(aiff.rows) == 1
+    with TestClient(create_app(aiff, ["testserver"], TOKEN)) as c:
+        got = c.get("/api/sounds/0/audio")
+    assert got.status_code == 200 and got.headers["content-type"] == "audio/wav"
+    wave, rate = sf.read(io.BytesIO(got.content))
+    assert rate == 44100 and len(wave) == 22050

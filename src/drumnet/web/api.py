@@ -3,7 +3,7 @@
     GET  /api/info                    classes, pads, the `unsure` threshold, the model
     GET  /api/status                  what the background work is doing (the page polls it)
     GET  /api/sounds?since=N          rows [id, name, folder, label, confidence, corrected, warning]
-    GET  /api/sounds/{id}/audio       the file's bytes (HTTP Range requests answered)
+    GET  /api/sounds/{id}/audio       the file's bytes (HTTP Range requests answered; AIFF as WAV)
     GET  /api/sounds/{id}/similar     the sounds most like it (cosine of embeddings)
     GET  /api/peaks?ids=1,2,3         a small waveform per sound: peaks 0-255 and the seconds drawn
     GET  /api/map                     the 2-D layout: ids, x, y in [0, 1]
@@ -17,14 +17,16 @@ token and a JSON body (`server.Guard`); errors are {"error": "one line"}.
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import os
 from collections import OrderedDict
 from threading import Lock
 
 import numpy as np
+import soundfile as sf
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from drumnet.audio.decode import AudioError, load_sound, read_head, to_mono
@@ -42,6 +44,10 @@ PEAK_FLOOR_DB = 60.0  # trailing audio this far below the peak is not drawn
 PEAK_CACHE = 50_000  # sounds whose peaks are kept (about 100 bytes each)
 MAX_IDS = 500  # ids in one /api/peaks or /api/corrections request
 LABELS = (*CLASSES, LOOP)
+# Served as they are (with range requests); other files (AIFF) are sent as WAV, their first
+# TRANSCODE_SECONDS: Chromium and Firefox play no AIFF.
+PLAYABLE = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3"})
+TRANSCODE_SECONDS = 120.0
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -81,14 +87,28 @@ def sounds(request: Request, since: int = 0) -> JSONResponse:
 
 
 @router.api_route("/sounds/{sound_id}/audio", methods=["GET", "HEAD"], response_model=None)
-def audio(request: Request, sound_id: int) -> FileResponse | JSONResponse:
+def audio(request: Request, sound_id: int) -> Response:
     row = state_of(request).row(sound_id)
     if row is None:
         return error(404, f"no sound {sound_id}")
     if not os.path.isfile(row.path):
         return error(410, "the file is gone or moved since it was classified")
+    if os.path.splitext(row.path)[1].lower() not in PLAYABLE:
+        try:
+            return Response(as_wav(row.path), media_type="audio/wav")
+        except (AudioError, OSError) as exc:
+            return error(422, f"cannot decode it: {getattr(exc, 'reason', None) or exc}")
     media = mimetypes.guess_type(row.path)[0] or "application/octet-stream"
     return FileResponse(row.path, media_type=media, headers={"Cache-Control": "no-cache"})
+
+
+def as_wav(path: str) -> bytes:
+    """The first TRANSCODE_SECONDS of a file as 16-bit WAV bytes (for AIFF, which browsers do
+    not play). Raises AudioError or OSError."""
+    frames, rate, _, _ = read_head(path, TRANSCODE_SECONDS)
+    out = io.BytesIO()
+    sf.write(out, frames, rate, format="WAV", subtype="PCM_16")
+    return out.getvalue()
 
 
 class _Peaks:
