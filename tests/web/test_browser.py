@@ -115,3 +115,20 @@ def test_the_map_draws_one_point_per_sound(app):
     page.wait_for_function("document.getElementById('player').dataset.id !== undefined")
     page.mouse.click(box["x"] + point[0] + 1, box["y"] + point[1] + 1)
     page.wait_for_function("document.getElementById('detail-name').textContent.endsWith('.wav')")
+
+
+def test_correcting_a_selection_of_three(app):
+    page, state = app
+    page.select_option("#filter-class", "kick")
+    page.click("#list .row >> nth=0")
+    page.click("#list .row >> nth=2", modifiers=["Shift"])
+    ids = [
+        int(i)
+        for i in page.eval_on_selector_all("#list .row.selected", "rs => rs.map(r => r.dataset.id)")
+    ]
+    assert len(ids) == 3
+    page.select_option("#correct-label", "tom")
+    page.click("#correct")
+    page.wait_for_function("document.getElementById('correct-result').textContent !== ''")
+    assert page.inner_text("#correct-result") == "labelled 3 as tom"
+    assert all(state.rows[i].label == "tom" and state.rows[i].corrected for i in ids)

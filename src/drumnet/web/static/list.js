@@ -143,8 +143,8 @@ function onKey(event) {
   event.preventDefault();
   const at = view.findIndex((r) => r.id === store.current);
   const next = view[Math.min(view.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
-  anchor = next.id;
-  if (event.shiftKey) select(next.id, { ids: [next.id], play: true });
+  if (!event.shiftKey) anchor = next.id;
+  if (event.shiftKey) select(next.id, { extend: true, play: true });
   else select(next.id, { play: true });
 }
 

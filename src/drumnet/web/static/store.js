@@ -35,9 +35,13 @@ export function addRows(fields, lists) {
 export const isUnsure = (row) =>
   row.label === 'unsure' || (!row.corrected && row.confidence < store.info.unsure_below);
 
-// Selecting: alone (a click, an arrow key), toggled (Ctrl/Cmd) or several at once (Shift).
-export function select(id, { toggle = false, ids = null, play: andPlay = false } = {}) {
-  if (ids) ids.forEach((i) => store.selected.add(i));
+// Selecting: alone (a click, an arrow key), toggled (Ctrl/Cmd), a range (Shift-click: `ids`)
+// or one more (Shift-arrow: `extend`).
+export function select(id, { toggle = false, ids = null, extend = false, play: andPlay = false } = {}) {
+  if (ids) {
+    store.selected.clear();
+    ids.forEach((i) => store.selected.add(i));
+  } else if (extend) store.selected.add(id);
   else if (toggle) {
     if (store.selected.has(id)) store.selected.delete(id); else store.selected.add(id);
   } else {
