@@ -132,3 +132,17 @@ def test_correcting_a_selection_of_three(app):
     page.wait_for_function("document.getElementById('correct-result').textContent !== ''")
     assert page.inner_text("#correct-result") == "labelled 3 as tom"
     assert all(state.rows[i].label == "tom" and state.rows[i].corrected for i in ids)
+
+
+def test_a_similar_sound_dropped_on_a_pad(app):
+    page, _ = app
+    page.click("#list .row >> nth=0")
+    page.click("#find-similar")
+    page.wait_for_selector("#similar li")
+    match = page.locator("#similar li").first
+    sound_id = match.get_attribute("data-id")
+    page.click("nav button[data-view=kit]")
+    match.drag_to(page.locator(".pad[data-pad=perc]"))
+    page.wait_for_function(
+        f"document.querySelector('.pad[data-pad=perc]').dataset.id === '{sound_id}'"
+    )

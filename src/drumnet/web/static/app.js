@@ -5,7 +5,7 @@ import { hideKit, initKit, showKit } from './kit.js';
 import { initList, refresh } from './list.js';
 import { draw, hideMap, initMap, loadMap, showMap } from './map.js';
 import {
-  addRows, colour, drawWave, on, play, seekTime, select, store, waveform,
+  addRows, colour, draggable, drawWave, on, play, seekTime, select, store, waveform,
 } from './store.js';
 
 const statusBox = document.getElementById('status');
@@ -20,6 +20,8 @@ async function main() {
   initDetail();
   for (const button of document.querySelectorAll('nav button')) {
     button.addEventListener('click', () => show(button.dataset.view));
+    // A sound dragged over a tab opens it, so a row of the list can be dropped on a pad.
+    button.addEventListener('dragenter', () => show(button.dataset.view));
   }
   await poll();
 }
@@ -141,6 +143,7 @@ async function findSimilar() {
       li.title = row.folder;
       li.addEventListener('click', () => play(m.id));
       li.addEventListener('dblclick', () => select(m.id));
+      draggable(li, m.id);
       detail.similar.appendChild(li);
     }
   } catch (err) {

@@ -1,7 +1,7 @@
 // The kit view: a pad per GM drum; pick a sound per pad (from its class, or the sound
 // selected in the list or map), let drumnet suggest the rest, audition, export.
 import { audioUrl, post } from './api.js';
-import { on, store } from './store.js';
+import { DRAG_TYPE, on, store } from './store.js';
 
 const padsBox = document.getElementById('pads');
 const result = document.getElementById('kit-result');
@@ -49,6 +49,14 @@ function padElement(pad) {
     if (store.current !== null) setPad(pad.name, store.current, true);
   });
   el.querySelector('.clear').addEventListener('click', () => setPad(pad.name, null, true));
+  el.addEventListener('dragover', (event) => {
+    if (event.dataTransfer.types.includes(DRAG_TYPE)) event.preventDefault();
+  });
+  el.addEventListener('drop', (event) => {
+    event.preventDefault();
+    const id = Number(event.dataTransfer.getData(DRAG_TYPE));
+    if (store.rows[id]) setPad(pad.name, id, true);
+  });
   boxes.set(pad.name, el);
   return el;
 }

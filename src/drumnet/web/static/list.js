@@ -1,7 +1,7 @@
 // The list view: every sound in a virtual list (only the rows in sight are in the page), with
 // filters, sorting, keyboard navigation that plays as it moves, and clickable waveforms.
 import {
-  colour, drawWave, isUnsure, on, play, seekTime, select, store, waveform,
+  colour, draggable, drawWave, isUnsure, on, play, seekTime, select, store, waveform,
 } from './store.js';
 
 const ROW = 34; // px, as .row in app.css
@@ -93,6 +93,7 @@ function rowElement(row) {
   el.innerHTML = '<span class="name"></span><span class="folder"></span>'
     + '<span><span class="badge"></span></span><span class="conf"></span><canvas></canvas>';
   el.addEventListener('click', (event) => onClick(event, row.id));
+  draggable(el, row.id);
   el.querySelector('canvas').addEventListener('click', (event) => {
     event.stopPropagation();
     const wave = waveform(row.id);

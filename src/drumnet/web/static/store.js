@@ -112,3 +112,13 @@ export function seekTime(event, canvas, wave) {
   const fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
   return wave ? fraction * wave.seconds : 0;
 }
+
+// Dragging a sound (a list row, a similar match) onto a pad: the sound's id travels as text.
+export const DRAG_TYPE = 'application/x-drumnet-sound';
+export function draggable(el, id) {
+  el.draggable = true;
+  el.addEventListener('dragstart', (event) => {
+    event.dataTransfer.setData(DRAG_TYPE, String(id));
+    event.dataTransfer.effectAllowed = 'copy';
+  });
+}
