@@ -96,6 +96,7 @@ def test_a_name_that_is_not_utf8_still_travels_as_json():
     assert "kick \ufffd.wav" in text.decode()
 
 
+@pytest.mark.slow  # a fresh interpreter importing the command line: seconds on a busy machine
 def test_the_command_line_starts_without_the_web_stack():
     code = (
         "import sys; from drumnet.cli import build_parser; build_parser(); "
