@@ -11,6 +11,11 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# The browser tests drive Debian's chromium (never a downloaded one); as root, install it.
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } \
+	    >/dev/null 2>&1 || echo "chromium not installed: the browser tests will skip" >&2; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)

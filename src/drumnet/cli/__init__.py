@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "drumnet.cli.organize",
     "drumnet.cli.similar",
     "drumnet.cli.label",
+    "drumnet.cli.browse",
+    "drumnet.cli.kit",
     "drumnet.cli.dream",
     "drumnet.cli.data",
     "drumnet.cli.train",

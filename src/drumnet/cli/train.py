@@ -54,9 +54,10 @@ def _recipe(args: argparse.Namespace) -> Recipe:
     if args.set:
         train = replace(train, model_overrides={**train.model_overrides, **_overrides(args.set)})
     extra = parse_sources(args.extra) if args.extra else recipe.extra_sources
+    sources = parse_sources(args.sources) if args.sources else recipe.sources
     classes = parse_classes(args.classes) or recipe.classes
     _check_model_settings(train, classes)
-    return replace(recipe, classes=classes, extra_sources=extra, train=train)
+    return replace(recipe, classes=classes, sources=sources, extra_sources=extra, train=train)
 
 
 def _check_model_settings(train: TrainConfig, classes: tuple[str, ...]) -> None:
@@ -128,7 +129,6 @@ def _say_written(summary: dict, split: str) -> None:
 
 def train_command(args: argparse.Namespace) -> int:
     from drumnet.training.config import CROSS_VALIDATION
-    from drumnet.training.datasets.sources import parse_sources
     from drumnet.training.experiments import load_pool, make_splits
     from drumnet.training.recipes import class_gaps, run_files, train_and_report
 
@@ -142,9 +142,7 @@ def train_command(args: argparse.Namespace) -> int:
     if args.out:  # before any work; cross-validation writes no model, so none is replaced
         out = Path(args.out)
         check_output(out, _model_file, [], args.overwrite or cross, "choose another --out", True)
-    pool = load_pool(
-        parse_sources(args.sources), recipe.extra_sources, args.data, progress=sys.stderr.isatty()
-    )
+    pool = load_pool(recipe.sources, recipe.extra_sources, args.data, progress=sys.stderr.isatty())
     for line in pool.errors + pool.extra_errors:
         print(f"skipped: {line}", file=sys.stderr)
     recipe, pool = _classes_with_sounds(recipe, pool, named=bool(args.classes))
@@ -246,7 +244,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--classes", help=f"comma list, or two/four/drums/all (default: {','.join(CLASSES)})"
     )
     p.add_argument("--data", help="a labelled folder or manifest CSV instead of the Hydrogen kits")
-    p.add_argument("--sources", help="evaluation sources (default hydrogen)")
+    p.add_argument("--sources", help="evaluation sources (default: the preset's, else hydrogen)")
     p.add_argument("--extra", help="training-only sources, e.g. lmms,drumsynth,synth,speech")
     p.add_argument(
         "--split",

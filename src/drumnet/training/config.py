@@ -60,6 +60,7 @@ class TrainConfig:
 @dataclass(frozen=True)
 class Recipe:
     classes: tuple[str, ...] = CLASSES
+    sources: tuple[str, ...] = ("hydrogen",)  # evaluation sources: tested by the splits
     extra_sources: tuple[str, ...] = ()  # training-only sources
     train: TrainConfig = field(default_factory=TrainConfig)
     extra_weight: float = 1.0  # loss weight of extra-source sounds relative to real kits
@@ -98,8 +99,12 @@ RECIPES: dict[str, Recipe] = {
     # Early stopping off: the whole 20-epoch cosine schedule, last weights. Validation kits
     # are few and noisy (a shipped model once stopped at epoch 3), and on 4 folds by kit the
     # fixed schedule did better than stopping early (BENCHMARKS.md, "Targets").
+    # Since the soundfont sources came (issue 24), the shipped recipe also learns the GM kits
+    # of GeneralUser GS, OPL3 and Sonivox, each kit its own library, and GeneralUser's
+    # melodic notes as `other` (docs/data-sources.md).
     "default": Recipe(
-        extra_sources=("lmms", "drumsynth", "synth", "speech"),
+        sources=("hydrogen", "generaluser", "opl3", "sonivox"),
+        extra_sources=("lmms", "drumsynth", "synth", "speech", "generaluser-other"),
         train=TrainConfig(model="highway", epochs=20, early_stopping=False),
         extra_weight=0.5,
     ),
