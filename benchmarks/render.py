@@ -408,6 +408,21 @@ def _dream(s: dict) -> list[str]:
     return out
 
 
+def _dream_busy(s: dict) -> list[str]:
+    f = s["figures"]
+    out = [
+        "| torch threads | one core kept busy | seconds per dream | busy / not busy |",
+        "|---|---|---|---|",
+    ]
+    for r in f["rows"]:
+        used = ", ".join(str(n) for n in sorted(set(r["threads_used"])))
+        out.append(
+            f"| {r['threads']} ({used}) | {'yes' if r['busy_core'] else 'no'} "
+            f"| {r['seconds']:.1f} | {r['ratio_to_not_busy']:.1f}x |"
+        )
+    return out
+
+
 SECTIONS = (
     (
         "data",
@@ -557,6 +572,20 @@ SECTIONS = (
             "dreamed (their averaged answer). B: an MLP trained with another seed on the same "
             "data, never used for dreaming: the other architecture and another seed. A dream "
             "that fools only A is an adversarial example; B hearing the target is the test."
+        ),
+    ),
+    (
+        "dream_busy",
+        "Dreaming on a busy machine",
+        _dream_busy,
+        (
+            "`drumnet dream` with another program keeping one core busy (a process that only "
+            "spins), against the machine as it is, in the same run: the shipped dreaming "
+            "ensemble moves a noise start toward snare (120 steps; median of 3 dreams). "
+            "drumnet's choice (`runtime.solo_threads`) runs one torch thread per core nothing "
+            "else is using; one per core is torch's default, which dream used before: its "
+            "threads wait for the one on the busy core at every operation "
+            "(`benchmarks/bench_dream.py`, `busy_core`)."
         ),
     ),
 )

@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 from dream_fixtures import (  # noqa: F401  (pytest fixtures)
     highway_file,
     highway_model,
@@ -16,6 +18,7 @@ from dream_fixtures import (  # noqa: F401  (pytest fixtures)
     mlp_model,
 )
 
+import drumnet.generate.dream as dream_module
 from drumnet.audio.decode import save_audio
 from drumnet.cli import main
 from drumnet.generate.dream import (
@@ -343,3 +346,46 @@ def test_cli_amplify_out_of_range_names_the_valid_layers(highway_file, tmp_path,
     assert_one_line_error(
         capsys, "no layer 99; choose from input, stage1, stage2, stage3 (or 0 to 3)"
     )
+
+
+def _record_threads(monkeypatch) -> list[int]:
+    """Torch's thread count at every step of a dream or style transfer from now on."""
+    seen, augment = [], dream_module.augment
+
+    def recording(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return augment(*args, **kwargs)
+
+    monkeypatch.setattr(dream_module, "augment", recording)
+    return seen
+
+
+def _other_count() -> int:
+    return 3 if torch.get_num_threads() != 3 else 2  # a count torch is not using already
+
+
+def test_dream_steps_run_on_the_chosen_threads_and_restore_the_callers(highway_model, monkeypatch):
+    chosen, before = _other_count(), torch.get_num_threads()
+    monkeypatch.setattr("drumnet.generate.dream.solo_threads", lambda: chosen)
+    seen = _record_threads(monkeypatch)
+    dream(highway_model, make_drum("tom", np.random.default_rng(3)), "snare", FAST)
+    assert seen and set(seen) == {chosen}
+    assert torch.get_num_threads() == before
+    dream(
+        highway_model, make_drum("tom", np.random.default_rng(3)), "snare", replace(FAST, threads=1)
+    )
+    assert set(seen[-FAST.steps :]) == {1}  # an explicit count wins
+
+
+def test_cli_dream_and_style_run_on_the_chosen_threads(highway_file, tmp_path, monkeypatch):
+    chosen = _other_count()
+    monkeypatch.setattr("drumnet.cli.dream.solo_threads", lambda: chosen)
+    seen = _record_threads(monkeypatch)
+    src = save_audio(tmp_path / "tom.wav", make_drum("tom", np.random.default_rng(8)), 11025)
+    argv = ["--model", str(highway_file), "--steps", "3", "--no-png"]
+    assert main(["dream", str(src), "--toward", "snare", "-o", str(tmp_path / "d.wav"), *argv]) == 0
+    assert seen and set(seen) == {chosen}
+    seen.clear()
+    style = ["style", str(src), str(src), "-o", str(tmp_path / "s.wav"), "--threads", "1"]
+    assert main([*style, *argv]) == 0
+    assert seen and set(seen) == {1}

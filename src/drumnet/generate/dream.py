@@ -36,6 +36,7 @@ from drumnet.audio.decode import is_silent
 from drumnet.inference.classifier import load_model
 from drumnet.nets import DrumNet
 from drumnet.nets.ensemble import MEMBERS, EnsembleNet, check_compatible
+from drumnet.runtime import solo_threads, torch_threads
 from drumnet.training.augment import AugmentConfig, augment_batch
 
 START_SOUNDS = ("noise", "click")
@@ -77,6 +78,9 @@ class DreamConfig:
     peak: float = 0.95  # final peak level (linear, <= 1.0)
     margin: float = 8.0  # keep pushing until the target logit beats every other by this much
     seed: int = 0
+    # torch threads for the steps; None: one per core nothing else keeps busy (a busy core
+    # stalls a larger pool: drumnet.runtime.solo_threads)
+    threads: int | None = None
 
     def __post_init__(self):
         check_finite(self)
@@ -86,6 +90,8 @@ class DreamConfig:
             raise ValueError("peak must be in (0, 1]")
         if self.eot_samples < 1 or self.coarse_time < 1 or self.coarse_freq < 1:
             raise ValueError("eot_samples, coarse_time and coarse_freq must be >= 1")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
 
 
 # Starting from scratch, there is nothing to stay close to: move further, for longer.
@@ -258,7 +264,9 @@ def run_edit(
     """Minimise objective(EOT batch (K, L)) + regularisers over the edit's masks.
 
     Returns (audio (L,) float32 peak-normalised to config.peak, loss per step). Gradients go to
-    the masks only (torch.autograd.grad), so the models' own .grad stay untouched.
+    the masks only (torch.autograd.grad), so the models' own .grad stay untouched. The steps
+    run on config.threads torch threads (default `solo_threads()`); the caller's count is
+    restored afterwards.
     """
     params = [edit.gain, edit.noise_level]
     opt = torch.optim.Adam(
@@ -268,17 +276,18 @@ def run_edit(
         ]
     )
     losses = []
-    for _ in range(config.steps):
-        spec = edit.spectrum()
-        wave = edit.frontend.inverse(spec, length=edit.length)  # (1, L)
-        loss = objective(augment(wave, config, sample_rate, gen)) + edit.penalty(spec)
-        grads = torch.autograd.grad(loss, params)
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
-        losses.append(float(loss.detach()))
-    with torch.no_grad():
-        audio = edit()[0].numpy().astype(np.float32)
+    with torch_threads(config.threads or solo_threads()):
+        for _ in range(config.steps):
+            spec = edit.spectrum()
+            wave = edit.frontend.inverse(spec, length=edit.length)  # (1, L)
+            loss = objective(augment(wave, config, sample_rate, gen)) + edit.penalty(spec)
+            grads = torch.autograd.grad(loss, params)
+            for p, g in zip(params, grads):
+                p.grad = g
+            opt.step()
+            losses.append(float(loss.detach()))
+        with torch.no_grad():
+            audio = edit()[0].numpy().astype(np.float32)
     return normalise_peak(audio, config.peak), losses
 
 
