@@ -15,12 +15,12 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
 
 from drumnet.audio.decode import SILENCE_SEARCH_SECONDS, AudioError, load_sound
+from drumnet.cli.terminal import CurrentStdout, progress, report_empty_folders
 from drumnet.inference.classifier import DrumClassifier, load_model
 from drumnet.inference.pipeline import DEFAULT_BATCH_SIZE, Result, classify_paths
 from drumnet.library.index import Copy, Correction, Index, duplicate_groups, file_hash
@@ -29,6 +29,7 @@ from drumnet.nets.checkpoint import ModelFileError
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, UNSURE, class_for_word, parse_classes
 from drumnet.training.datasets.folders import pack_of
 from drumnet.training.datasets.manifest import Sample, write_manifest
+from drumnet.words import plural
 
 FORMATS = ("table", "csv", "jsonl")
 # The table's words for the `silent` warning: only so much of a long file is searched for a sound.
@@ -84,11 +85,6 @@ def open_index(args: argparse.Namespace) -> Index | None:
     return None if args.no_index else Index()
 
 
-def progress(items: Iterable, what: str = "files") -> Iterator:
-    """A tqdm bar on stderr, only when stderr is a terminal."""
-    return tqdm(items, unit=f" {what}", file=sys.stderr, disable=not sys.stderr.isatty())
-
-
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}
 
 
@@ -123,7 +119,7 @@ class _Writer:
     def __init__(self, fmt: str, classes: tuple[str, ...]):
         self.fmt, self.classes = fmt, classes
         if fmt == "csv":
-            self.csv = csv.writer(sys.stdout, lineterminator="\n")
+            self.csv = csv.writer(CurrentStdout(), lineterminator="\n")
             head = ["path", "label", "confidence", "warning", "error", "corrected"]
             head += ["duplicate_of", "same_file_as"]
             self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
@@ -165,6 +161,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     model = load_cli_model(args, "classify")
     if model is None:
         return 2
+    report_empty_folders("classify", args.paths)
     index = open_index(args)
     failed, results = 0, None
     try:
@@ -175,7 +172,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         writer = _Writer(fmt, classes or model.classes_)
         # A table on the terminal shows each failure in its ERROR row: one line, not two.
         on_screen = fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()
-        for result in progress(results):
+        for result in progress(results, args.paths):
             writer.write(result)
             if not result.ok:
                 failed += 1
@@ -183,7 +180,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
                     report_error(result, "classify")
         sys.stdout.flush()
         if failed and on_screen:
-            print(f"{failed} files could not be classified (the ERROR rows)", file=sys.stderr)
+            print(
+                f"{plural(failed, 'file')} could not be classified (the ERROR rows)",
+                file=sys.stderr,
+            )
     except BrokenPipeError:  # `drumnet classify . | head`: the reader left, stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
@@ -212,6 +212,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
         failed += 1
         print(f"drumnet duplicates: {shown(path)}: {reason}", file=sys.stderr)
 
+    report_empty_folders("duplicates", args.paths)
     index = open_index(args)
     try:
         groups = duplicate_groups(args.paths, index, failure)
@@ -333,7 +334,7 @@ def export_corrections(index: Index, out: Path) -> int:
         samples.append(Sample(str(target.relative_to(out)), c.label, library, source="label"))
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(samples, out / "labels.csv")
-    print(f"exported {len(samples)} corrected files to {out}", file=sys.stderr)
+    print(f"exported {plural(len(samples), 'corrected file')} to {out}", file=sys.stderr)
     return 1 if missing else 0
 
 

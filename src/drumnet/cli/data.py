@@ -23,6 +23,7 @@ from drumnet.training.datasets.default import (
 )
 from drumnet.training.datasets.manifest import FIELDS, count_table, csv_rows, write_manifest
 from drumnet.training.datasets.tensors import build_tensors
+from drumnet.words import plural
 
 
 def _gather(args: argparse.Namespace) -> Gathered:
@@ -57,7 +58,7 @@ def fetch(args: argparse.Namespace) -> int:
     status = 0
     for name in names:
         found = gather((name,))
-        print(f"{name}: {len(found.samples)} samples, {len(found.skipped)} left out")
+        print(f"{name}: {plural(len(found.samples), 'sample')}, {len(found.skipped)} left out")
         if not found.samples:
             status = 1
             for reason, what in found.skipped[:3]:

@@ -29,6 +29,7 @@ from drumnet.training.recipes import (
     train_and_report,
 )
 from drumnet.training.train import TrainConfig
+from drumnet.words import plural
 
 
 def _overrides(pairs: list[str]) -> dict:
@@ -174,7 +175,8 @@ def _left_out(pool: Pool, classes: tuple[str, ...]) -> str | None:
     if not len(names):
         return None
     each = ", ".join(f"{c} {n}" for c, n in zip(names, counts))
-    return f"left out {counts.sum()} files of classes the model does not know ({each})"
+    left_out = plural(int(counts.sum()), "file")
+    return f"left out {left_out} of classes the model does not know ({each})"
 
 
 def _heard(meta: dict) -> set[str]:

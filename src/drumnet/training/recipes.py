@@ -28,6 +28,7 @@ from drumnet.training.experiments import (
 )
 from drumnet.training.splits import Split
 from drumnet.training.train import TrainConfig
+from drumnet.words import plural
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def class_gaps(
             n = int((pool.labels == c).sum())
             if n and not (pool.labels[trained] == c).any():
                 lines.append(
-                    f"{c}: none of its {n} sounds trains in split {s.kind} "
+                    f"{c}: none of its {plural(n, 'sound')} trains in split {s.kind} "
                     "(all are held out), so that model cannot learn it"
                 )
             elif len(splits) == 1 and len(s.test) and not (pool.labels[s.test] == c).any():
@@ -197,7 +198,7 @@ def class_gaps(
         for lib in sorted(set(pool.libraries[~pool.extra].tolist()) - tested):
             n = int((pool.libraries == lib).sum())
             lines.append(
-                f"library {lib} ({n} sounds) is too small to be tested by a fold: it only trains"
+                f"library {lib} ({plural(n, 'sound')}) is too small to be tested by a fold: it only trains"
             )
     return lines
 
