@@ -134,7 +134,8 @@ def busy_core(model, wave: np.ndarray, target: str, config: DreamConfig, repeats
     kept busy by a spinning process, for drumnet's thread choice (`solo_threads`, taken just
     before each dream as `drumnet dream` does) and for one thread per core (torch's default,
     what dream used before). Each figure is the median of `repeats` dreams; the ratios
-    (busy / as it is) come from the same run, so a loaded machine affects both sides."""
+    (busy / as it is, and each setting / drumnet's choice) come from the same run, so a
+    loaded machine affects both sides."""
     rows = []
     for busy in (False, True):
         with _spinning(busy):
@@ -155,8 +156,10 @@ def busy_core(model, wave: np.ndarray, target: str, config: DreamConfig, repeats
                     }
                 )
     idle = {r["threads"]: r["seconds"] for r in rows if not r["busy_core"]}
+    chosen = {r["busy_core"]: r["seconds"] for r in rows if r["threads"] == "drumnet's choice"}
     for r in rows:
         r["ratio_to_not_busy"] = r["seconds"] / idle[r["threads"]]
+        r["ratio_to_choice"] = r["seconds"] / chosen[r["busy_core"]]
     return {
         "cores": available_cores(),
         "steps": config.steps,

@@ -399,7 +399,7 @@ def dream_busy(quick: bool = False) -> dict:
     feats = as_models(models)[0].features
     wave = start_sound("noise", feats.n_samples, feats.sample_rate, seed=0)
     config = DreamConfig(steps=20 if quick else 120)
-    return bench_dream.busy_core(models, wave, "snare", config, repeats=1 if quick else 3)
+    return bench_dream.busy_core(models, wave, "snare", config, repeats=1 if quick else 2)
 
 
 SECTIONS = {
