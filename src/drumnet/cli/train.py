@@ -18,8 +18,9 @@ from drumnet.inference.classifier import load_model
 from drumnet.nets import build_model
 from drumnet.taxonomy import CLASSES, parse_classes
 from drumnet.training.datasets.default import parse_sources
-from drumnet.training.evaluate import format_report, make_report, plot_confusion
+from drumnet.training.evaluate import format_report, make_report
 from drumnet.training.experiments import CROSS_VALIDATION, SPLITS, Pool, load_pool, make_splits
+from drumnet.training.plots import plot_confusion
 from drumnet.training.recipes import (
     RECIPES,
     Recipe,

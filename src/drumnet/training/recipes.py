@@ -17,15 +17,17 @@ import torch
 
 from drumnet.nets.checkpoint import save_model
 from drumnet.taxonomy import CLASSES
-from drumnet.training.evaluate import format_report, make_report, plot_confusion
+from drumnet.training.evaluate import format_report
 from drumnet.training.experiments import (
     CROSS_VALIDATION,
     Outcome,
     Pool,
     make_splits,
+    pooled_report,
     run_split,
     write_outcome,
 )
+from drumnet.training.plots import plot_confusion
 from drumnet.training.splits import Split
 from drumnet.training.train import TrainConfig
 from drumnet.words import plural
@@ -283,10 +285,7 @@ def cross_validation_summary(outcomes: list[Outcome], pool: Pool, classes: tuple
     scored = [o for o in outcomes if o.report]
     acc = np.array([o.report.accuracy for o in scored])
     f1 = np.array([o.report.macro_f1 for o in scored])
-    y = pool.y(classes)
-    truth = np.concatenate([y[o.split.test] for o in scored])
-    pred = np.concatenate([o.report_pred for o in scored])
-    pooled = make_report(truth, pred, classes, split=f"{len(scored)} library folds, pooled")
+    pooled = pooled_report(scored, pool, classes)
     return {
         "folds": {
             ",".join(o.split.test_libraries): {
