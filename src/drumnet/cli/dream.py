@@ -5,6 +5,8 @@ spectrogram PNG next to it. A file that cannot be read (or is silent) is one lin
 exit status 1; a model that cannot be loaded is a usage error (exit status 2), as in classify.
 Output paths are checked before any work: one that cannot be written, is one of the inputs,
 or exists (without --overwrite) is a usage error, exit status 2, and nothing is written.
+Torch runs one thread per core no other program keeps busy (`runtime.solo_threads`), or
+--threads N.
 """
 
 from __future__ import annotations

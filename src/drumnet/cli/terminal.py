@@ -11,8 +11,6 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
-from drumnet.audio.scan import count_audio_files, has_audio_files
-
 
 class _AboveBar:
     """sys.stdout while a bar is drawn on the same terminal: each finished line is written
@@ -53,6 +51,8 @@ def progress(
         return
     from tqdm import tqdm  # here: `drumnet --help` stays light
 
+    from drumnet.audio.scan import count_audio_files
+
     total = count_audio_files(paths) if paths is not None else None
     bar = tqdm(items, total=total, unit=f" {what}", file=sys.stderr, dynamic_ncols=True)
     stdout = sys.stdout
@@ -79,6 +79,8 @@ def report_empty_folders(command: str, paths: Iterable[str | os.PathLike]) -> No
     """One stderr line for each named folder that holds no audio file, however deep: the
     command would otherwise print nothing at all. Not a failure (the exit status stays 0):
     there was nothing to do."""
+    from drumnet.audio.scan import has_audio_files  # here: `drumnet --help` stays light
+
     for path in paths:
         if os.path.isdir(path) and not has_audio_files(path):
             from drumnet.cli.classify import shown  # here: classify imports this module
