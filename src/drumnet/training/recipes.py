@@ -168,7 +168,7 @@ def run_files(out: Path, split: str, splits: list[Split]) -> list[Path]:
     folder = out.parent
     histories = [history_path(folder, s.kind) for s in splits]
     if split in CROSS_VALIDATION:
-        return [*histories, folder / f"{split}.json"]
+        return [*histories, folder / f"{split}.json", folder / f"{split}-confusion.png"]
     reports = [folder / "summary.json", folder / "history.csv"]
     if len(splits[0].test):
         reports.append(folder / "confusion.png")
@@ -232,6 +232,9 @@ def train_and_report(
     if split in CROSS_VALIDATION:
         summary.update(cross_validation_summary(outcomes, pool, recipe.classes))
         (folder / f"{split}.json").write_text(json.dumps(summary, indent=2))
+        pooled = pooled_report(outcomes, pool, recipe.classes)
+        title = f"{len(outcomes)} folds by library, pooled (each sound tested by a net that never heard its library)"
+        plot_confusion(pooled, folder / f"{split}-confusion.png", title=title)
         log(
             f"{split} over {len(outcomes)} folds: pooled accuracy {summary['pooled']['accuracy']:.4f}"
             f", macro-F1 {summary['pooled']['macro_f1']:.4f}; per fold accuracy "
