@@ -1,4 +1,5 @@
 """Do dreams fool only the network that dreamed them? Transfer of dreams to a second model.
+And how long a dream takes when another program keeps one core busy (`busy_core`).
 
 Each input is dreamed toward a target class with model A; then both A and an independently
 trained model B (other seed, ideally other architecture) classify the dreamed sound. Reported:
@@ -12,12 +13,14 @@ baseline a dream must beat), mean target probabilities and seconds per dream.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,7 @@ from drumnet.errors import AudioError
 from drumnet.generate.config import DreamConfig
 from drumnet.generate.dream import as_models, class_probs, dream
 from drumnet.inference.classifier import load_model
+from drumnet.runtime import available_cores, solo_threads
 
 
 def _waves(inputs: Sequence, features) -> tuple[list[np.ndarray], list[str], list[int]]:
@@ -109,6 +113,60 @@ def run(
         "mean_target_prob_b": float(np.mean([r["b_after"] for r in rows])) if rows else 0.0,
         "seconds_per_dream": float(np.mean(seconds)) if seconds else 0.0,
         "config": asdict(config),
+        "rows": rows,
+    }
+
+
+@contextlib.contextmanager
+def _spinning(busy: bool) -> Iterator[None]:
+    """Within the block, one core is kept busy by a process that only spins (when `busy`)."""
+    if not busy:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)  # let it start and take its core
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def busy_core(model, wave: np.ndarray, target: str, config: DreamConfig, repeats: int = 2) -> dict:
+    """Seconds per dream of `wave` toward `target`, with the machine as it is and with one core
+    kept busy by a spinning process, for drumnet's thread choice (`solo_threads`, taken just
+    before each dream as `drumnet dream` does) and for one thread per core (torch's default,
+    what dream used before). Each figure is the median of `repeats` dreams; the ratios
+    (busy / as it is, and each setting / drumnet's choice) come from the same run, so a
+    loaded machine affects both sides."""
+    rows = []
+    for busy in (False, True):
+        with _spinning(busy):
+            for setting in ("drumnet's choice", "one per core"):
+                seconds, chosen = [], []
+                for _ in range(repeats):
+                    threads = solo_threads() if setting == "drumnet's choice" else available_cores()
+                    start = time.perf_counter()
+                    dream(model, wave, target, replace(config, threads=threads))
+                    seconds.append(time.perf_counter() - start)
+                    chosen.append(threads)
+                rows.append(
+                    {
+                        "threads": setting,
+                        "busy_core": busy,
+                        "seconds": float(np.median(seconds)),
+                        "threads_used": chosen,
+                    }
+                )
+    idle = {r["threads"]: r["seconds"] for r in rows if not r["busy_core"]}
+    chosen = {r["busy_core"]: r["seconds"] for r in rows if r["threads"] == "drumnet's choice"}
+    for r in rows:
+        r["ratio_to_not_busy"] = r["seconds"] / idle[r["threads"]]
+        r["ratio_to_choice"] = r["seconds"] / chosen[r["busy_core"]]
+    return {
+        "cores": available_cores(),
+        "steps": config.steps,
+        "repeats": repeats,
         "rows": rows,
     }
 

@@ -428,6 +428,24 @@ def _startup(s: dict) -> list[str]:
     ]
 
 
+def _dream_busy(s: dict) -> list[str]:
+    f = s["figures"]
+    out = [
+        (
+            "| torch threads (count used) | one core kept busy | seconds per dream "
+            "| busy / not busy | / drumnet's choice |"
+        ),
+        "|---|---|---|---|---|",
+    ]
+    for r in f["rows"]:
+        used = ", ".join(str(n) for n in sorted(set(r["threads_used"])))
+        out.append(
+            f"| {r['threads']} ({used}) | {'yes' if r['busy_core'] else 'no'} "
+            f"| {r['seconds']:.1f} | {r['ratio_to_not_busy']:.1f}x | {r['ratio_to_choice']:.1f}x |"
+        )
+    return out
+
+
 SECTIONS = (
     (
         "data",
@@ -587,6 +605,20 @@ SECTIONS = (
             "A fresh process each time (`python -m drumnet`, `benchmarks/bench_startup.py`), "
             "with an empty cache: `--help`, a command's `--help` and usage errors import no "
             "torch, scikit-learn, scipy or matplotlib; a real command loads them in its handler."
+        ),
+    ),
+    (
+        "dream_busy",
+        "Dreaming on a busy machine",
+        _dream_busy,
+        (
+            "`drumnet dream` with another program keeping one core busy (a process that only "
+            "spins), against the machine as it is, in the same run: the shipped dreaming "
+            "ensemble moves a noise start toward snare (120 steps; median of 2 dreams). "
+            "drumnet's choice (`runtime.solo_threads`) runs one torch thread per core nothing "
+            "else is using; one per core is torch's default, which dream used before: its "
+            "threads wait for the one on the busy core at every operation "
+            "(`benchmarks/bench_dream.py`, `busy_core`)."
         ),
     ),
 )

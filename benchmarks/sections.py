@@ -395,6 +395,20 @@ def startup(quick: bool = False) -> dict:
     return bench_startup.run(repeats=3)
 
 
+def dream_busy(quick: bool = False) -> dict:
+    """Seconds per dream (the shipped dreaming ensemble, a noise start toward snare) with one
+    core kept busy by a spinning process and without, by thread choice (bench_dream.busy_core)."""
+    import bench_dream
+
+    from drumnet.generate.dream import DreamConfig, as_models, dream_ensemble, start_sound
+
+    models = dream_ensemble()
+    feats = as_models(models)[0].features
+    wave = start_sound("noise", feats.n_samples, feats.sample_rate, seed=0)
+    config = DreamConfig(steps=20 if quick else 120)
+    return bench_dream.busy_core(models, wave, "snare", config, repeats=1 if quick else 2)
+
+
 SECTIONS = {
     "data": data,
     "features": features,
@@ -410,4 +424,5 @@ SECTIONS = {
     "similar_kits": similar_kits,
     "dream": dream,
     "startup": startup,
+    "dream_busy": dream_busy,
 }

@@ -1,4 +1,9 @@
-"""Shared fixtures: synthesised drum sounds written as WAVs, an isolated cache, the real kits."""
+"""Shared fixtures: synthesised drum sounds written as WAVs, an isolated cache, the real kits.
+
+Every test gets its own empty cache (`_own_cache`, autouse): no test can write into the user's
+library index or cache. The fetched Debian kits stay where they are ($DRUMNET_DATA points at
+the real cache), so the tests on real data fetch them once, not once per test.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
+from drumnet.cache import data_dir
 
 RATE = 44100  # Hz; files are written at a common studio rate so loading must resample
 KINDS = ("kick", "snare", "hat", "tom")
@@ -69,12 +76,25 @@ def drum_sounds(tmp_path: Path, write_drum) -> dict[str, Path]:
     return {kind: write_drum(tmp_path / "drums" / f"{kind}.wav", kind) for kind in KINDS}
 
 
-@pytest.fixture
-def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """DRUMNET_CACHE pointed at an empty folder for this test."""
+# Where the user's fetched data is, read before any test changes the environment.
+_REAL_DATA = str(data_dir(create=False))
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """DRUMNET_CACHE (index, tensors, synthesised sets) in this test's tmp_path; fetched data
+    (DRUMNET_DATA) in the real cache, shared by every test and run."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("DRUMNET_CACHE", str(cache))
+    monkeypatch.setenv("DRUMNET_DATA", _REAL_DATA)
     return cache
+
+
+@pytest.fixture
+def isolated_cache(_own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own cache, with the fetched data in it too (empty: nothing fetched yet)."""
+    monkeypatch.setenv("DRUMNET_DATA", str(_own_cache))
+    return _own_cache
 
 
 def _need_apt() -> None:
@@ -84,7 +104,7 @@ def _need_apt() -> None:
 
 @pytest.fixture(scope="session")
 def hydrogen_kits() -> Path:
-    """The real Debian Hydrogen kits, fetched once into the shared (default) cache."""
+    """The real Debian Hydrogen kits, fetched once into the user's cache (DRUMNET_DATA)."""
     _need_apt()
     from drumnet.training.datasets.hydrogen import fetch_hydrogen
 

@@ -82,7 +82,7 @@ def test_on_a_terminal_a_bad_file_is_shown_once_in_its_table_row(
     out, err = capsys.readouterr()
     assert [line.split()[0] for line in out.splitlines()].count("ERROR") == 1
     assert "bad.wav" in out and "bad.wav" not in err
-    assert "1 files could not be classified (the ERROR rows)" in err
+    assert "1 file could not be classified (the ERROR rows)" in err
 
 
 @pytest.mark.parametrize(

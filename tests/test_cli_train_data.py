@@ -177,6 +177,7 @@ def test_classes_without_training_or_test_sounds_are_warned_of(tmp_path, write_d
     assert "warning: tom: none of its 3 sounds trains in split loo:Kit A" in captured.err
     assert "warning: library Kit D (2 sounds) is too small to be tested" in captured.err
     assert "no model written" in captured.out and not (tmp_path / "cv" / "x.safetensors").exists()
+    assert (tmp_path / "cv" / "loo-confusion.png").stat().st_size > 10_000  # the folds, pooled
 
 
 @pytest.mark.parametrize(

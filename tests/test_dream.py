@@ -7,10 +7,12 @@ from __future__ import annotations
 import errno
 import os
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 from dream_fixtures import (  # noqa: F401  (pytest fixtures)
     highway_file,
     highway_model,
@@ -18,6 +20,7 @@ from dream_fixtures import (  # noqa: F401  (pytest fixtures)
     mlp_model,
 )
 
+import drumnet.generate.dream as dream_module
 from drumnet.audio.write import save_audio
 from drumnet.cli import main
 from drumnet.generate.config import DreamConfig
@@ -375,3 +378,46 @@ def test_cli_dream_onto_a_full_disk_is_one_line_and_leaves_no_cut_short_file(
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert err.startswith(f"drumnet dream: error: no space left on the disk of {out}; about ")
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".safetensors") == []
+
+
+def _record_threads(monkeypatch) -> list[int]:
+    """Torch's thread count at every step of a dream or style transfer from now on."""
+    seen, augment = [], dream_module.augment
+
+    def recording(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return augment(*args, **kwargs)
+
+    monkeypatch.setattr(dream_module, "augment", recording)
+    return seen
+
+
+def _other_count() -> int:
+    return 3 if torch.get_num_threads() != 3 else 2  # a count torch is not using already
+
+
+def test_dream_steps_run_on_the_chosen_threads_and_restore_the_callers(highway_model, monkeypatch):
+    chosen, before = _other_count(), torch.get_num_threads()
+    monkeypatch.setattr("drumnet.generate.dream.solo_threads", lambda: chosen)
+    seen = _record_threads(monkeypatch)
+    dream(highway_model, make_drum("tom", np.random.default_rng(3)), "snare", FAST)
+    assert seen and set(seen) == {chosen}
+    assert torch.get_num_threads() == before
+    dream(
+        highway_model, make_drum("tom", np.random.default_rng(3)), "snare", replace(FAST, threads=1)
+    )
+    assert set(seen[-FAST.steps :]) == {1}  # an explicit count wins
+
+
+def test_cli_dream_and_style_run_on_the_chosen_threads(highway_file, tmp_path, monkeypatch):
+    chosen = _other_count()
+    monkeypatch.setattr("drumnet.cli.dream.solo_threads", lambda: chosen)
+    seen = _record_threads(monkeypatch)
+    src = save_audio(tmp_path / "tom.wav", make_drum("tom", np.random.default_rng(8)), 11025)
+    argv = ["--model", str(highway_file), "--steps", "3", "--no-png"]
+    assert main(["dream", str(src), "--toward", "snare", "-o", str(tmp_path / "d.wav"), *argv]) == 0
+    assert seen and set(seen) == {chosen}
+    seen.clear()
+    style = ["style", str(src), str(src), "-o", str(tmp_path / "s.wav"), "--threads", "1"]
+    assert main([*style, *argv]) == 0
+    assert seen and set(seen) == {1}

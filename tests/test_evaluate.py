@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from drumnet.training.evaluate import format_report, make_report, plot_confusion
+from drumnet.training.evaluate import format_report, make_report
+from drumnet.training.plots import plot_confusion
 
 
 def test_report_matches_hand_counts(tmp_path):

@@ -2,6 +2,8 @@
 
 A library never calls these on a caller's process; `drumnet.cli.main` and the classify
 workers do. Each is a no-op where the C library lacks the call (not glibc, not Linux).
+The thread rule (`default_threads`, `solo_threads`, `torch_threads`) is shared by classify and
+dream; a library function that uses it restores the caller's thread count afterwards.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import ctypes.util
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _PR_SET_PDEATHSIG = -1, -3, 1
@@ -91,3 +94,86 @@ def interrupt_on_sigterm() -> Iterator[None]:
 
 def default_sigterm() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. a container's), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no sched_getaffinity: not Linux
+        return os.cpu_count() or 1
+
+
+def default_threads(workers: int, in_workers: bool = False) -> int:
+    """Torch threads per process that runs the network: the cores shared out among the
+    workers if they ran it (`in_workers`), else the cores the decode workers leave free; at
+    least one.
+
+    On a busy or small machine an oversubscribed OpenMP pool is many times slower than one
+    thread (its threads spin waiting for each other), so this never counts a core twice.
+    """
+    cores = available_cores()
+    if in_workers:
+        return max(1, cores // max(1, workers))
+    return max(1, cores - max(0, workers))
+
+
+def _cpu_times() -> tuple[int, int, int] | None:
+    """(idle, total) jiffies of all CPUs and how many CPUs, from /proc/stat; None elsewhere."""
+    try:
+        with open("/proc/stat") as stat:
+            lines = stat.read().splitlines()
+    except OSError:
+        return None
+    fields = [int(v) for v in lines[0].split()[1:]]
+    cpus = sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit())
+    return fields[3] + fields[4], sum(fields[:8]), cpus  # idle + iowait; user..steal
+
+
+def idle_cores(sample_seconds: float = 0.1) -> float:
+    """How many of this machine's cores no process used over the last `sample_seconds`
+    (Linux: /proc/stat); elsewhere the cores less the 1-minute load average. A sample, not an
+    average: a job started a moment ago counts (the load average would take a minute)."""
+    before = _cpu_times()
+    if before is None:
+        try:
+            return max(0.0, (os.cpu_count() or 1) - os.getloadavg()[0])
+        except (AttributeError, OSError):
+            return float(os.cpu_count() or 1)
+    time.sleep(sample_seconds)
+    after = _cpu_times()
+    idle, total = after[0] - before[0], after[1] - before[1]
+    return after[2] * idle / total if total > 0 else float(after[2])
+
+
+# A core counts as free when at least this much of it is idle: a DAW taking half a core
+# would still make a second OpenMP thread wait for it at every operation.
+FREE_CORE = 0.75
+
+
+def solo_threads() -> int:
+    """Torch threads for one process doing many small operations (dream, style): one per
+    core that nothing else is using, at least one.
+
+    An OpenMP pool waits for its slowest thread at every operation, and a thread on a core
+    another program keeps busy gets only its time slices: on 2 cores with one busy, a dream
+    took 45-234 s with 2 threads and 8-10 s with one (issue 23; BENCHMARKS.md, "Dreaming on
+    a busy machine"). Classify sidesteps this with one thread per worker process.
+    """
+    free = int(idle_cores() + (1 - FREE_CORE))
+    return max(1, min(available_cores(), free))
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Within the block, torch runs `n` intra-op threads (unchanged when None); the caller's
+    count comes back afterwards."""
+    import torch  # here, not at the top: this module is imported by `drumnet --help`
+
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -106,6 +106,15 @@ def count_audio_files(paths: Iterable[str | os.PathLike]) -> int:
     return sum(1 for item in iter_audio_files(paths) if isinstance(item, str))
 
 
+def has_audio_files(folder: str | os.PathLike) -> bool:
+    """Whether `folder` holds an audio file at any depth (the walk stops at the first one).
+
+    A folder that cannot be searched, or holds one that cannot, counts as holding some: the
+    walk that reads it says why it could not.
+    """
+    return any(True for _ in _walk(os.fspath(folder), set()))
+
+
 def common_root(path: str | os.PathLike) -> Path:
     """The folder a path's files are placed relative to: itself if a folder, else its parent."""
     p = Path(path)

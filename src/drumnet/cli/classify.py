@@ -19,12 +19,13 @@ from drumnet.cli.common import (
     json_line,
     load_cli_model,
     open_index,
-    progress,
     report_error,
     shown,
 )
+from drumnet.cli.terminal import CurrentStdout, progress, report_empty_folders
 from drumnet.config import DEFAULT_BATCH_SIZE
 from drumnet.taxonomy import LOOP, UNSURE, parse_classes
+from drumnet.words import plural
 
 if TYPE_CHECKING:
     from drumnet.inference.decision import Result
@@ -43,7 +44,7 @@ class _Writer:
     def __init__(self, fmt: str, classes: tuple[str, ...]):
         self.fmt, self.classes = fmt, classes
         if fmt == "csv":
-            self.csv = csv.writer(sys.stdout, lineterminator="\n")
+            self.csv = csv.writer(CurrentStdout(), lineterminator="\n")
             head = ["path", "label", "confidence", "warning", "error", "corrected"]
             head += ["duplicate_of", "same_file_as"]
             self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
@@ -82,6 +83,7 @@ class _Writer:
 def cmd_classify(args: argparse.Namespace) -> int:
     from drumnet.inference.pipeline import classify_paths
 
+    report_empty_folders("classify", args.paths)
     classes = parse_classes(args.classes)
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     model = load_cli_model(args, "classify")
@@ -97,7 +99,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         writer = _Writer(fmt, classes or model.classes_)
         # A table on the terminal shows each failure in its ERROR row: one line, not two.
         on_screen = fmt == "table" and sys.stdout.isatty() and sys.stderr.isatty()
-        for result in progress(results):
+        for result in progress(results, args.paths):
             writer.write(result)
             if not result.ok:
                 failed += 1
@@ -105,7 +107,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
                     report_error(result, "classify")
         sys.stdout.flush()
         if failed and on_screen:
-            print(f"{failed} files could not be classified (the ERROR rows)", file=sys.stderr)
+            print(
+                f"{plural(failed, 'file')} could not be classified (the ERROR rows)",
+                file=sys.stderr,
+            )
     except BrokenPipeError:  # `drumnet classify . | head`: the reader left, stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -6,7 +6,6 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from drumnet.errors import ModelFileError
@@ -69,13 +68,6 @@ def open_index(args: argparse.Namespace) -> Index | None:
     from drumnet.library.index import Index
 
     return None if args.no_index else Index()
-
-
-def progress(items: Iterable, what: str = "files") -> Iterator:
-    """A tqdm bar on stderr, only when stderr is a terminal."""
-    from tqdm import tqdm
-
-    return tqdm(items, unit=f" {what}", file=sys.stderr, disable=not sys.stderr.isatty())
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)}

@@ -16,6 +16,7 @@ from drumnet.config import FeatureConfig
 from drumnet.taxonomy import CLASSES
 from drumnet.training.datasets.debian import FetchError
 from drumnet.training.datasets.manifest import FIELDS, count_table, csv_rows, write_manifest
+from drumnet.words import plural
 
 if TYPE_CHECKING:
     from drumnet.training.datasets.default import Gathered
@@ -72,7 +73,7 @@ def fetch(args: argparse.Namespace) -> int:
             print(f"{name}: skipped, cannot be fetched or read ({why})", file=sys.stderr)
             status = 1
             continue
-        print(f"{name}: {len(found.samples)} samples, {len(found.skipped)} left out")
+        print(f"{name}: {plural(len(found.samples), 'sample')}, {len(found.skipped)} left out")
         if not found.samples:
             status = 1
             for reason, what in found.skipped[:3]:

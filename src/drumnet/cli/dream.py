@@ -5,6 +5,9 @@ spectrogram PNG next to it. A file that cannot be read (or is silent) is one lin
 exit status 1; a model that cannot be loaded is a usage error (exit status 2), as in classify.
 Output paths are checked before any work: one that cannot be written, is one of the inputs,
 or exists (without --overwrite) is a usage error, exit status 2, and nothing is written.
+
+Torch runs one thread per core no other program keeps busy (`runtime.solo_threads`), or
+--threads N.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drumnet.cli.args import non_negative_int, seed
+from drumnet.cli.args import non_negative_int, positive_int, seed
 from drumnet.cli.outputs import check_output, same_file
 from drumnet.errors import AudioError
+from drumnet.runtime import solo_threads, torch_threads
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,6 +59,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--steps", type=non_negative_int, help="optimisation steps (0 or more)")
     p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default 0)")
+    p.add_argument(
+        "--threads",
+        type=positive_int,
+        metavar="N",
+        help="torch threads (default: one per core no other program is keeping busy)",
+    )
     p.add_argument("--png", type=Path, help="spectrogram picture (default: OUTPUT with .png)")
     p.add_argument("--no-png", action="store_true", help="do not draw the spectrogram picture")
     p.add_argument(
@@ -162,7 +172,9 @@ def _dream(args, models) -> tuple[np.ndarray, DreamResult]:
     feats = as_models(models)[0].features
     length = round(args.seconds * feats.sample_rate) if args.seconds else feats.n_samples
     base = SYNTH_DEFAULTS if args.start and args.toward else DreamConfig()
-    config = with_overrides(base, steps=args.steps, strength=args.strength, seed=args.seed)
+    config = with_overrides(
+        base, steps=args.steps, strength=args.strength, seed=args.seed, threads=args.threads
+    )
     if args.start:
         start = start_sound(args.start, length, feats.sample_rate, args.seed)
     else:
@@ -184,10 +196,12 @@ def run_dream(args: argparse.Namespace) -> int:
     _check_number("--seconds", args.seconds, MIN_SECONDS, MAX_SECONDS)
     _check_number("--strength", args.strength, 0, above=True)
     check_outputs(args, [args.input] if args.input else [])
+    args.threads = args.threads or solo_threads()  # chosen once, for every step of the work
     try:
         # A layer belongs to one net: --amplify loads only that one, not the whole ensemble.
         models = _load_models(args.model, ensemble=args.amplify is None)
-        start, result = _dream(args, models)
+        with torch_threads(args.threads):
+            start, result = _dream(args, models)
     except AudioError as exc:
         print(f"drumnet dream: error: {exc}", file=sys.stderr)
         return 1
@@ -216,15 +230,17 @@ def run_style(args: argparse.Namespace) -> int:
     _check_number("--style-weight", args.style_weight, 0)
     _check_number("--content-weight", args.content_weight, 0)
     check_outputs(args, [args.content, args.style])
+    threads = args.threads or solo_threads()
     try:
         models = _load_models(args.model, ensemble=False)
         feats = as_models(models)[0].features
         content = _load_input(args.content, feats, "silent audio; the content must be audible")
         style = _load_input(args.style, feats, "silent audio; the style must be audible")
         base = StyleConfig()
-        edit = with_overrides(base.edit, steps=args.steps, seed=args.seed)
+        edit = with_overrides(base.edit, steps=args.steps, seed=args.seed, threads=threads)
         config = StyleConfig(args.style_weight, args.content_weight, base.layers, edit)
-        result = style_transfer(models, content, style, config)
+        with torch_threads(threads):
+            result = style_transfer(models, content, style, config)
     except AudioError as exc:
         print(f"drumnet style: error: {exc}", file=sys.stderr)
         return 1

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drumnet.cli.common import FORMATS, json_line, open_index, shown
+from drumnet.cli.terminal import report_empty_folders
 from drumnet.disk import DiskFull, free_bytes, full_disk_is_fatal, is_disk_full
 from drumnet.errors import AudioError
 from drumnet.taxonomy import CLASSES, LOOP, UNKNOWN, class_for_word
 from drumnet.training.datasets.manifest import Sample, write_manifest
+from drumnet.words import plural
 
 if TYPE_CHECKING:
     from drumnet.library.duplicates import Copy
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 def cmd_duplicates(args: argparse.Namespace) -> int:
     from drumnet.library.duplicates import duplicate_groups
 
+    report_empty_folders("duplicates", args.paths)
     failed = 0
 
     def failure(path: str, reason: str) -> None:
@@ -150,7 +153,7 @@ def export_corrections(index: Index, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with full_disk_is_fatal(out / "labels.csv"):
         write_manifest(samples, out / "labels.csv")
-    print(f"exported {len(samples)} corrected files to {out}", file=sys.stderr)
+    print(f"exported {plural(len(samples), 'corrected file')} to {out}", file=sys.stderr)
     return 1 if len(samples) < len(corrections) else 0
 
 

@@ -11,11 +11,12 @@ from drumnet.cli.common import (
     add_decision_options,
     load_cli_model,
     open_index,
-    progress,
     report_error,
     shown,
 )
+from drumnet.cli.terminal import progress, report_empty_folders
 from drumnet.taxonomy import parse_classes
+from drumnet.words import plural
 
 # The ways `organize` places a file (drumnet.library.organize.MODES; a test keeps them equal).
 MODES = ("copy", "hardlink", "symlink")
@@ -36,6 +37,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
     from drumnet.inference.pipeline import classify_paths
     from drumnet.library.organize import Organizer
 
+    report_empty_folders("organize", [args.src])
     classes = parse_classes(args.classes)
     organizer = Organizer(args.src, args.dest, args.mode, args.dry_run, args.flat)
     model = load_cli_model(args, "organize")
@@ -58,7 +60,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
                 loops=not args.no_loops,
             )
         )
-        for placement in progress(placements):
+        for placement in progress(placements, [args.src]):
             r = placement.result
             outcomes[placement.outcome] += 1
             if placement.outcome in ("unreadable", "unplaced"):
@@ -74,14 +76,14 @@ def cmd_organize(args: argparse.Namespace) -> int:
             index.close()
     verb = "would place" if args.dry_run else f"placed ({args.mode})"
     summary = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
-    print(f"{verb} {_n(sum(counts.values()), 'file')} in {args.dest}: {summary or 'none'}")
+    print(f"{verb} {plural(sum(counts.values()), 'file')} in {args.dest}: {summary or 'none'}")
     if outcomes["present"]:
         print(
-            f"{_n(outcomes['present'], 'file')} already in DEST (placed before, also where "
+            f"{plural(outcomes['present'], 'file')} already in DEST (placed before, also where "
             "you renamed, moved or edited them since): left as is"
         )
     if outcomes["skipped"]:
-        print(f"skipped {_n(outcomes['skipped'], 'file')} of SRC that lie inside DEST")
+        print(f"skipped {plural(outcomes['skipped'], 'file')} of SRC that lie inside DEST")
     print_failures(outcomes)
     if organizer.manifest_path:
         print(f"manifest (for --undo): {organizer.manifest_path}")
@@ -95,7 +97,7 @@ def print_failures(outcomes: Counter) -> None:
         ("unplaced", "could not be placed in DEST"),
     ):
         if outcomes[outcome]:
-            print(f"{_n(outcomes[outcome], 'file')} {what}", file=sys.stderr)
+            print(f"{plural(outcomes[outcome], 'file')} {what}", file=sys.stderr)
 
 
 def cmd_undo(manifest: str, dry_run: bool = False) -> int:
@@ -129,22 +131,22 @@ def cmd_undo(manifest: str, dry_run: bool = False) -> int:
         print(f"drumnet organize: could not remove {shown(path)}: {why}", file=sys.stderr)
     if report.damaged:
         print(
-            f"drumnet organize: {shown(manifest)}: {_n(report.damaged, 'line')} could not be read "
+            f"drumnet organize: {shown(manifest)}: {plural(report.damaged, 'line')} could not be read "
             "(a run killed while writing, or damage since); the files they recorded, if any, "
             "are left in DEST, and the manifest is kept",
             file=sys.stderr,
         )
     verb = "would remove" if dry_run else "removed"
     parts = [
-        f"{verb} {_n(len(report.removed), 'file')} and {_n(len(report.removed_dirs), 'folder')}"
+        f"{verb} {plural(len(report.removed), 'file')} and {plural(len(report.removed_dirs), 'folder')}"
     ]
-    parts.append(f"kept {_n(len(report.kept), 'changed file')}")
+    parts.append(f"kept {plural(len(report.kept), 'changed file')}")
     if report.sole:
-        parts.append(f"kept {_n(len(report.sole), 'file')} whose original is gone or changed")
+        parts.append(f"kept {plural(len(report.sole), 'file')} whose original is gone or changed")
     parts.append(f"{len(report.missing)} already gone")
     if report.later:
         parts.append(
-            f"{_n(len(report.later), 'file')} placed again by a later run, left to its undo"
+            f"{plural(len(report.later), 'file')} placed again by a later run, left to its undo"
         )
     if report.failed:
         parts.append(f"{len(report.failed)} could not be removed")
@@ -152,11 +154,6 @@ def cmd_undo(manifest: str, dry_run: bool = False) -> int:
     return (
         1 if report.kept or report.sole or report.failed or report.damaged or report.unfound else 0
     )
-
-
-def _n(count: int, noun: str) -> str:
-    """'1 file', '2 files'."""
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def register(subparsers) -> None:

@@ -22,11 +22,12 @@ from drumnet.cli.common import (
     json_line,
     load_cli_model,
     open_index,
-    progress,
     report_error,
     shown,
 )
+from drumnet.cli.terminal import progress, report_empty_folders
 from drumnet.taxonomy import CLASSES, LOOP, parse_classes
+from drumnet.words import plural
 
 if TYPE_CHECKING:
     from drumnet.library.embed import Embedded
@@ -84,6 +85,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
         return 2
     # A class this model does not know is a usage error.
     model.class_indices([c for c in classes or () if c != LOOP] or None)
+    report_empty_folders("similar", args.paths)
     index = open_index(args)
     failures = _Failures()
     try:
@@ -93,13 +95,13 @@ def cmd_similar(args: argparse.Namespace) -> int:
             args.paths, model, args.workers, args.batch_size, index, args.threads, sound
         )
         with closing(found):  # stops the workers even on Ctrl-C, before the index closes
-            matches = nearest(query, failures.report(progress(found)), args.top, classes)
+            matches = nearest(
+                query, failures.report(progress(found, args.paths)), args.top, classes
+            )
         write_matches(matches, fmt)
         if failures.silent:
-            n = failures.silent
-            print(
-                f"drumnet similar: left out {n} silent file{'' if n == 1 else 's'}", file=sys.stderr
-            )
+            silent = plural(failures.silent, "silent file")
+            print(f"drumnet similar: left out {silent}", file=sys.stderr)
         if not matches:
             print(
                 "drumnet similar: nothing to rank: no other audio file"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from drumnet.cli.args import batch_size, positive_float, positive_int, seed
 from drumnet.cli.outputs import check_output, say
 from drumnet.taxonomy import CLASSES, parse_classes
+from drumnet.words import plural
 
 if TYPE_CHECKING:
     from drumnet.training.config import Recipe, TrainConfig
@@ -174,7 +175,8 @@ def _left_out(pool: Pool, classes: tuple[str, ...]) -> str | None:
     if not len(names):
         return None
     each = ", ".join(f"{c} {n}" for c, n in zip(names, counts))
-    return f"left out {counts.sum()} files of classes the model does not know ({each})"
+    left_out = plural(int(counts.sum()), "file")
+    return f"left out {left_out} of classes the model does not know ({each})"
 
 
 def _heard(meta: dict) -> set[str]:
@@ -188,8 +190,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
     from drumnet.inference.classifier import load_model
     from drumnet.training.datasets.sources import parse_sources
-    from drumnet.training.evaluate import format_report, make_report, plot_confusion
+    from drumnet.training.evaluate import format_report, make_report
     from drumnet.training.experiments import load_pool
+    from drumnet.training.plots import plot_confusion
     from drumnet.training.recipes import held_out_libraries
 
     out_files = _check_report_dir(Path(args.out_dir), args.overwrite) if args.out_dir else []

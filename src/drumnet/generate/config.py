@@ -44,6 +44,9 @@ class DreamConfig:
     peak: float = 0.95  # final peak level (linear, <= 1.0)
     margin: float = 8.0  # keep pushing until the target logit beats every other by this much
     seed: int = 0
+    # torch threads for the steps; None: one per core nothing else keeps busy (a busy core
+    # stalls a larger pool: drumnet.runtime.solo_threads)
+    threads: int | None = None
 
     def __post_init__(self):
         check_finite(self)
@@ -53,6 +56,8 @@ class DreamConfig:
             raise ValueError("peak must be in (0, 1]")
         if self.eot_samples < 1 or self.coarse_time < 1 or self.coarse_freq < 1:
             raise ValueError("eot_samples, coarse_time and coarse_freq must be >= 1")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
 
 
 # Starting from scratch, there is nothing to stay close to: move further, for longer.

@@ -37,6 +37,7 @@ from drumnet.generate.config import START_SOUNDS, SYNTH_DEFAULTS, DreamConfig
 from drumnet.inference.classifier import load_model
 from drumnet.nets import DrumNet
 from drumnet.nets.ensemble import MEMBERS, EnsembleNet, check_compatible
+from drumnet.runtime import solo_threads, torch_threads
 from drumnet.training.augment import augment_batch
 from drumnet.training.config import AugmentConfig
 
@@ -207,7 +208,9 @@ def run_edit(
     """Minimise objective(EOT batch (K, L)) + regularisers over the edit's masks.
 
     Returns (audio (L,) float32 peak-normalised to config.peak, loss per step). Gradients go to
-    the masks only (torch.autograd.grad), so the models' own .grad stay untouched.
+    the masks only (torch.autograd.grad), so the models' own .grad stay untouched. The steps
+    run on config.threads torch threads (default `solo_threads()`); the caller's count is
+    restored afterwards.
     """
     params = [edit.gain, edit.noise_level]
     opt = torch.optim.Adam(
@@ -217,17 +220,18 @@ def run_edit(
         ]
     )
     losses = []
-    for _ in range(config.steps):
-        spec = edit.spectrum()
-        wave = edit.frontend.inverse(spec, length=edit.length)  # (1, L)
-        loss = objective(augment(wave, config, sample_rate, gen)) + edit.penalty(spec)
-        grads = torch.autograd.grad(loss, params)
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
-        losses.append(float(loss.detach()))
-    with torch.no_grad():
-        audio = edit()[0].numpy().astype(np.float32)
+    with torch_threads(config.threads or solo_threads()):
+        for _ in range(config.steps):
+            spec = edit.spectrum()
+            wave = edit.frontend.inverse(spec, length=edit.length)  # (1, L)
+            loss = objective(augment(wave, config, sample_rate, gen)) + edit.penalty(spec)
+            grads = torch.autograd.grad(loss, params)
+            for p, g in zip(params, grads):
+                p.grad = g
+            opt.step()
+            losses.append(float(loss.detach()))
+        with torch.no_grad():
+            audio = edit()[0].numpy().astype(np.float32)
     return normalise_peak(audio, config.peak), losses
 
 

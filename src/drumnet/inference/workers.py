@@ -25,7 +25,13 @@ from drumnet.audio.sound import load_sound
 from drumnet.config import FeatureConfig
 from drumnet.errors import AudioError
 from drumnet.library.hashing import file_hash
-from drumnet.runtime import default_sigterm, die_with_parent, tune_malloc
+from drumnet.runtime import (
+    default_sigterm,
+    default_threads,
+    die_with_parent,
+    torch_threads,
+    tune_malloc,
+)
 
 IN_FLIGHT_PER_WORKER = 4  # chunks queued per worker: keeps workers busy, memory bounded
 T = TypeVar("T")
@@ -140,18 +146,6 @@ def _decode_and_infer(token: int, paths: list[str], config: FeatureConfig) -> tu
     return infos, _INFER[token](waves)
 
 
-@contextmanager
-def _torch_threads(n: int | None):
-    """Temporarily set torch's intra-op threads (restored afterwards)."""
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def check_pipeline(batch_size: int, threads: int | None, workers: int = 0) -> None:
     """ValueError for settings the streaming pipeline cannot run with."""
     if workers < 0:
@@ -160,20 +154,6 @@ def check_pipeline(batch_size: int, threads: int | None, workers: int = 0) -> No
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
-
-
-def default_threads(workers: int, in_workers: bool = False) -> int:
-    """Torch threads per process that runs the network: the cores shared out among the
-    workers if they ran it (`in_workers`), else the cores the decode workers leave free; at
-    least one.
-
-    On a busy or small machine an oversubscribed OpenMP pool is many times slower than one
-    thread (its threads spin waiting for each other), so this never counts a core twice.
-    """
-    cores = os.cpu_count() or 1
-    if in_workers:
-        return max(1, cores // max(1, workers))
-    return max(1, cores - max(0, workers))
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -229,7 +209,7 @@ def decoded_chunks(
     pending: deque = deque()
     limit = max(1, workers) * IN_FLIGHT_PER_WORKER
     try:
-        with _decoder(workers, threads) as submit, _torch_threads(None if remote else threads):
+        with _decoder(workers, threads) as submit, torch_threads(None if remote else threads):
             for chunk in _chunks(iter_audio_files(paths), batch_size):
                 planned = [
                     item if isinstance(item, ScanError) else (item, cached(item)) for item in chunk

@@ -1,10 +1,8 @@
-"""Metrics, confusion matrices and their pictures, computed with scikit-learn."""
+"""Metrics and confusion matrices, computed with scikit-learn (pictures: drumnet.training.plots)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
@@ -86,33 +84,3 @@ def format_report(report: Report) -> str:
     for i, c in enumerate(report.classes):
         lines.append(f"{c:<{w}} " + " ".join(f"{n:>6d}" for n in report.confusion[i]))
     return "\n".join(lines)
-
-
-def plot_confusion(report: Report, path: str | os.PathLike, title: str = "") -> Path:
-    """Save the confusion matrix as a PNG, rows normalised to recall, counts annotated."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cm = report.confusion.astype(float)
-    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    n = len(report.classes)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.6 * n, 0.8 + 0.6 * n), dpi=120)
-    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(n), report.classes, rotation=45, ha="right")
-    ax.set_yticks(range(n), report.classes)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    for i in range(n):
-        for j in range(n):
-            if cm[i, j]:
-                color = "white" if norm[i, j] > 0.5 else "black"
-                ax.text(j, i, int(cm[i, j]), ha="center", va="center", color=color, fontsize=8)
-    ax.set_title(title or f"{report.split}: acc {report.accuracy:.3f}, F1 {report.macro_f1:.3f}")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path

@@ -217,6 +217,16 @@ def run_split(
     return Outcome(model, split, report, history, seconds, logits)
 
 
+def pooled_report(outcomes: list[Outcome], pool: Pool, classes: tuple[str, ...]) -> Report:
+    """One report over every fold's test sounds: with cross-validation by library, each sound
+    was tested by a model that never heard its library."""
+    scored = [o for o in outcomes if o.report]
+    y = pool.y(classes)
+    truth = np.concatenate([y[o.split.test] for o in scored])
+    pred = np.concatenate([o.report_pred for o in scored])
+    return make_report(truth, pred, classes, split=f"{len(scored)} library folds, pooled")
+
+
 def write_outcome(outcome: Outcome, folder: str | Path) -> Path:
     """summary.json (+ the history CSV) of one outcome in `folder`."""
     folder = Path(folder)

@@ -17,9 +17,18 @@ import torch
 
 from drumnet.nets.checkpoint import save_model
 from drumnet.training.config import CROSS_VALIDATION, Recipe
-from drumnet.training.evaluate import format_report, make_report, plot_confusion
-from drumnet.training.experiments import Outcome, Pool, make_splits, run_split, write_outcome
+from drumnet.training.evaluate import format_report
+from drumnet.training.experiments import (
+    Outcome,
+    Pool,
+    make_splits,
+    pooled_report,
+    run_split,
+    write_outcome,
+)
+from drumnet.training.plots import plot_confusion
 from drumnet.training.splits import Split
+from drumnet.words import plural
 
 
 def data_summary(pool: Pool, classes: tuple[str, ...]) -> dict:
@@ -103,7 +112,7 @@ def run_files(out: Path, split: str, splits: list[Split]) -> list[Path]:
     folder = out.parent
     histories = [history_path(folder, s.kind) for s in splits]
     if split in CROSS_VALIDATION:
-        return [*histories, folder / f"{split}.json"]
+        return [*histories, folder / f"{split}.json", folder / f"{split}-confusion.png"]
     reports = [folder / "summary.json", folder / "history.csv"]
     if len(splits[0].test):
         reports.append(folder / "confusion.png")
@@ -123,7 +132,7 @@ def class_gaps(
             n = int((pool.labels == c).sum())
             if n and not (pool.labels[trained] == c).any():
                 lines.append(
-                    f"{c}: none of its {n} sounds trains in split {s.kind} "
+                    f"{c}: none of its {plural(n, 'sound')} trains in split {s.kind} "
                     "(all are held out), so that model cannot learn it"
                 )
             elif len(splits) == 1 and len(s.test) and not (pool.labels[s.test] == c).any():
@@ -135,7 +144,7 @@ def class_gaps(
         for lib in sorted(set(pool.libraries[~pool.extra].tolist()) - tested):
             n = int((pool.libraries == lib).sum())
             lines.append(
-                f"library {lib} ({n} sounds) is too small to be tested by a fold: it only trains"
+                f"library {lib} ({plural(n, 'sound')}) is too small to be tested by a fold: it only trains"
             )
     return lines
 
@@ -167,6 +176,9 @@ def train_and_report(
     if split in CROSS_VALIDATION:
         summary.update(cross_validation_summary(outcomes, pool, recipe.classes))
         (folder / f"{split}.json").write_text(json.dumps(summary, indent=2))
+        pooled = pooled_report(outcomes, pool, recipe.classes)
+        title = f"{len(outcomes)} folds by library, pooled (each sound tested by a net that never heard its library)"
+        plot_confusion(pooled, folder / f"{split}-confusion.png", title=title)
         log(
             f"{split} over {len(outcomes)} folds: pooled accuracy {summary['pooled']['accuracy']:.4f}"
             f", macro-F1 {summary['pooled']['macro_f1']:.4f}; per fold accuracy "
@@ -220,10 +232,7 @@ def cross_validation_summary(outcomes: list[Outcome], pool: Pool, classes: tuple
     scored = [o for o in outcomes if o.report]
     acc = np.array([o.report.accuracy for o in scored])
     f1 = np.array([o.report.macro_f1 for o in scored])
-    y = pool.y(classes)
-    truth = np.concatenate([y[o.split.test] for o in scored])
-    pred = np.concatenate([o.report_pred for o in scored])
-    pooled = make_report(truth, pred, classes, split=f"{len(scored)} library folds, pooled")
+    pooled = pooled_report(scored, pool, classes)
     return {
         "folds": {
             ",".join(o.split.test_libraries): {

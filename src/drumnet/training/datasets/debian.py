@@ -1,8 +1,9 @@
 """Fetch Debian packages without root: `apt-get download` + `dpkg-deb -x` into the cache.
 
-The extraction root (`cache_dir("debian")`) looks like a file system (`usr/share/...`), so the
-data sources find their files at the paths the packages document. Fetching is idempotent: a
-marker per package records the version extracted, and a lock keeps two runs from colliding.
+The extraction root (`data_dir("debian")`: in the cache, or under $DRUMNET_DATA) looks like a
+file system (`usr/share/...`), so the data sources find their files at the paths the packages
+document. Fetching is idempotent: a marker per package records the version extracted, and a
+lock keeps two runs from colliding.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from drumnet.cache import cache_dir
+from drumnet.cache import data_dir
 
 WAY_OUT = "run `sudo apt-get update`, or point `--data` at a folder of samples instead"
 _MARKERS = ".drumnet-packages"  # inside the extraction root: one file per package, its version
@@ -83,7 +84,7 @@ def _locked(path: Path):
 
 def installed_version(name: str, root: Path | None = None) -> str | None:
     """The version of `name` extracted into the cache root, or None."""
-    marker = (root or cache_dir("debian")) / _MARKERS / name
+    marker = (root or data_dir("debian")) / _MARKERS / name
     return marker.read_text().strip() if marker.is_file() else None
 
 
@@ -94,8 +95,8 @@ def fetch_packages(names: list[str], force: bool = False, with_dependencies: boo
     run-time dependencies that are not installed on this system are fetched as well (enough to
     run a program from the extraction root with LD_LIBRARY_PATH). Raises `FetchError`.
     """
-    root = cache_dir("debian")
-    debs = cache_dir("debs")
+    root = data_dir("debian")
+    debs = data_dir("debs")
     (root / _MARKERS).mkdir(exist_ok=True)
     with _locked(root / ".lock"):
         if not force and all(installed_version(n, root) for n in names):
