@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "drumnet.cli.classify",
     "drumnet.cli.organize",
     "drumnet.cli.similar",
+    "drumnet.cli.review",
     "drumnet.cli.dream",
 )
 

@@ -2,7 +2,7 @@
 
 Output goes to stdout (results only); progress and one line per failed file go to stderr.
 Formats: `table` (default when stdout is a terminal), `jsonl` (default otherwise: one object
-per file, `{path, label, confidence, scores[, warning, corrected, duplicate_of]}` or
+per file, `{path, label, confidence, scores[, warning, corrected, adapted, duplicate_of]}` or
 `{path, error}`), `csv` (the same fields, a column per class's score).
 """
 
@@ -59,6 +59,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-index", action="store_true", help="neither read nor write the library index"
+    )
+    parser.add_argument(
+        "--no-adapt",
+        action="store_true",
+        help="the model's answers alone: corrections (drumnet label) change only the files "
+        "corrected, not the sounds like them (docs/corrections.md)",
     )
 
 
@@ -124,17 +130,17 @@ class _Writer:
         self.fmt, self.classes = fmt, classes
         if fmt == "csv":
             self.csv = csv.writer(sys.stdout, lineterminator="\n")
-            head = ["path", "label", "confidence", "warning", "error", "corrected"]
+            head = ["path", "label", "confidence", "warning", "error", "corrected", "adapted"]
             head += ["duplicate_of", "same_file_as"]
             self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
 
     def _csv_row(self, r: Result) -> list[str]:
         """One CSV row: the JSON-lines record's fields, empty where it has none."""
         if not r.ok:  # as many fields as the header: tools that import CSV insist
-            return [r.path, "", "", "", r.error or "", "", "", "", *[""] * len(self.classes)]
+            return [r.path, "", "", "", r.error or "", "", "", "", "", *[""] * len(self.classes)]
         scores = [f"{r.scores[c]:.4f}" for c in self.classes]
-        corrected = "true" if r.corrected else "false"
-        row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected]
+        corrected, adapted = ("true" if flag else "false" for flag in (r.corrected, r.adapted))
+        row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected, adapted]
         return [*row, r.duplicate_of or "", r.same_file_as or "", *scores]
 
     def write(self, r: Result) -> None:
@@ -153,7 +159,9 @@ class _Writer:
             why = "; ".join([warning, *guess] if warning else guess)
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({why})")
         elif r.ok:
-            note = "  (corrected)" if r.corrected else f"  ({r.warning})" if r.warning else ""
+            notes = ["corrected"] if r.corrected else ["adapted"] if r.adapted else []
+            notes += [r.warning] if r.warning else []
+            note = f"  ({'; '.join(notes)})" if notes else ""
             print(f"{r.label:<8} {r.confidence:6.1%}  {shown(r.path)}{note}")
         else:
             print(f"{'ERROR':<8} {'':>6}  {shown(r.path)}: {r.error}")
@@ -170,7 +178,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     try:
         results = classify_paths(
             args.paths, model, classes, args.min_confidence, args.workers, args.batch_size, index,
-            args.threads, loops=not args.no_loops,
+            args.threads, loops=not args.no_loops, adapt=not args.no_adapt,
         )  # fmt: skip
         writer = _Writer(fmt, classes or model.classes_)
         # A table on the terminal shows each failure in its ERROR row: one line, not two.

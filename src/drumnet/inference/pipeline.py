@@ -72,6 +72,7 @@ class Result:
     # band the model hears is missing from it (8 kHz files lack 4-5.5 kHz).
     warning: str | None = None
     corrected: bool = False  # the label is a person's correction
+    adapted: bool = False  # other files' corrections changed the label (library.corrected)
     cached: bool = False  # answered from the index, without decoding
     hash: str | None = None  # blake2b-128 of the file's bytes
     size: int | None = None  # bytes
@@ -99,6 +100,8 @@ class Result:
             record["warning"] = self.warning
         if self.corrected:
             record["corrected"] = True
+        if self.adapted:
+            record["adapted"] = True
         if self.duplicate_of:
             record["duplicate_of"] = self.duplicate_of
         if self.same_file_as:
@@ -414,6 +417,7 @@ def classify_paths(
     index: Index | None = None,
     threads: int | None = None,
     loops: bool = True,
+    adapt: bool = True,
 ) -> Iterator[Result]:
     """Classify every audio file under `paths` (files and folders, recursive), streaming.
 
@@ -426,6 +430,8 @@ def classify_paths(
     workers: decoding processes (0: decode in this process). threads: torch threads for
     inference (default `default_threads(workers)`). index: an `Index` to reuse and store
     results in, and whose corrections to honour (None: no index).
+    adapt: let the index's corrections teach the answers for other files too
+    (`drumnet.library.corrected`; False: the model's answers, corrected files alone changed).
     Settings are checked now (ValueError); files are processed as the iterator is consumed.
     A file that cannot be decoded gives a Result with `error`, never an exception.
     """
@@ -438,7 +444,12 @@ def classify_paths(
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     check_pipeline(batch_size, threads, workers)
     decision = Decision(tuple(classes or clf.classes_), min_confidence, loops)
-    return _stream(paths, clf, decision, workers, batch_size, index, threads)
+    results = _stream(paths, clf, decision, workers, batch_size, index, threads)
+    if adapt and index is not None:
+        from drumnet.library.corrected import adapt_results  # it classifies with this module
+
+        results = adapt_results(results, clf, decision, index, workers, threads)
+    return results
 
 
 def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
