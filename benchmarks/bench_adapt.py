@@ -7,8 +7,8 @@ makes it), the model's probabilities and the true label. For K = 1, 5, 10 and 20
 library it plays the user: classify, take the `review --top K` sounds (`review_order`), label
 them with the truth, classify again (`CorrectionAdapter`); accuracy and macro-F1 are measured
 on the sounds not corrected, before and after, and the same with K sounds picked at random
-(mean of `repeats` draws). A last row labels the review's K = 10 % at random ("noisy"): the
-self-check must keep the answers where they were. `run` gets the arrays from
+(mean of `repeats` draws). Last, the review's K = 10 and 20 % are labelled at random
+("noisy"): the self-check must keep the answers where they were. `run` gets the arrays from
 `adapt_folds.fold_arrays` (a net trained without one fold of the Hydrogen kits); any other
 pool (a source no shipped model heard) goes through `simulate` the same way.
 """
@@ -96,14 +96,13 @@ def simulate(
                 "review_seconds": round(review_seconds, 3),
             }
         )
-    k = max(1, round(0.1 * len(labels)))
-    chosen = review_order(vectors, probs, k, seed=seed).order
-    noise = rng.choice(classes, k)
-    return {
-        "sounds": len(labels),
-        "rows": rows,
-        "noisy_10_percent": _after(vectors, probs, labels, classes, chosen, config, noise),
-    }
+    noisy = {}
+    for fraction in (0.1, 0.2):  # the head is fitted from 20 corrections on
+        k = max(1, round(fraction * len(labels)))
+        chosen = review_order(vectors, probs, k, seed=seed).order
+        noise = rng.choice(classes, k)
+        noisy[f"{fraction:.0%}"] = _after(vectors, probs, labels, classes, chosen, config, noise)
+    return {"sounds": len(labels), "rows": rows, "noisy": noisy}
 
 
 def speed(n: int = 50_000, m: int = 500, dim: int = 414, classes: int = 9, seed: int = 0) -> dict:
@@ -130,17 +129,88 @@ def speed(n: int = 50_000, m: int = 500, dim: int = 414, classes: int = 9, seed:
     }
 
 
+def pooled(folds: dict[str, dict]) -> list[dict]:
+    """Each fraction's figures averaged over the folds, weighted by their sounds."""
+    weights = np.array([f["sounds"] for f in folds.values()], dtype=float)
+    out = []
+    for i, fraction in enumerate(FRACTIONS):
+        row: dict = {"fraction": fraction}
+        for pick in ("review", "random"):
+            for part in ("before", "after"):
+                for metric in ("accuracy", "macro_f1"):
+                    values = [f["rows"][i][pick][part][metric] for f in folds.values()]
+                    row[f"{pick}_{part}_{metric}"] = round(
+                        float(np.average(values, weights=weights)), 4
+                    )
+        out.append(row)
+    return out
+
+
+def rescan(files: int = 2000, corrections: int = 50, workers: int = 2) -> dict:
+    """Seconds to re-answer a library already classified and embedded (`files` synthetic
+    hits in a temporary folder, the shipped default model), with `corrections` of them
+    labelled at random: `classify_paths` with adaptation against without (a plain re-scan).
+    The self-check is off here, so that every file is answered again (the slowest path;
+    random labels would otherwise fail it and leave the answers to the model)."""
+    import tempfile
+    from unittest import mock
+
+    from bench_classify import synthesise
+
+    from drumnet.inference.classifier import load_model
+    from drumnet.inference.pipeline import classify_paths
+    from drumnet.library import corrected
+    from drumnet.library.index import Index
+    from drumnet.library.similar import embed_paths
+
+    model = load_model("default")
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = synthesise(Path(tmp) / "lib", files)
+        with Index(Path(tmp) / "index.sqlite") as index:
+            first = list(classify_paths(lib, model, workers=workers, index=index, adapt=False))
+            sum(1 for _ in embed_paths(lib, model, workers, index=index))
+            rng = np.random.default_rng(0)
+            for i in rng.choice(len(first), corrections, replace=False):
+                index.correct(first[i].path, str(rng.choice(model.classes_)))
+            fit = corrected.fit_adapter
+            unchecked = AdaptConfig(check=False)
+            times = {}
+            with mock.patch.object(
+                corrected, "fit_adapter", lambda *args: fit(*args[:3], unchecked)
+            ):
+                for adapt in (False, True, True):  # the first adapted run may embed some
+                    start = time.perf_counter()
+                    out = list(
+                        classify_paths(lib, model, workers=workers, index=index, adapt=adapt)
+                    )
+                    times[adapt] = time.perf_counter() - start
+    return {
+        "files": files,
+        "corrections": corrections,
+        "rescan_seconds": round(times[False], 2),
+        "adapted_seconds": round(times[True], 2),
+        "changed": sum(r.adapted for r in out),
+    }
+
+
 def run(
     folds: list[str | Path], network_only: bool = False, config: AdaptConfig | None = None
 ) -> dict:
-    """`simulate` on each fold's arrays (`adapt_folds.fold_arrays`), and `speed`."""
-    out = {"folds": {}, "speed": speed()}
+    """`simulate` on each fold's arrays (`adapt_folds.fold_arrays`), pooled, and `speed`."""
+    out: dict = {"folds": {}}
     for path in folds:
         a = np.load(path)
         vectors = a["network"] if network_only else a["vectors"]
         out["folds"][Path(path).stem] = simulate(
             vectors, a["probs"], a["labels"], a["classes"], config=config
         )
+    if out["folds"]:
+        out["pooled"] = pooled(out["folds"])
+        out["noisy_changed"] = sum(
+            n["changed"] for f in out["folds"].values() for n in f["noisy"].values()
+        )
+    out["speed"] = speed()
+    out["rescan"] = rescan()
     return out
 
 

@@ -34,9 +34,14 @@ from typing import Self
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax
+from scipy.stats import binomtest
 
 CHUNK = 4096  # library sounds per similarity block: 4096 x 500 corrections = 8 MB of float32
 CV_FOLDS = 5  # folds of the head's self-check
+# The head must beat the model on held-out corrections beyond chance (a sign test at this
+# level): corrections are mostly of the model's mistakes, so a head that merely learns which
+# labels people give often (e.g. random ones) would otherwise pass for a better one.
+HEAD_P = 0.05
 FLOOR = 1e-6  # probabilities are clipped here before their log
 
 
@@ -68,10 +73,18 @@ class SelfCheck:
     def passed(self, min_net_fixes: int = 1) -> bool:
         return self.fixes >= 1 and self.fixes - self.breaks >= min_net_fixes
 
+    @property
+    def significant(self) -> bool:
+        """More fixes than breaks beyond chance (one-sided sign test at HEAD_P)."""
+        changed = self.fixes + self.breaks
+        return changed > 0 and binomtest(self.fixes, changed, alternative="greater").pvalue < HEAD_P
+
 
 class LogitHead:
-    """log q = log p + E W + b: a linear correction of the model's log-probabilities from the
-    embedding E, fitted by L-BFGS on cross-entropy + l2 * |W|^2."""
+    """log q = log p + E W: a linear correction of the model's log-probabilities from the
+    embedding E (D,), fitted by L-BFGS on cross-entropy + l2 * |W|^2. No intercept: a shift
+    that is the same for every sound would learn which labels people give often, not how
+    the library sounds."""
 
     def __init__(self, l2: float = 0.01):
         self.l2 = l2
@@ -82,20 +95,18 @@ class LogitHead:
         prior, target = np.log(np.maximum(probs, FLOOR)), np.eye(c)[y]  # (M, C) each
 
         def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            w, b = theta[: d * c].reshape(d, c), theta[d * c :]
-            logq = log_softmax(prior + vectors @ w + b, axis=1)  # (M, C)
+            w = theta.reshape(d, c)
+            logq = log_softmax(prior + vectors @ w, axis=1)  # (M, C)
             grad = (np.exp(logq) - target) / m  # d loss / d logits
             value = -(target * logq).sum() / m + self.l2 * (w**2).sum()
-            return value, np.concatenate(
-                [(vectors.T @ grad + 2 * self.l2 * w).ravel(), grad.sum(0)]
-            )
+            return value, (vectors.T @ grad + 2 * self.l2 * w).ravel()
 
-        theta = minimize(loss, np.zeros(d * c + c), jac=True, method="L-BFGS-B").x
-        self.w_, self.b_ = theta[: d * c].reshape(d, c), theta[d * c :]
+        self.w_ = minimize(loss, np.zeros(d * c), jac=True, method="L-BFGS-B").x.reshape(d, c)
         return self
 
     def predict_proba(self, vectors: np.ndarray, probs: np.ndarray) -> np.ndarray:
-        logits = np.log(np.maximum(probs, FLOOR)) + vectors @ self.w_ + self.b_
+        """vectors (N, D), probs (N, C) -> the corrected probabilities (N, C)."""
+        logits = np.log(np.maximum(probs, FLOOR)) + vectors @ self.w_
         return np.exp(log_softmax(logits, axis=1))
 
 
@@ -134,7 +145,9 @@ class CorrectionAdapter:
             return self
         checks = [self._check_votes(probs)]
         if self._head(np.ones(len(self.y_), bool), probs) is not None:
-            checks.append(self._check_head(probs))
+            head = self._check_head(probs)
+            if head.significant:  # else its gain may be the corrections' label frequencies
+                checks.append(head)
         best = max(checks, key=lambda c: (c.fixes - c.breaks, not c.head))
         if best.passed(self.config.min_net_fixes):
             self.check_, self.active_ = best, True
@@ -208,8 +221,8 @@ class CorrectionAdapter:
         near = np.argpartition(-sims, k - 1, axis=1)[:, :k]  # (n, k) the nearest corrections
         s = np.take_along_axis(sims, near, axis=1)  # (n, k)
         w = np.where(s >= c.min_similarity, np.exp((np.minimum(s, 1.0) - 1.0) / c.temperature), 0.0)
-        votes = np.zeros_like(prior)  # (n, C)
-        np.add.at(votes, (np.repeat(np.arange(n), k), y[near].ravel()), w.ravel())
+        cells = (np.arange(n)[:, None] * prior.shape[1] + y[near]).ravel()  # (n * k,)
+        votes = np.bincount(cells, w.ravel(), prior.size).reshape(prior.shape)  # (n, C)
         total = votes.sum(1)  # (n,)
         posterior = (votes + c.prior_strength * prior) / (total + c.prior_strength)[:, None]
         before, best = prior.argmax(1), posterior.argmax(1)

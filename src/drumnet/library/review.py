@@ -140,11 +140,15 @@ class Suggestion:
 
 
 def _reason(scores: dict[str, float], adapted: bool, similar: int) -> str:
+    """Why a file is suggested: the doubt in its answer, and how many files it stands for."""
     (c1, p1), (c2, p2) = sorted(scores.items(), key=lambda kv: -kv[1])[:2]
-    why = f"unsure: {c1} {p1:.0%} or {c2} {p2:.0%}"
+    if p1 - p2 < 0.5:
+        why = f"unsure: {c1} {p1:.0%} or {c2} {p2:.0%}"
+    else:
+        why = f"{c1} {p1:.0%}: picked to cover its kind of sound"
     if adapted:
         why += "; answered from corrections nearby"
-    return f"{why}; {similar} similar file{'' if similar == 1 else 's'}"
+    return f"{why}; stands for {similar} similar file{'' if similar == 1 else 's'}"
 
 
 def review(
