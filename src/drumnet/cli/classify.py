@@ -130,8 +130,8 @@ class _Writer:
         self.fmt, self.classes = fmt, classes
         if fmt == "csv":
             self.csv = csv.writer(sys.stdout, lineterminator="\n")
-            head = ["path", "label", "confidence", "warning", "error", "corrected", "adapted"]
-            head += ["duplicate_of", "same_file_as"]
+            head = ["path", "label", "confidence", "warning", "error", "corrected"]
+            head += ["duplicate_of", "same_file_as", "adapted"]
             self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
 
     def _csv_row(self, r: Result) -> list[str]:
@@ -140,8 +140,8 @@ class _Writer:
             return [r.path, "", "", "", r.error or "", "", "", "", "", *[""] * len(self.classes)]
         scores = [f"{r.scores[c]:.4f}" for c in self.classes]
         corrected, adapted = ("true" if flag else "false" for flag in (r.corrected, r.adapted))
-        row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected, adapted]
-        return [*row, r.duplicate_of or "", r.same_file_as or "", *scores]
+        row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected]
+        return [*row, r.duplicate_of or "", r.same_file_as or "", adapted, *scores]
 
     def write(self, r: Result) -> None:
         if self.fmt == "jsonl":
