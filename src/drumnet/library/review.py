@@ -148,7 +148,9 @@ def _reason(scores: dict[str, float], adapted: bool, similar: int) -> str:
         why = f"{c1} {p1:.0%}: picked to cover its kind of sound"
     if adapted:
         why += "; answered from corrections nearby"
-    return f"{why}; stands for {similar} similar file{'' if similar == 1 else 's'}"
+    if similar:
+        why += f"; stands for {similar} similar file{'' if similar == 1 else 's'}"
+    return why
 
 
 def review(
