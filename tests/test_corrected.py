@@ -185,3 +185,18 @@ def test_cli_review_formats_and_a_bad_file(pack, isolated_cache, capsys):
     assert main([*argv, "--format", "table"]) == 1
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert main(["review", str(pack / "nothing-here")]) == 2
+
+
+def test_once_corrections_exist_classify_embeds_in_the_same_pass(pack, clf, tmp_path):
+    with Index(tmp_path / "plain.sqlite") as plain:
+        model_only = answers(pack, clf, plain)
+        assert plain.embedding_count() == 0  # no corrections: nothing more is stored
+    with Index(tmp_path / "index.sqlite") as index:
+        for i in range(3):
+            index.correct(pack / "toms" / f"tom{i}.wav", "perc")
+        adapted = answers(pack, clf, index)
+        again = list(embed_paths([pack], clf, workers=0, index=index))
+    assert len(again) == 20 and all(e.cached for e in again)  # stored by classify itself
+    for name, r in model_only.items():
+        if not name.startswith("tom"):
+            assert adapted[name].scores == pytest.approx(r.scores, abs=1e-6)

@@ -444,7 +444,8 @@ def classify_paths(
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     check_pipeline(batch_size, threads, workers)
     decision = Decision(tuple(classes or clf.classes_), min_confidence, loops)
-    results = _stream(paths, clf, decision, workers, batch_size, index, threads)
+    embed = adapt and index is not None and bool(index.corrections())
+    results = _stream(paths, clf, decision, workers, batch_size, index, threads, embed)
     if adapt and index is not None:
         from drumnet.library.corrected import adapt_results  # it classifies with this module
 
@@ -452,11 +453,21 @@ def classify_paths(
     return results
 
 
-def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
+def _stream(paths, clf, decision, workers, batch_size, index, threads, embed=False):
+    """embed: also store each decoded file's embedding, from the same forward pass (once
+    corrections exist, adaptation needs them: `drumnet.library.corrected`)."""
     names_of_hash: dict[str, _Names] = {}  # content hash -> names met; ~100 B/file
-    chunks = indexed_chunks(paths, clf, index, measured(Index.lookup), workers, batch_size, threads)
+    infer = store = None
+    if embed:
+        from drumnet.library.corrected import embedding_infer, store_embeddings
+
+        infer, store = embedding_infer(clf), store_embeddings
+    lookup = measured(Index.lookup)
+    chunks = indexed_chunks(paths, clf, index, lookup, workers, batch_size, threads, infer)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
+            if store is not None and chunk is not None:
+                chunk = store(chunk, clf, index)  # -> (infos, probs)
             yield from _finish(planned, chunk, clf, decision, index, names_of_hash)
 
 

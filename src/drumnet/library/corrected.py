@@ -6,17 +6,20 @@ their libraries) fit a `CorrectionAdapter` on the embeddings of the corrected so
 each result is answered again from its own embedding. The stored answers are not touched:
 adaptation is applied on top, each time, and `Result.adapted` says where it changed one.
 
-Embeddings are the ones `drumnet similar` stores (`similar.embedding_key`); a file without one
-is embedded when it is first met after a correction exists (decoded once more; stored, so
-later runs read it), and never while there are no corrections. docs/corrections.md.
+Embeddings are the ones `drumnet similar` stores (`similar.embedding_key`). Once corrections
+exist, `classify_paths` stores them for the files it decodes, from the same forward pass
+(`embedding_infer`, `store_embeddings`); a file answered from the index without one is
+embedded when it is first met (decoded once more; stored, so later runs read it). While there
+are no corrections none of this is done. docs/corrections.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import TypeVar
 
@@ -26,11 +29,31 @@ from drumnet.inference.classifier import DrumClassifier
 from drumnet.inference.pipeline import Decision, Result, classify_paths
 from drumnet.library.adapt import AdaptConfig, CorrectionAdapter
 from drumnet.library.index import Index, file_hash
-from drumnet.library.similar import Embedded, embed_paths, embedding_key
+from drumnet.library.similar import (
+    Embedded,
+    embed_and_classify,
+    embed_chunk,
+    embed_paths,
+    embedding_key,
+)
 from drumnet.taxonomy import LOOP
 
 BATCH = 256  # results adapted together (one similarity block)
 T = TypeVar("T")
+
+
+def embedding_infer(clf: DrumClassifier) -> Callable[[np.ndarray], tuple]:
+    """The classify pipeline's function on windows when embeddings are wanted too: windows
+    (B, n_samples) -> (embeddings (B, D), probabilities (B, C)) from one forward pass."""
+    return functools.partial(embed_and_classify, clf)
+
+
+def store_embeddings(chunk: tuple, clf: DrumClassifier, index: Index) -> tuple:
+    """(infos, (embeddings, probs)) of `embedding_infer` -> (infos, probs), the embeddings
+    stored in the index as `drumnet similar` stores them."""
+    embed_chunk(chunk, clf, embedding_key(clf), index)
+    infos, (_, probs) = chunk
+    return infos, probs
 
 
 def _holder(index: Index, path: str, digest: str) -> str | None:
@@ -107,6 +130,7 @@ def vectors_for(
     stored). None for a file that cannot be (silent, or gone since)."""
     key = embedding_key(clf)
     files = [(os.path.abspath(r.path), r.hash) for r in results]
+    index.commit()  # the rows the classify pipeline has just queued are read too
     found = index.stored_vectors(key, files)
     missing = [r.path for r, (path, _) in zip(results, files) if path not in found]
     if missing:

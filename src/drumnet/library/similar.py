@@ -310,12 +310,13 @@ def _stream(
     chunks = indexed_chunks(paths, clf, index, measured(find), workers, batch_size, threads, infer)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
-            fresh = _embed_chunk(chunk, clf, key, index) if chunk is not None else {}
+            fresh = embed_chunk(chunk, clf, key, index) if chunk is not None else {}
             yield from (_embedded(item, fresh, index) for item in planned)
 
 
-def _embed_chunk(chunk, clf: DrumClassifier, key: str, index: Index | None) -> dict:
-    """(infos, embed_and_classify's answer) -> {path: Embedding, or Embedded with an error}."""
+def embed_chunk(chunk, clf: DrumClassifier, key: str, index: Index | None) -> dict:
+    """(infos, embed_and_classify's answer) -> {path: Embedding, or Embedded with an error};
+    the Embeddings are stored in `index` under `key` (classify stores them this way too)."""
     infos, (vectors, probs) = chunk
     rows = iter(zip(vectors, probs.argmax(axis=1).tolist()))
     out: dict[str, Embedding | Embedded] = {}
