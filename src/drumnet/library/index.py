@@ -516,14 +516,19 @@ class Index:
     ) -> dict[str, np.ndarray]:
         """{path: vector} of the embeddings stored under `model_id` for these (absolute path,
         content hash) pairs, where the stored row holds that very content."""
-        found = {}
-        for path, digest in files:
-            row = self._db.execute(
-                "SELECT dim, vector FROM embeddings WHERE path = ? AND model_id = ? AND hash = ?",
-                (_db_path(path), model_id, digest),
-            ).fetchone()
-            if row and len(row[1]) == 4 * row[0]:
-                found[path] = np.frombuffer(row[1], dtype="<f4")
+        wanted = {_db_path(path): (path, digest) for path, digest in files}
+        keys, found = list(wanted), {}
+        for start in range(0, len(keys), 500):  # SQLite allows 999 parameters by default
+            part = keys[start : start + 500]
+            rows = self._db.execute(
+                "SELECT path, hash, dim, vector FROM embeddings WHERE model_id = ? AND path IN "
+                f"({', '.join('?' * len(part))})",
+                (model_id, *part),
+            )
+            for key, digest, dim, blob in rows:
+                path, want = wanted[key]
+                if digest == want and len(blob) == 4 * dim:
+                    found[path] = np.frombuffer(blob, dtype="<f4")
         return found
 
     def stored_scores(self, model_id: str, hashes: Iterable[str]) -> dict[str, dict[str, float]]:
