@@ -124,7 +124,7 @@ def test_csv_and_table_formats(lib, model_file, isolated_cache, capsys):
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
     assert [r["label"] in ("kick", "snare") for r in rows] == [True, True]
     fields = ["path", "label", "confidence", "warning", "error", "corrected", "duplicate_of"]
-    assert list(rows[0]) == [*fields, "same_file_as", "kick", "snare"]
+    assert list(rows[0]) == [*fields, "same_file_as", "adapted", "kick", "snare"]
     main(["classify", str(lib), "--model", model_file, "--format", "table"])
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[0].endswith("kick.wav")

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "drumnet.cli.label",
     "drumnet.cli.browse",
     "drumnet.cli.kit",
+    "drumnet.cli.review",
     "drumnet.cli.dream",
     "drumnet.cli.data",
     "drumnet.cli.train",

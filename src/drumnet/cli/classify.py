@@ -46,17 +46,17 @@ class _Writer:
         if fmt == "csv":
             self.csv = csv.writer(CurrentStdout(), lineterminator="\n")
             head = ["path", "label", "confidence", "warning", "error", "corrected"]
-            head += ["duplicate_of", "same_file_as"]
+            head += ["duplicate_of", "same_file_as", "adapted"]
             self.csv.writerow([*head, *classes])  # the fields of JSON lines, scores last
 
     def _csv_row(self, r: Result) -> list[str]:
         """One CSV row: the JSON-lines record's fields, empty where it has none."""
         if not r.ok:  # as many fields as the header: tools that import CSV insist
-            return [r.path, "", "", "", r.error or "", "", "", "", *[""] * len(self.classes)]
+            return [r.path, "", "", "", r.error or "", "", "", "", "", *[""] * len(self.classes)]
         scores = [f"{r.scores[c]:.4f}" for c in self.classes]
-        corrected = "true" if r.corrected else "false"
+        corrected, adapted = ("true" if flag else "false" for flag in (r.corrected, r.adapted))
         row = [r.path, r.label, f"{r.confidence:.4f}", r.warning or "", "", corrected]
-        return [*row, r.duplicate_of or "", r.same_file_as or "", *scores]
+        return [*row, r.duplicate_of or "", r.same_file_as or "", adapted, *scores]
 
     def write(self, r: Result) -> None:
         if self.fmt == "jsonl":
@@ -74,7 +74,9 @@ class _Writer:
             why = "; ".join([warning, *guess] if warning else guess)
             print(f"{r.label:<8} {'':>6}  {shown(r.path)}  ({why})")
         elif r.ok:
-            note = "  (corrected)" if r.corrected else f"  ({r.warning})" if r.warning else ""
+            notes = ["corrected"] if r.corrected else ["adapted"] if r.adapted else []
+            notes += [r.warning] if r.warning else []
+            note = f"  ({'; '.join(notes)})" if notes else ""
             print(f"{r.label:<8} {r.confidence:6.1%}  {shown(r.path)}{note}")
         else:
             print(f"{'ERROR':<8} {'':>6}  {shown(r.path)}: {r.error}")
@@ -94,7 +96,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     try:
         results = classify_paths(
             args.paths, model, classes, args.min_confidence, args.workers, args.batch_size, index,
-            args.threads, loops=not args.no_loops,
+            args.threads, loops=not args.no_loops, adapt=not args.no_adapt,
         )  # fmt: skip
         writer = _Writer(fmt, classes or model.classes_)
         # A table on the terminal shows each failure in its ERROR row: one line, not two.

@@ -44,6 +44,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-index", action="store_true", help="neither read nor write the library index"
     )
+    parser.add_argument(
+        "--no-adapt",
+        action="store_true",
+        help="the model's answers alone: corrections (drumnet label) change only the files "
+        "corrected, not the sounds like them (docs/corrections.md)",
+    )
 
 
 def add_decision_options(parser: argparse.ArgumentParser) -> None:

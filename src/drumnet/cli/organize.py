@@ -58,6 +58,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
                 index=index,
                 threads=args.threads,
                 loops=not args.no_loops,
+                adapt=not args.no_adapt,
             )
         )
         for placement in progress(placements, [args.src]):

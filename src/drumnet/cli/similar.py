@@ -94,6 +94,10 @@ def cmd_similar(args: argparse.Namespace) -> int:
         found = embed_paths(
             args.paths, model, args.workers, args.batch_size, index, args.threads, sound
         )
+        if index is not None and sound and not args.no_adapt:  # (adapts on the joined kind)
+            from drumnet.library.corrected import adapt_embedded
+
+            found = adapt_embedded(found, model, index)
         with closing(found):  # stops the workers even on Ctrl-C, before the index closes
             matches = nearest(
                 query, failures.report(progress(found, args.paths)), args.top, classes

@@ -83,7 +83,7 @@ def report_empty_folders(command: str, paths: Iterable[str | os.PathLike]) -> No
 
     for path in paths:
         if os.path.isdir(path) and not has_audio_files(path):
-            from drumnet.cli.classify import shown  # here: classify imports this module
+            from drumnet.cli.common import shown
 
             where = shown(os.fspath(path))
             print(f"drumnet {command}: no audio files found under {where}", file=sys.stderr)

@@ -53,6 +53,7 @@ class Result:
     # An earlier name of this run for this very file (a symbolic or hard link to it, or its
     # target): the same file, not a copy of it, so not a duplicate_of.
     same_file_as: str | None = None
+    adapted: bool = False  # other files' corrections changed the label (library.corrected)
 
     @property
     def ok(self) -> bool:
@@ -73,6 +74,8 @@ class Result:
             record["warning"] = self.warning
         if self.corrected:
             record["corrected"] = True
+        if self.adapted:
+            record["adapted"] = True
         if self.duplicate_of:
             record["duplicate_of"] = self.duplicate_of
         if self.same_file_as:

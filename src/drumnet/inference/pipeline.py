@@ -78,6 +78,7 @@ def classify_paths(
     index: Index | None = None,
     threads: int | None = None,
     loops: bool = True,
+    adapt: bool = True,
 ) -> Iterator[Result]:
     """Classify every audio file under `paths` (files and folders, recursive), streaming.
 
@@ -90,6 +91,8 @@ def classify_paths(
     workers: decoding processes (0: decode in this process). threads: torch threads for
     inference (default `default_threads(workers)`). index: an `Index` to reuse and store
     results in, and whose corrections to honour (None: no index).
+    adapt: let the index's corrections teach the answers for other files too
+    (`drumnet.library.corrected`; False: the model's answers, corrected files alone changed).
     Settings are checked now (ValueError); files are processed as the iterator is consumed.
     A file that cannot be decoded gives a Result with `error`, never an exception.
     """
@@ -102,18 +105,33 @@ def classify_paths(
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     check_pipeline(batch_size, threads, workers)
     decision = Decision(tuple(classes or clf.classes_), min_confidence, loops)
-    return _stream(paths, clf, decision, workers, batch_size, index, threads)
+    embed = adapt and index is not None and bool(index.corrections())
+    results = _stream(paths, clf, decision, workers, batch_size, index, threads, embed)
+    if adapt and index is not None:
+        from drumnet.library.corrected import adapt_results  # it classifies with this module
+
+        results = adapt_results(results, clf, decision, index, workers, threads)
+    return results
 
 
-def _stream(paths, clf, decision, workers, batch_size, index, threads) -> Iterator[Result]:
+def _stream(paths, clf, decision, workers, batch_size, index, threads, embed=False):
+    """embed: also store each decoded file's embedding, from the same forward pass (once
+    corrections exist, adaptation needs them: `drumnet.library.corrected`)."""
     names_of_hash: dict[str, Names] = {}  # content hash -> names met; ~100 B/file
+    infer = store = None
+    if embed:
+        from drumnet.library.corrected import embedding_infer, store_embeddings
+
+        infer, store = embedding_infer(clf), store_embeddings
 
     def find(index: Index, path: str, size: int, mtime_ns: int, model_id: str, ino: int):
         return index.lookup(path, size, mtime_ns, model_id, ino, clf.classes_)
 
-    chunks = indexed_chunks(paths, clf, index, find, workers, batch_size, threads)
+    chunks = indexed_chunks(paths, clf, index, find, workers, batch_size, threads, infer)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
+            if store is not None and chunk is not None:
+                chunk = store(chunk, clf, index)  # -> (infos, probs)
             yield from _finish(planned, chunk, clf, decision, index, names_of_hash)
 
 

@@ -269,11 +269,11 @@ def _stream(
     chunks = indexed_chunks(paths, clf, index, find, workers, batch_size, threads, infer)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
-            fresh = _embed_chunk(chunk, clf, key, index) if chunk is not None else {}
+            fresh = embed_chunk(chunk, clf, key, index) if chunk is not None else {}
             yield from (_embedded(item, fresh, index) for item in planned)
 
 
-def _embed_chunk(chunk, clf: DrumClassifier, key: str, index: Index | None) -> dict:
+def embed_chunk(chunk, clf: DrumClassifier, key: str, index: Index | None) -> dict:
     """(infos, embed_and_classify's answer) -> {path: Embedding, or Embedded with an error}."""
     infos, (vectors, probs) = chunk
     rows = iter(zip(vectors, probs.argmax(axis=1).tolist()))

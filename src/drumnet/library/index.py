@@ -360,6 +360,62 @@ class Index:
         )
         return [Correction(h, _py_path(path), *rest) for h, path, *rest in rows]
 
+    def stored_vectors(
+        self, model_id: str, files: Iterable[tuple[str, str]]
+    ) -> dict[str, np.ndarray]:
+        """{path: vector} of the embeddings stored under `model_id` for these (absolute path,
+        content hash) pairs, where the stored row holds that very content."""
+        wanted = {_db_path(path): (path, digest) for path, digest in files}
+        keys, found = list(wanted), {}
+        for start in range(0, len(keys), 500):  # SQLite allows 999 parameters by default
+            part = keys[start : start + 500]
+            rows = self._db.execute(
+                "SELECT path, hash, vector FROM embedded WHERE model_id = ? AND path IN "
+                f"({', '.join('?' * len(part))})",
+                (model_id, *part),
+            )
+            for key, digest, blob in rows:
+                path, want = wanted[key]
+                if digest == want and blob and len(blob) % 4 == 0:
+                    found[path] = np.frombuffer(blob, dtype="<f4")
+        return found
+
+    def stored_scores(self, model_id: str, hashes: Iterable[str]) -> dict[str, dict[str, float]]:
+        """{content hash: the scores `model_id` gave that sound} for those it classified."""
+        found = {}
+        for digest in hashes:
+            row = self._db.execute(
+                "SELECT scores FROM classified WHERE hash = ? AND model_id = ? LIMIT 1",
+                (digest, model_id),
+            ).fetchone()
+            if row:
+                found[digest] = json.loads(row[0])
+        return found
+
+    def corrected_sounds(
+        self, model_id: str, embedding_id: str
+    ) -> list[tuple[Correction, dict[str, float] | None, np.ndarray | None]]:
+        """Each correction with the scores `model_id` gave its sound and the embedding stored
+        for it under `embedding_id` (None where none is stored), by content hash."""
+        corrected = "hash IN (SELECT hash FROM corrections)"
+        rows = self._db.execute(
+            f"SELECT hash, scores FROM classified WHERE model_id = ? AND {corrected}", (model_id,)
+        )
+        scores = dict(rows.fetchall())
+        rows = self._db.execute(
+            f"SELECT hash, vector FROM embedded WHERE model_id = ? AND {corrected}",
+            (embedding_id,),
+        )
+        vectors = {
+            digest: np.frombuffer(blob, dtype="<f4")
+            for digest, blob in rows
+            if blob and len(blob) % 4 == 0
+        }
+        return [
+            (c, json.loads(scores[c.hash]) if c.hash in scores else None, vectors.get(c.hash))
+            for c in self.corrections()
+        ]
+
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
