@@ -54,6 +54,36 @@ def fold_arrays(
     return out
 
 
+def source_arrays(
+    out: str | Path, held: str = "generaluser", epochs: int = 12, seed: int = 0
+) -> Path:
+    """Train the default recipe without the data source `held` (its drums and its train-only
+    material), then embed and classify the held source's sounds: a whole recording chain no
+    net heard, as a user's new sample pack is. Written as `fold_arrays` writes."""
+    recipe = RECIPES["default"]
+    pool = load_pool(recipe.sources, recipe.extra_sources).select(recipe.classes)
+    split = next(s for s in make_splits(pool, "source", seed=seed) if s.kind == f"source:{held}")
+    config = replace(recipe.train, epochs=epochs, seed=seed)
+    net = run_split(pool, recipe.classes, split, config, extra_weight=recipe.extra_weight).model
+    waves = pool.waves[split.test]
+    network, probs = embed_and_classify(net, waves, with_descriptors=False)
+    sound = descriptor_part(waves, FeatureConfig())
+    paths = pool.paths[split.test]
+    out = Path(out)
+    np.savez(
+        out,
+        vectors=join_parts(network, sound),
+        network=network,
+        probs=probs,
+        labels=pool.labels[split.test],
+        libraries=pool.libraries[split.test],
+        instruments=paths,
+        paths=paths,
+        classes=np.array(recipe.classes),
+    )
+    return out
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
@@ -61,6 +91,10 @@ if __name__ == "__main__":
     parser.add_argument("--fold", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--source", help="hold out this data source instead of a fold of kits")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(fold_arrays(args.out, args.folds, args.fold, args.epochs))
+    if args.source:
+        print(source_arrays(args.out, args.source, args.epochs))
+    else:
+        print(fold_arrays(args.out, args.folds, args.fold, args.epochs))

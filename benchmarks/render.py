@@ -625,6 +625,8 @@ SECTIONS = (
 
 
 def render(results: dict) -> str:
+    import render_new
+
     lines = [
         "# drumnet benchmarks",
         "",
@@ -634,7 +636,7 @@ def render(results: dict) -> str:
         ),
         "",
     ]
-    for key, title, fn, intro in SECTIONS:
+    for key, title, fn, intro in SECTIONS + render_new.SECTIONS:
         if key not in results:
             continue
         s = results[key]

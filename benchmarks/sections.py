@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import bench_accuracy as acc
 import numpy as np
+import sections_new
 import torch
 
 from drumnet.nets.checkpoint import default_model_path, read_metadata, resolve_model_path
@@ -424,5 +425,7 @@ SECTIONS = {
     "similar_kits": similar_kits,
     "dream": dream,
     "startup": startup,
+    "adapt": sections_new.adapt,
+    "browser": sections_new.browser,
     "dream_busy": dream_busy,
 }

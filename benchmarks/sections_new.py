@@ -1,0 +1,26 @@
+"""`make bench` sections added with the layout, faults, corrections, browser and scale work."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+
+def adapt(quick: bool = False) -> dict:
+    """Learning from corrections: a net of the shipped recipe trained without GeneralUser GS
+    (its kits and its melodic notes), a user correcting review's picks of those kits."""
+    import adapt_folds
+    import bench_adapt
+
+    with tempfile.TemporaryDirectory(prefix="drumnet-bench-") as tmp:
+        arrays = adapt_folds.source_arrays(
+            Path(tmp) / "generaluser.npz", "generaluser", epochs=3 if quick else 20
+        )
+        return bench_adapt.run([arrays])
+
+
+def browser(quick: bool = False) -> dict:
+    """Page load and map render at 5,000 and 50,000 sounds, in headless chromium."""
+    import bench_browser
+
+    return bench_browser.run((1000,) if quick else (5_000, 50_000))
