@@ -425,6 +425,7 @@ SECTIONS = {
     "similar_kits": similar_kits,
     "dream": dream,
     "startup": startup,
+    "sources": sections_new.sources,
     "adapt": sections_new.adapt,
     "browser": sections_new.browser,
     "dream_busy": dream_busy,

@@ -24,3 +24,10 @@ def browser(quick: bool = False) -> dict:
     import bench_browser
 
     return bench_browser.run((1000,) if quick else (5_000, 50_000))
+
+
+def sources(quick: bool = False) -> dict:
+    """The shipped recipe cross-validated by data source (recording chains never heard)."""
+    import bench_sources
+
+    return bench_sources.run(quick=quick)

@@ -175,7 +175,7 @@ def test_data_fetch_skips_a_source_it_cannot_have_with_one_line(monkeypatch, cap
     monkeypatch.setitem(registry.SOURCES, "opl3", lambda: ([kick], []))
     assert main(["data", "fetch", "--sources", "hydrogen,sonivox,opl3"]) == 1
     out, err = capsys.readouterr()
-    assert out.strip() == "opl3: 1 samples, 0 left out"
+    assert out.strip() == "opl3: 1 sample, 0 left out"
     assert err.strip().splitlines() == [
         "hydrogen: skipped, cannot be fetched or read (apt has no package lists)",
         "sonivox: skipped, cannot be fetched or read (npm not found)",
