@@ -1,23 +1,8 @@
-"""Gradient-ascent generation: move a sound toward a class, grow one from noise, Deep-Dream.
+"""Gradient-ascent generation: move a sound toward a class, grow one from noise, Deep Dream.
 
-The waveform is never optimised directly (that gives adversarial hiss that fools one network
-and nobody else). Instead a `SpectralEdit` re-weights the input's STFT with a smooth log-gain
-mask and mixes in filtered noise through a smooth log-amplitude mask; both masks live on a
-coarse time-frequency grid and are upsampled, so every update is low-pass in time and
-frequency. The edited STFT is resynthesised with the model's own front end (`inverse`).
-
-Robustness, so that a dream convinces other models too: every step scores a batch of variants
-of the sound (expectation over transformation): randomly shifted, re-gained and noise-dusted
-copies, passed through the training augmentation as well (tuning, EQ, choke, saturation, room,
-bit depth: `DreamConfig.library_eot`), averaged over an ensemble when several models are given
-(the CLI's default is the shipped ensemble of five highway nets). Regularisers keep the result
-near the input (squared log-magnitude difference), smooth (total variation of that difference
-over time and frequency) and not louder than the input by much; the final audio is
-peak-normalised to at most `DreamConfig.peak`.
-
-How often a model that took no part (an MLP, other seed) hears the target in dreamed sounds,
-for one model vs the ensemble and with vs without the augmentation variants, is measured in
-BENCHMARKS.md ("Dreaming"): each of the two levers raises it.
+The edit is a smooth gain mask and a noise mask on the sound's STFT, resynthesised by the
+model's own front end; every step scores variants of the sound (expectation over
+transformation). The method and its measured effect: docs/dreaming.md.
 """
 
 from __future__ import annotations

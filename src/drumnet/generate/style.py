@@ -1,22 +1,5 @@
-"""Timbre transfer between drum sounds through the classifier's features.
-
-Keeps the content sound's temporal envelope (frame energy over time, in dB) and takes the
-style sound's timbre, described by the network's feature statistics: for every stage that
-still has time and frequency axes, the energy-weighted mean and standard deviation over time
-of each (channel, frequency) activation. Keeping frequency as an axis matters: per-channel
-statistics pooled over frequency (Gram matrices, image-style) ignore *where* in the spectrum a
-pattern sits, which is most of what timbre is for drums. Weighting frames by the sound's own
-energy keeps the long silent tail from dominating the statistics, so a short hat and a long
-kick can be compared.
-
-The edit uses the same audio-like parametrisation as `drumnet.generate.dream` (smooth gain and noise
-masks on the content's STFT, resynthesised by the model's front end).
-
-What works (synthetic drums, small highway net): tom content + hat style, 40 steps: the style
-distance falls by more than half while the result's envelope stays closer to the tom's than
-the hat's own. Content = envelope only (not deep activations), because deep activations
-encode the content's timbre too and fight the style loss. With an MLP only the input stage
-(the log-mel image) has a time axis, so style then means "match the weighted mean spectrum".
+"""Timbre transfer between drum sounds: keep the content's envelope, take the style's feature
+statistics, through the same spectral edit as `drumnet.generate.dream`. docs/dreaming.md.
 """
 
 from __future__ import annotations

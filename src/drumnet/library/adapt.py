@@ -3,26 +3,8 @@
     adapter = CorrectionAdapter().fit(vectors, probs, labels, classes)  # the corrected sounds
     adapted, changed = adapter.adapt(library_vectors, library_probs)
 
-Two parts, on the embeddings `drumnet similar` uses (unit length, compared by cosine):
-
-- Nearest corrections. Each corrected sound is a vote for its label, weighted by how close it
-  sounds: w = exp((cos - 1) / temperature), none below `min_similarity`. The model's
-  probabilities p count as `prior_strength` votes, so the answer is the posterior
-  (votes + prior_strength * p) / (sum of votes + prior_strength): far from every correction
-  it is the model's own. An answer changes only where the corrected neighbours agree
-  (`min_agreement`) and the new class is probable enough (`min_confidence`).
-- A head, once there are `min_head_corrections`: a linear map of the embedding added to the
-  model's log-probabilities (log q = log p + E W + b, L2-penalised, fitted on the
-  corrections), which learns what a library's hats or toms sound like as a whole; its answers
-  are then the prior of the votes.
-
-Before it answers anything the adapter checks itself on the corrections: each one is answered
-without itself (leave one out for the votes, `CV_FOLDS` folds for the head), and the variant
-that fixes most of the model's answers there is used, the head only when it beats the votes
-alone. If none fixes more than it breaks, the adapter stays off (`active_` False): a few
-corrections, or contradictory ones, cannot make drumnet worse than the model. The settings
-were chosen on kits the nets never heard (BENCHMARKS.md, "Learning from corrections");
-docs/corrections.md tells the user's side.
+Nearest corrections vote, a light head learns from 20 on, and a self-check on the
+corrections keeps the model's answers unless adapting helps there: docs/corrections.md.
 """
 
 from __future__ import annotations
