@@ -15,6 +15,7 @@ from drumnet.cli.common import (
     report_error,
     shown,
 )
+from drumnet.cli.engine import add_engine_options, make_engine
 from drumnet.taxonomy import parse_classes
 
 # The ways `organize` places a file (drumnet.library.organize.MODES; a test keeps them equal).
@@ -38,6 +39,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
 
     classes = parse_classes(args.classes)
     organizer = Organizer(args.src, args.dest, args.mode, args.dry_run, args.flat)
+    engine = make_engine(args)
     model = load_cli_model(args, "organize")
     if model is None:
         return 2
@@ -56,6 +58,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
                 index=index,
                 threads=args.threads,
                 loops=not args.no_loops,
+                engine=engine,
             )
         )
         for placement in progress(placements):
@@ -185,4 +188,5 @@ def register(subparsers) -> None:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="print every placement")
     add_decision_options(p)
+    add_engine_options(p)
     p.set_defaults(func=cmd_organize)
