@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     import ray
 
 T = TypeVar("T")
+# Chunks (of the pipeline's batch size) per Ray block, i.e. per actor call: fewer calls cost
+# less scheduling, but a retried block repeats more work, and each actor needs blocks (at
+# least two per actor are made when there are enough chunks).
+CHUNKS_PER_BLOCK = 8
 INSTALL_HINT = "pip install 'drumnet[ray]'"
 _INFO_FIELDS = tuple(f.name for f in dataclasses.fields(FileInfo) if f.name != "path")
 
@@ -48,9 +52,11 @@ def require_ray() -> None:
 class ClassifyActor:
     """One Ray actor: holds the model (received once) and classifies batches of paths.
 
-    A batch is {"row": (n,) int, "path": (n,) bytes (os.fsencode: Arrow strings must be
-    UTF-8, file names need not be)}; the answer keeps "row" and adds one column per `FileInfo`
-    field but the path, and "probs" (n, n_classes), NaN for a file that did not decode.
+    A batch is {"row": (n,) int, "chunk": (n,) int, "path": (n,) bytes (os.fsencode: Arrow
+    strings must be UTF-8, file names need not be)}; the files of one chunk are decoded and
+    heard together, as a local run does. The answer keeps "row" and adds one column per
+    `FileInfo` field but the path, and "probs" (n, n_classes), NaN for a file that did not
+    decode.
     """
 
     def __init__(self, model_ref: ray.ObjectRef, metadata: dict, threads: int):
@@ -67,10 +73,13 @@ class ClassifyActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         paths = [os.fsdecode(p) for p in batch["path"]]
-        infos, waves = decode_chunk(paths, self.clf.feature_config)
-        probs = np.full((len(infos), len(self.clf.classes_)), np.nan, np.float32)
-        ok = np.array([info.error is None for info in infos], dtype=bool)
-        probs[ok] = self.clf.predict_proba_waves(waves)
+        infos, probs = [], np.full((len(paths), len(self.clf.classes_)), np.nan, np.float32)
+        for chunk in dict.fromkeys(batch["chunk"].tolist()):  # in order, each once
+            rows = np.flatnonzero(batch["chunk"] == chunk)
+            chunk_infos, waves = decode_chunk([paths[i] for i in rows], self.clf.feature_config)
+            ok = [i for i, info in zip(rows, chunk_infos) if info.error is None]
+            probs[ok] = self.clf.predict_proba_waves(waves)
+            infos += chunk_infos
         out = {name: [getattr(i, name) for i in infos] for name in _INFO_FIELDS}
         out["error"] = [os.fsencode(e or "") for e in out["error"]]  # bytes, as the paths
         columns = {name: np.asarray(values) for name, values in out.items()}
@@ -141,13 +150,22 @@ class RayEngine:
         if gpus is None:
             gpus = 1 if ray.cluster_resources().get("GPU", 0) > 0 else 0
         model_ref = ray.put(clf.model_.cpu())
+        todo = [[os.fsencode(item[0]) for item in chunk if _todo(item)] for chunk in planned]
+        todo = [paths for paths in todo if paths]
+        per_block = max(1, min(CHUNKS_PER_BLOCK, len(todo) // (2 * self.workers)))
         blocks, first = [], 0
-        for chunk in planned:
-            paths = [os.fsencode(item[0]) for item in chunk if _todo(item)]
-            if paths:
-                rows = pa.array(range(first, first + len(paths)), pa.int64())
-                blocks.append(pa.table({"row": rows, "path": pa.array(paths, pa.binary())}))
-                first += len(paths)
+        for start in range(0, len(todo), per_block):
+            group = todo[start : start + per_block]
+            n = sum(map(len, group))
+            chunk_ids = [start + i for i, paths in enumerate(group) for _ in paths]
+            blocks.append(
+                pa.table({
+                    "row": pa.array(range(first, first + n), pa.int64()),
+                    "chunk": pa.array(chunk_ids, pa.int64()),
+                    "path": pa.array([p for paths in group for p in paths], pa.binary()),
+                })
+            )  # fmt: skip
+            first += n
         ds = ray.data.from_arrow(blocks)
         ds.context.execution_options.preserve_order = True  # memory stays flat on the driver
         ds.context.enable_progress_bars = False
