@@ -13,6 +13,7 @@ retried. Every node must see the files under the same paths (a shared mount). do
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import os
@@ -139,33 +140,23 @@ class RayEngine:
                 ray.shutdown()
 
     def _answers(self, planned: list[list], clf: DrumClassifier) -> Iterator[dict]:
-        """The actors' answers for the files to decode, as batches of columns: one batch per
-        planned chunk, the very files a local run decodes together (the network's last digits
-        depend on the batch it runs in, and the answers must not)."""
-        import pyarrow as pa
+        """The actors' answers for the files to decode, as batches of columns. Each planned
+        chunk's files are decoded and heard together, as a local run has them (the network's
+        last digits depend on the batch it runs in, and the answers must not)."""
         import ray
         import ray.data
 
         gpus = self.gpus_per_worker
         if gpus is None:
             gpus = 1 if ray.cluster_resources().get("GPU", 0) > 0 else 0
-        model_ref = ray.put(clf.model_.cpu())
+        model = clf.model_
+        if next(model.parameters()).device.type != "cpu":
+            model = copy.deepcopy(model).cpu()  # the caller's stays where it is
+        model_ref = ray.put(model)
         todo = [[os.fsencode(item[0]) for item in chunk if _todo(item)] for chunk in planned]
         todo = [paths for paths in todo if paths]
         per_block = max(1, min(CHUNKS_PER_BLOCK, len(todo) // (2 * self.workers)))
-        blocks, first = [], 0
-        for start in range(0, len(todo), per_block):
-            group = todo[start : start + per_block]
-            n = sum(map(len, group))
-            chunk_ids = [start + i for i, paths in enumerate(group) for _ in paths]
-            blocks.append(
-                pa.table({
-                    "row": pa.array(range(first, first + n), pa.int64()),
-                    "chunk": pa.array(chunk_ids, pa.int64()),
-                    "path": pa.array([p for paths in group for p in paths], pa.binary()),
-                })
-            )  # fmt: skip
-            first += n
+        blocks = _blocks(todo, per_block)
         ds = ray.data.from_arrow(blocks)
         ds.context.execution_options.preserve_order = True  # memory stays flat on the driver
         ds.context.enable_progress_bars = False
@@ -185,6 +176,27 @@ class RayEngine:
             num_gpus=gpus,
         )  # Ray Data restarts a dead actor and retries its batch (max_restarts=-1 by default)
         return ds.iter_batches(batch_size=None, batch_format="numpy")
+
+
+def _blocks(todo: list[list[bytes]], per_block: int) -> list:
+    """Arrow tables of `per_block` chunks each: columns row (the file's place in the run),
+    chunk (the chunk it belongs to) and path."""
+    import pyarrow as pa
+
+    blocks, first = [], 0
+    for start in range(0, len(todo), per_block):
+        group = todo[start : start + per_block]
+        n = sum(map(len, group))
+        chunk_ids = [start + i for i, paths in enumerate(group) for _ in paths]
+        blocks.append(
+            pa.table({
+                "row": pa.array(range(first, first + n), pa.int64()),
+                "chunk": pa.array(chunk_ids, pa.int64()),
+                "path": pa.array([p for paths in group for p in paths], pa.binary()),
+            })
+        )  # fmt: skip
+        first += n
+    return blocks
 
 
 def connect(address: str | None, cpus: int) -> bool:
