@@ -1,9 +1,15 @@
 """`drumnet train --nproc 2`: data-parallel training on the CPU (gloo), two ranks started by
-torch's elastic launcher, on a tiny synthesised data set; the model loads like any other."""
+torch's elastic launcher (or torchrun), on a tiny synthesised data set; the model loads like
+any other."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 import torch
 
 from drumnet import load_model
@@ -70,3 +76,34 @@ def test_one_rank_draws_order_and_augmentation_from_one_generator_as_before():
     a, b = Replicas(0, 2).generators(3), Replicas(1, 2).generators(3)
     assert torch.equal(torch.randperm(9, generator=a[0]), torch.randperm(9, generator=b[0]))
     assert not torch.equal(torch.rand(4, generator=a[1]), torch.rand(4, generator=b[1]))
+
+
+@pytest.mark.slow
+def test_the_same_command_runs_under_torchrun(tmp_path, write_drum, isolated_cache):
+    for kind in ("kick", "snare"):
+        for i in range(4):
+            write_drum(tmp_path / "data" / kind / f"{i}.wav", kind, seed=i)
+    out = tmp_path / "run" / "model.safetensors"
+    torchrun = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+    ]
+    train = ["-m", "drumnet", "train", "--data", str(tmp_path / "data"), "--model", "mlp"]
+    train += ["--set", "hidden=[8]", "--epochs", "1", "--batch-size", "4", "--split", "none"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [*torchrun, *train, "--out", str(out)],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("model: ") == 1  # rank 0 alone speaks
+    assert read_metadata(out)["distributed"]["world_size"] == 2
+    assert load_model(out).classes_ == ("kick", "snare")
