@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-HEAVY = ("torch", "sklearn", "scipy", "matplotlib")
+HEAVY = ("torch", "sklearn", "scipy", "matplotlib", "ray")
 
 
 def loaded_after(code: str, tmp_path) -> dict:

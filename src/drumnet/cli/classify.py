@@ -22,6 +22,7 @@ from drumnet.cli.common import (
     report_error,
     shown,
 )
+from drumnet.cli.engine import add_engine_options, make_engine
 from drumnet.cli.terminal import CurrentStdout, progress, report_empty_folders
 from drumnet.config import DEFAULT_BATCH_SIZE
 from drumnet.taxonomy import LOOP, UNSURE, parse_classes
@@ -88,6 +89,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     report_empty_folders("classify", args.paths)
     classes = parse_classes(args.classes)
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    engine = make_engine(args)
     model = load_cli_model(args, "classify")
     if model is None:
         return 2
@@ -96,7 +98,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     try:
         results = classify_paths(
             args.paths, model, classes, args.min_confidence, args.workers, args.batch_size, index,
-            args.threads, loops=not args.no_loops, adapt=not args.no_adapt,
+            args.threads, loops=not args.no_loops, adapt=not args.no_adapt, engine=engine,
         )  # fmt: skip
         writer = _Writer(fmt, classes or model.classes_)
         # A table on the terminal shows each failure in its ERROR row: one line, not two.
@@ -135,4 +137,5 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=FORMATS, help="table on a terminal, else jsonl")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=argparse.SUPPRESS)
     add_decision_options(p)
+    add_engine_options(p)
     p.set_defaults(func=cmd_classify)

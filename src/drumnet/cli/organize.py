@@ -14,6 +14,7 @@ from drumnet.cli.common import (
     report_error,
     shown,
 )
+from drumnet.cli.engine import add_engine_options, make_engine
 from drumnet.cli.terminal import progress, report_empty_folders
 from drumnet.taxonomy import parse_classes
 from drumnet.words import plural
@@ -40,6 +41,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
     report_empty_folders("organize", [args.src])
     classes = parse_classes(args.classes)
     organizer = Organizer(args.src, args.dest, args.mode, args.dry_run, args.flat)
+    engine = make_engine(args)
     model = load_cli_model(args, "organize")
     if model is None:
         return 2
@@ -59,6 +61,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
                 threads=args.threads,
                 loops=not args.no_loops,
                 adapt=not args.no_adapt,
+                engine=engine,
             )
         )
         for placement in progress(placements, [args.src]):
@@ -183,4 +186,5 @@ def register(subparsers) -> None:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="print every placement")
     add_decision_options(p)
+    add_engine_options(p)
     p.set_defaults(func=cmd_organize)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from drumnet.cli.args import batch_size, positive_float, positive_int, seed
 from drumnet.cli.outputs import check_output, say
+from drumnet.errors import ModelFileError
 from drumnet.taxonomy import CLASSES, parse_classes
+from drumnet.training.config import CROSS_VALIDATION
 from drumnet.words import plural
 
 if TYPE_CHECKING:
@@ -129,7 +131,40 @@ def _say_written(summary: dict, split: str) -> None:
 
 
 def train_command(args: argparse.Namespace) -> int:
-    from drumnet.training.config import CROSS_VALIDATION
+    """Train in this process, or as one rank of several (torchrun, or --nproc: launched here)."""
+    from drumnet.training.distributed import from_environment, process_group
+
+    ranks = from_environment()  # set by torchrun, or by `launch` for --nproc
+    if ranks is None and args.nproc > 1:
+        return _launch(args)
+    if ranks is not None and ranks.distributed:
+        with process_group(ranks):
+            return _train(args)
+    return _train(args)
+
+
+def _launch(args: argparse.Namespace) -> int:
+    """`--nproc N`: the settings and --out checked once, here, then N ranks train."""
+    from drumnet.training.distributed import launch
+
+    _recipe(args)  # a usage error is one line, before any process starts
+    if args.out and args.split not in CROSS_VALIDATION:
+        check_output(Path(args.out), _model_file, [], args.overwrite, "choose another --out", True)
+    return launch(run_rank, args, args.nproc)
+
+
+def run_rank(args: argparse.Namespace) -> int:
+    """One rank of `train --nproc`: train_command, its errors one line (from rank 0) and
+    exit status 2, as `drumnet.cli.main` has them."""
+    try:
+        return train_command(args)
+    except (ValueError, FileNotFoundError, ModelFileError) as exc:
+        if os.environ.get("RANK", "0") == "0":
+            print(f"drumnet train: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _train(args: argparse.Namespace) -> int:
     from drumnet.training.experiments import load_pool, make_splits
     from drumnet.training.recipes import class_gaps, run_files, train_and_report
 
@@ -283,6 +318,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="model setting override")
+    p.add_argument(
+        "--nproc",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="train data-parallel in N processes on this machine (torch.distributed; each "
+        "takes every Nth batch, so --batch-size is per process); for several machines run "
+        "the command under torchrun instead (docs/scale.md)",
+    )
     p.add_argument(
         "--out",
         help="model file, ending in .safetensors; its reports (summary.json, history.csv, "

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -24,6 +24,9 @@ from drumnet.inference.decision import Decision, Result, is_loop, warning_for
 from drumnet.inference.names import Names
 from drumnet.inference.workers import FileInfo, Planned, check_pipeline, decoded_chunks
 from drumnet.library.index import Entry, Index
+
+if TYPE_CHECKING:
+    from drumnet.inference.ray_engine import RayEngine
 
 T = TypeVar("T")
 
@@ -45,14 +48,7 @@ def indexed_chunks(
     last chunk or closes this generator early (Ctrl-C), so every finished answer is kept."""
 
     def cached(path: str) -> T | None:
-        if index is None:
-            return None
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None  # let the decoder say what is wrong with it
-        path = os.path.abspath(path)
-        return find(index, path, st.st_size, st.st_mtime_ns, clf.model_id, st.st_ino)
+        return cached_answer(path, clf, index, find)
 
     infer = infer or clf.predict_proba_waves
     _ = clf.fused_model_  # made here, before the workers fork, so that they share it
@@ -68,6 +64,19 @@ def indexed_chunks(
                 index.commit()
 
 
+def cached_answer(path: str, clf: DrumClassifier, index: Index | None, find) -> T | None:
+    """`find`'s answer from `index` for the file at `path` as it is now (None: no index, no
+    answer, or no such file)."""
+    if index is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # let the decoder say what is wrong with it
+    path = os.path.abspath(path)
+    return find(index, path, st.st_size, st.st_mtime_ns, clf.model_id, st.st_ino)
+
+
 def classify_paths(
     paths: Iterable[str | os.PathLike] | str | os.PathLike,
     model: DrumClassifier | str | os.PathLike | None = None,
@@ -79,6 +88,7 @@ def classify_paths(
     threads: int | None = None,
     loops: bool = True,
     adapt: bool = True,
+    engine: RayEngine | None = None,
 ) -> Iterator[Result]:
     """Classify every audio file under `paths` (files and folders, recursive), streaming.
 
@@ -93,6 +103,8 @@ def classify_paths(
     results in, and whose corrections to honour (None: no index).
     adapt: let the index's corrections teach the answers for other files too
     (`drumnet.library.corrected`; False: the model's answers, corrected files alone changed).
+    engine: a `drumnet.inference.ray_engine.RayEngine` to decode and classify on a Ray cluster
+    instead of local workers (the same answers, in the same order).
     Settings are checked now (ValueError); files are processed as the iterator is consumed.
     A file that cannot be decoded gives a Result with `error`, never an exception.
     """
@@ -105,8 +117,10 @@ def classify_paths(
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     check_pipeline(batch_size, threads, workers)
     decision = Decision(tuple(classes or clf.classes_), min_confidence, loops)
-    embed = adapt and index is not None and bool(index.corrections())
-    results = _stream(paths, clf, decision, workers, batch_size, index, threads, embed)
+    # Embeddings for adaptation come from the local forward pass; a Ray run leaves them to
+    # `adapt_results`, which embeds what it lacks.
+    embed = adapt and engine is None and index is not None and bool(index.corrections())
+    results = _stream(paths, clf, decision, workers, batch_size, index, threads, embed, engine)
     if adapt and index is not None:
         from drumnet.library.corrected import adapt_results  # it classifies with this module
 
@@ -114,7 +128,7 @@ def classify_paths(
     return results
 
 
-def _stream(paths, clf, decision, workers, batch_size, index, threads, embed=False):
+def _stream(paths, clf, decision, workers, batch_size, index, threads, embed=False, engine=None):
     """embed: also store each decoded file's embedding, from the same forward pass (once
     corrections exist, adaptation needs them: `drumnet.library.corrected`)."""
     names_of_hash: dict[str, Names] = {}  # content hash -> names met; ~100 B/file
@@ -127,7 +141,10 @@ def _stream(paths, clf, decision, workers, batch_size, index, threads, embed=Fal
     def find(index: Index, path: str, size: int, mtime_ns: int, model_id: str, ino: int):
         return index.lookup(path, size, mtime_ns, model_id, ino, clf.classes_)
 
-    chunks = indexed_chunks(paths, clf, index, find, workers, batch_size, threads, infer)
+    if engine is None:
+        chunks = indexed_chunks(paths, clf, index, find, workers, batch_size, threads, infer)
+    else:
+        chunks = engine.chunks(paths, clf, index, find, batch_size)
     with closing(chunks):  # closing this generator closes the workers and commits the index
         for planned, chunk in chunks:
             if store is not None and chunk is not None:

@@ -38,6 +38,7 @@ from drumnet.library.place import (
 
 if TYPE_CHECKING:
     from drumnet.inference.classifier import DrumClassifier
+    from drumnet.inference.ray_engine import RayEngine
 
 MODES = ("copy", "hardlink", "symlink")
 
@@ -94,6 +95,7 @@ def organize(
     workers: int = 2,
     index: Index | None = None,
     loops: bool = True,
+    engine: RayEngine | None = None,
 ) -> Iterator[Placement]:
     """Classify SRC and place every file under DEST/<label>/; yields one Placement per file.
 
@@ -103,7 +105,9 @@ def organize(
     from drumnet.inference.pipeline import classify_paths
 
     return Organizer(src, dest, mode, dry_run, flat).run(
-        classify_paths([src], model, classes, min_confidence, workers, index=index, loops=loops)
+        classify_paths(
+            [src], model, classes, min_confidence, workers, index=index, loops=loops, engine=engine
+        )
     )
 
 

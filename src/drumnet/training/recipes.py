@@ -17,6 +17,7 @@ import torch
 
 from drumnet.nets.checkpoint import save_model
 from drumnet.training.config import CROSS_VALIDATION, Recipe
+from drumnet.training.distributed import current
 from drumnet.training.evaluate import format_report
 from drumnet.training.experiments import (
     Outcome,
@@ -98,6 +99,9 @@ def save_outcome_model(
         "torch_threads": torch.get_num_threads(),
         "epochs": len(outcome.history),
     }
+    trained_by = current().describe()
+    if trained_by:  # fit checked that every rank ended with the same weights
+        info["distributed"] = {**trained_by, "replicas_identical": True}
     return save_model(outcome.model, path, info)
 
 
@@ -164,8 +168,10 @@ def train_and_report(
     split's figures and `final_fit`): the recipe behind the shipped model. It trains for as many
     epochs as early stopping chose on the split, or the recipe's whole schedule without early
     stopping. `splits`: made already by make_splits (on the pool's sounds of recipe.classes).
-    The summary's "files" lists what was written.
+    The summary's "files" lists what was written. Trained data-parallel, every rank runs
+    this and rank 0 alone writes (training.distributed).
     """
+    writer = current().writer
     pool = pool.select(recipe.classes)
     splits = splits if splits is not None else make_splits(pool, split, seed=recipe.train.seed)
     folder = out.parent
@@ -175,10 +181,11 @@ def train_and_report(
     summary["files"] = [str(p) for p in run_files(out, split, splits)]
     if split in CROSS_VALIDATION:
         summary.update(cross_validation_summary(outcomes, pool, recipe.classes))
-        (folder / f"{split}.json").write_text(json.dumps(summary, indent=2))
-        pooled = pooled_report(outcomes, pool, recipe.classes)
-        title = f"{len(outcomes)} folds by library, pooled (each sound tested by a net that never heard its library)"
-        plot_confusion(pooled, folder / f"{split}-confusion.png", title=title)
+        if writer:
+            (folder / f"{split}.json").write_text(json.dumps(summary, indent=2))
+            pooled = pooled_report(outcomes, pool, recipe.classes)
+            title = f"{len(outcomes)} folds by library, pooled (each sound tested by a net that never heard its library)"
+            plot_confusion(pooled, folder / f"{split}-confusion.png", title=title)
         log(
             f"{split} over {len(outcomes)} folds: pooled accuracy {summary['pooled']['accuracy']:.4f}"
             f", macro-F1 {summary['pooled']['macro_f1']:.4f}; per fold accuracy "
@@ -186,13 +193,16 @@ def train_and_report(
         )
         return summary
     measured = outcomes[0]
-    write_outcome(measured, folder)
+    if writer:
+        write_outcome(measured, folder)
     if measured.report:
         log(format_report(measured.report))
-        plot_confusion(measured.report, folder / "confusion.png")
+        if writer:
+            plot_confusion(measured.report, folder / "confusion.png")
         summary["test"] = measured.report.to_dict()
     chosen = _final_fit(pool, recipe, measured, log) if final and split != "none" else measured
-    save_outcome_model(chosen, out, pool, recipe, measured)
+    if writer:
+        save_outcome_model(chosen, out, pool, recipe, measured)
     summary["train_seconds"] = round(chosen.seconds, 1)
     summary["model"] = str(out)
     return summary

@@ -20,6 +20,7 @@ from drumnet.nets import DrumNet, build_model
 from drumnet.nets.checkpoint import load_state
 from drumnet.training.augment import augment_batch
 from drumnet.training.config import TrainConfig
+from drumnet.training.distributed import current
 
 
 @dataclass
@@ -60,18 +61,20 @@ def score(logits: np.ndarray, y: np.ndarray) -> dict[str, float]:
     return {"acc": float((pred == y).mean()), "bal_acc": float(np.mean(recalls))}
 
 
-def _epoch(model, data, opt, sched, loss_fn, config, gen, rate, bar) -> tuple[float, float]:
+def _epoch(model, data, opt, sched, loss_fn, config, gens, rate, bar, replicas):
+    """One epoch; returns (mean loss, accuracy) over every rank's batches."""
     model.train()
     dev = next(model.parameters()).device
+    order_gen, gen = gens
     # A tiny data set (the study's kick vs snare has ~100 sounds) would otherwise get only a
     # handful of optimiser steps per epoch: repeat fresh permutations up to min_batches.
     repeats = -(-config.min_batches * config.batch_size // len(data))
-    order = torch.cat([torch.randperm(len(data), generator=gen) for _ in range(repeats)]).numpy()
+    perms = [torch.randperm(len(data), generator=order_gen) for _ in range(repeats)]
+    order = torch.cat(perms).numpy()
+    starts = range(0, len(order), config.batch_size)
+    batches = [np.sort(order[i : i + config.batch_size]) for i in starts]
     total, correct, seen = 0.0, 0, 0
-    for start in range(0, len(order), config.batch_size):
-        idx = np.sort(order[start : start + config.batch_size])
-        if len(idx) < 2:
-            continue  # batch norm needs two samples
+    for idx in replicas.my_batches([b for b in batches if len(b) >= 2]):  # batch norm needs 2
         x = torch.from_numpy(data.waves[idx]).to(dev)
         y = torch.from_numpy(data.y[idx]).to(dev)
         if config.augment:
@@ -89,6 +92,7 @@ def _epoch(model, data, opt, sched, loss_fn, config, gen, rate, bar) -> tuple[fl
         seen += len(idx)
         bar.set_postfix(loss=f"{total / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
     sched.step()
+    total, correct, seen = replicas.total(total, correct, seen)
     return total / max(seen, 1), correct / max(seen, 1)
 
 
@@ -115,12 +119,14 @@ def fit(
         )
     if not (math.isfinite(config.lr) and config.lr > 0):
         raise ValueError(f"learning rate must be a finite number above 0, not {config.lr}")
-    torch.manual_seed(config.seed)
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    gen = torch.Generator().manual_seed(config.seed)
-    device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    replicas = current()  # one rank alone unless a process group is set up (distributed.py)
+    torch.manual_seed(config.seed)  # the same initial weights on every rank
+    if config.threads or replicas.distributed:
+        torch.set_num_threads(config.threads or replicas.threads())
+    gens = replicas.generators(config.seed)
+    device = replicas.device(config.device)
     model = build_model(config.model, classes, features, config.model_overrides).to(device)
+    trained = replicas.wrap(model)
     weights = class_weights(train.y, len(classes)).to(device) if config.balance else None
     loss_fn = nn.CrossEntropyLoss(
         weight=weights, label_smoothing=config.label_smoothing, reduction="none"
@@ -129,7 +135,8 @@ def fit(
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(
         opt, T_max=config.epochs, eta_min=config.lr * 0.05
     )
-    show = sys.stderr.isatty() if progress is None else progress
+    show = (sys.stderr.isatty() if progress is None else progress) and replicas.writer
+    history_path = history_path if replicas.writer else None
     if history_path:
         Path(history_path).write_text("", encoding="utf-8")  # this run's epochs only
     history: list[dict] = []
@@ -137,8 +144,9 @@ def fit(
     bar = tqdm(range(1, config.epochs + 1), desc=f"train {config.model}", disable=not show)
     for epoch in bar:
         loss, acc = _epoch(
-            model, train, opt, sched, loss_fn, config, gen, features.sample_rate, bar
+            trained, train, opt, sched, loss_fn, config, gens, features.sample_rate, bar, replicas
         )
+        replicas.average_buffers(model)
         if not math.isfinite(loss):  # a model of NaN weights answers nothing: keep none
             raise ValueError(
                 f"training diverged at epoch {epoch} (loss {loss}); try a lower learning rate"
@@ -159,12 +167,13 @@ def fit(
             with open(history_path, "a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
         bar.set_postfix({k: v for k, v in row.items() if k != "epoch"})
-        if stale >= config.patience:
-            break
-        if config.max_minutes and row["seconds"] > 60 * config.max_minutes:
+        late = config.max_minutes and row["seconds"] > 60 * config.max_minutes
+        if replicas.agree(stale >= config.patience or bool(late)):  # rank 0's clock decides
             break
     if best_state is not None:
         model.load_state_dict(best_state)
+    if not replicas.identical(model):
+        raise RuntimeError("the ranks' replicas of the model differ after training (a bug)")
     return model.eval(), history
 
 
