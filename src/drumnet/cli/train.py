@@ -341,7 +341,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class F1 and confusion matrix of a model")
-    e.add_argument("--model", help="model name or file (default: the shipped ensemble)")
+    e.add_argument("--model", help="model name or file (default: the shipped net)")
     e.add_argument("--data", help="a labelled folder or manifest CSV (default: Hydrogen kits)")
     e.add_argument("--sources", help="data sources (default hydrogen)")
     e.add_argument("--classes", help="restrict to these classes")

@@ -144,10 +144,10 @@ class DrumClassifier:
 def load_model(
     name_or_path: str | os.PathLike | None = None, device: str | None = None
 ) -> DrumClassifier:
-    """Load a model: None or 'ensemble' -> the shipped classifier, five highway nets averaged;
-    'default' -> the first of them alone (about 2.5x faster, a little less accurate: see
-    BENCHMARKS.md); another name -> drumnet/models/<name>.safetensors; else a file path."""
-    if name_or_path is None or name_or_path == ENSEMBLE:
+    """Load a model: None or 'default' -> the shipped highway net; 'ensemble' -> five of them
+    (seeds 0-4) averaged, about 2.5x slower and, on sources neither heard, no more accurate
+    (BENCHMARKS.md); another name -> drumnet/models/<name>.safetensors; else a file path."""
+    if name_or_path == ENSEMBLE:
         parts = [load_model(name, device="cpu") for name in MEMBERS]
         meta = {"members": [p.metadata for p in parts]}
         return DrumClassifier(EnsembleNet([p.model_ for p in parts]), meta, device=device)

@@ -1,6 +1,6 @@
 """Search by sound: the candidates whose embeddings are nearest a query's (cosine).
 
-clf = load_model()  # the shipped ensemble
+clf = load_model()  # the shipped default net
 query = embed_query("kick.wav", clf)
 for m in nearest(query, embed_paths(["~/Samples"], clf), top=5):
     print(m.rank, f"{m.similarity:.3f}", m.label, m.path)

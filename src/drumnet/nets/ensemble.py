@@ -1,10 +1,10 @@
 """Several trained DrumNets heard as one: the mean of their class probabilities.
 
-The shipped ensemble ("ensemble", what `load_model()` and the CLI use unless told otherwise) is
-five highway nets trained by the same recipe with seeds 0-4 (`make model`): `default`, the first,
-and `default-seed1` .. `default-seed4`. Averaging seeds is the most reliable lever we measured for
-kits never heard (BENCHMARKS.md, "Targets"); it costs one front end plus one network body per
-member. Dreaming uses the same members (drumnet.generate.dream.dream_ensemble).
+The shipped ensemble (`--model ensemble`) is five highway nets trained by the same recipe with
+seeds 0-4 (`make model`): `default`, the first, and `default-seed1` .. `default-seed4`. It costs
+five networks; on sources neither heard it is no more accurate than `default` alone
+(BENCHMARKS.md, "Recording chains never heard"), so classify uses the one net by default and
+dreaming uses the five (drumnet.generate.dream.dream_ensemble).
 """
 
 from __future__ import annotations
