@@ -84,6 +84,31 @@ def source_arrays(
     return out
 
 
+def shipped_arrays(out: str | Path, source: str = "generaluser", model: str = "default") -> Path:
+    """The shipped net (which never heard `source`) embeds and classifies that source's drums,
+    in one forward pass each, as `drumnet classify` does; written as `fold_arrays` writes."""
+    from drumnet.inference.classifier import load_model
+
+    clf = load_model(model)
+    classes = tuple(clf.classes_)
+    pool = load_pool((source,), ()).select(classes)
+    network, probs = embed_and_classify(clf.model_, pool.waves, with_descriptors=False)
+    sound = descriptor_part(pool.waves, FeatureConfig())
+    out = Path(out)
+    np.savez(
+        out,
+        vectors=join_parts(network, sound),
+        network=network,
+        probs=probs,
+        labels=pool.labels,
+        libraries=pool.libraries,
+        instruments=pool.paths,
+        paths=pool.paths,
+        classes=np.array(classes),
+    )
+    return out
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")

@@ -157,9 +157,9 @@ SECTIONS = (
         "Learning from corrections",
         adapt,
         (
-            "A user meets a source no net heard: a net of the shipped recipe trained without "
-            "GeneralUser GS (`benchmarks/adapt_folds.py --source generaluser`) classifies its "
-            "kits; the user corrects K files, chosen by `drumnet review` or at random, and "
+            "A user meets a source the shipped net never heard: it classifies GeneralUser GS's "
+            "drum kits (`benchmarks/adapt_folds.py`, `shipped_arrays`); the user corrects K "
+            "files, chosen by `drumnet review` or at random, and "
             "classifies again. Accuracy and macro-F1 are on the files not corrected "
             "(`benchmarks/bench_adapt.py`; random: the mean of 5 draws)."
         ),
