@@ -63,6 +63,8 @@ def run(repeats: int = 3) -> dict:
             "classify_one_default_s": _median(
                 ["classify", *one, "--model", "default"], env, repeats
             ),
-            "classify_one_ensemble_s": _median(["classify", *one], env, repeats),
+            "classify_one_ensemble_s": _median(
+                ["classify", *one, "--model", "ensemble"], env, repeats
+            ),
             "heavy_after_parser": parser_imports(),
         }

@@ -414,8 +414,8 @@ def _startup(s: dict) -> list[str]:
         ("`drumnet --help`", "help_s"),
         ("`drumnet classify --help`", "classify_help_s"),
         ("a usage error (`drumnet classify` with no PATH)", "usage_error_s"),
-        ("`drumnet classify one.wav --model default` (one net)", "classify_one_default_s"),
-        ("`drumnet classify one.wav` (the shipped ensemble)", "classify_one_ensemble_s"),
+        ("`drumnet classify one.wav` (the default net)", "classify_one_default_s"),
+        ("`drumnet classify one.wav --model ensemble` (five nets)", "classify_one_ensemble_s"),
         ("a bare `python -c pass`, for scale", "python_start_s"),
     ]
     heavy = ", ".join(f["heavy_after_parser"]) or "none"
@@ -614,7 +614,7 @@ SECTIONS = (
         (
             "`drumnet dream` with another program keeping one core busy (a process that only "
             "spins), against the machine as it is, in the same run: the shipped dreaming "
-            "ensemble moves a noise start toward snare (120 steps; median of 2 dreams). "
+            "ensemble moves a noise start toward snare (60 steps; one dream per setting). "
             "drumnet's choice (`runtime.solo_threads`) runs one torch thread per core nothing "
             "else is using; one per core is torch's default, which dream used before: its "
             "threads wait for the one on the busy core at every operation "

@@ -79,8 +79,10 @@ def sources(s: dict) -> list[str]:
         return lambda c: _pct(c[key]["accuracy"]) if c else "—"
 
     out = [
-        f"| | target | all sources, pooled | {unheard}: `gm` recipe "
-        "| the same: shipped ensemble | the same: shipped `default` net |",
+        (
+            f"| | target | all sources, pooled | {unheard}: `gm` recipe "
+            "| the same: shipped ensemble | the same: shipped `default` net |"
+        ),
         "|---|---|---|---|---|---|",
         row("kick vs snare", target["two"], _pct(p["two"]["accuracy"]), acc("two")),
         row("kick, snare, tom, hi-hat", target["four"], _pct(p["four"]["accuracy"]), acc("four")),
@@ -95,7 +97,7 @@ def sources(s: dict) -> list[str]:
             "",
             _pct(p["accuracy"]),
             lambda c: _pct(c["accuracy"]) if c else "—",
-        ),  # fmt: skip
+        ),
         row("drum sounds", "", str(p["n"]), lambda c: str(c["n"]) if c else "—"),
         "",
         "Per class F1 (pooled): "
@@ -137,6 +139,47 @@ def sources(s: dict) -> list[str]:
     return out
 
 
+def scale(s: dict) -> list[str]:
+    c, t = s["figures"]["classify"], s["figures"]["train"]
+    rows = [
+        f"| local, 2 workers | {c['local_files_per_s']:,.0f} | 1.00x |",
+        f"| --engine ray, 1 actor | {c['ray_1_files_per_s']:,.0f} | {c['ray_1_vs_local']:.2f}x |",
+        f"| --engine ray, 2 actors | {c['ray_2_files_per_s']:,.0f} | {c['ray_2_vs_local']:.2f}x |",
+    ]
+    out = [
+        (
+            f"Classifying {c['files']:,} files (`{c['model']}` net; starting the local Ray "
+            f"cluster took {c['ray_cluster_start_s']} s more):"
+        ),
+        "",
+        "| engine | files/s | vs local |",
+        "|---|---|---|",
+        *rows,
+        "",
+        f"Training {t['files']} files for {t['epochs']} epochs (`{t['model']}`):",
+        "",
+        "| run | fit | whole command |",
+        "|---|---|---|",
+    ]
+    runs = [
+        (f"--nproc 1, torch's default {t.get('torch_threads_default', '?')} threads", "nproc_1"),
+        ("--nproc 1, one thread", "nproc_1_threads_1"),
+        ("--nproc 2, one thread per rank", "nproc_2"),
+    ]
+    for name, key in runs:
+        if f"{key}_fit_s" in t:
+            out.append(f"| {name} | {t[key + '_fit_s']} s | {t[key + '_wall_s']} s |")
+    out += [
+        "",
+        (
+            f"Two ranks against one process on one thread: fit {t['fit_speedup_vs_1_thread']:.2f}x "
+            f"as fast; against torch's default threads: fit {t['fit_speedup']:.2f}x, whole "
+            f"command {t['wall_speedup']:.2f}x (starting the ranks costs seconds)."
+        ),
+    ]
+    return out
+
+
 SECTIONS = (
     (
         "sources",
@@ -173,6 +216,16 @@ SECTIONS = (
             "bench_browser.py`), measured in headless Debian chromium: the page until the list "
             "is drawn (median of 3), the JSON of every sound, the map's layout, its first "
             "render, a redraw (as after a zoom) and one hover (main-thread time)."
+        ),
+    ),
+    (
+        "scale",
+        "Beyond one machine, measured on one",
+        scale,
+        (
+            "`drumnet classify --engine ray` on a local two-CPU Ray cluster against a local run, "
+            "and `drumnet train --nproc` 1 against 2, on the same files in the same run "
+            "(`benchmarks/bench_scale.py`; docs/scale.md says what a cluster changes)."
         ),
     ),
 )

@@ -29,3 +29,13 @@ def sources(quick: bool = False) -> dict:
     import bench_sources
 
     return bench_sources.run(quick=quick)
+
+
+def scale(quick: bool = False) -> dict:
+    """Local classify vs --engine ray with 1 and 2 actors; train --nproc 1 vs 2 (one machine)."""
+    import bench_scale
+
+    return {
+        "classify": bench_scale.classify_scale(500 if quick else 2000),
+        "train": bench_scale.train_scale(200, epochs=2 if quick else 4),
+    }
