@@ -39,47 +39,24 @@ def fold_arrays(
     sound = descriptor_part(waves, FeatureConfig())
     instrument = {s.path: f"{s.library}/{s.instrument}" for s in gather(("hydrogen",)).samples}
     paths = pool.paths[split.test]
+    instruments = np.array([instrument.get(p, p) for p in paths])
+    test = pool.labels[split.test], pool.libraries[split.test], instruments, paths
+    return _write(out, network, sound, probs, *test, recipe.classes)
+
+
+def _write(out, network, sound, probs, labels, libraries, instruments, paths, classes) -> Path:
+    """The arrays `bench_adapt` reads, as plain .npz (no pickle)."""
     out = Path(out)
     np.savez(
         out,
         vectors=join_parts(network, sound),
         network=network,
         probs=probs,
-        labels=pool.labels[split.test],
-        libraries=pool.libraries[split.test],
-        instruments=np.array([instrument.get(p, p) for p in paths]),
+        labels=labels,
+        libraries=libraries,
+        instruments=instruments,
         paths=paths,
-        classes=np.array(recipe.classes),
-    )
-    return out
-
-
-def source_arrays(
-    out: str | Path, held: str = "generaluser", epochs: int = 12, seed: int = 0
-) -> Path:
-    """Train the default recipe without the data source `held` (its drums and its train-only
-    material), then embed and classify the held source's sounds: a whole recording chain no
-    net heard, as a user's new sample pack is. Written as `fold_arrays` writes."""
-    recipe = RECIPES["default"]
-    pool = load_pool(recipe.sources, recipe.extra_sources).select(recipe.classes)
-    split = next(s for s in make_splits(pool, "source", seed=seed) if s.kind == f"source:{held}")
-    config = replace(recipe.train, epochs=epochs, seed=seed)
-    net = run_split(pool, recipe.classes, split, config, extra_weight=recipe.extra_weight).model
-    waves = pool.waves[split.test]
-    network, probs = embed_and_classify(net, waves, with_descriptors=False)
-    sound = descriptor_part(waves, FeatureConfig())
-    paths = pool.paths[split.test]
-    out = Path(out)
-    np.savez(
-        out,
-        vectors=join_parts(network, sound),
-        network=network,
-        probs=probs,
-        labels=pool.labels[split.test],
-        libraries=pool.libraries[split.test],
-        instruments=paths,
-        paths=paths,
-        classes=np.array(recipe.classes),
+        classes=np.array(classes),
     )
     return out
 
@@ -94,19 +71,8 @@ def shipped_arrays(out: str | Path, source: str = "generaluser", model: str = "d
     pool = load_pool((source,), ()).select(classes)
     network, probs = embed_and_classify(clf.model_, pool.waves, with_descriptors=False)
     sound = descriptor_part(pool.waves, FeatureConfig())
-    out = Path(out)
-    np.savez(
-        out,
-        vectors=join_parts(network, sound),
-        network=network,
-        probs=probs,
-        labels=pool.labels,
-        libraries=pool.libraries,
-        instruments=pool.paths,
-        paths=pool.paths,
-        classes=np.array(classes),
-    )
-    return out
+    arrays = (network, sound, probs, pool.labels, pool.libraries, pool.paths, pool.paths)
+    return _write(out, *arrays, classes)
 
 
 if __name__ == "__main__":
@@ -116,10 +82,6 @@ if __name__ == "__main__":
     parser.add_argument("--fold", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--source", help="hold out this data source instead of a fold of kits")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.source:
-        print(source_arrays(args.out, args.source, args.epochs))
-    else:
-        print(fold_arrays(args.out, args.folds, args.fold, args.epochs))
+    print(fold_arrays(args.out, args.folds, args.fold, args.epochs))
