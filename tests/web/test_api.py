@@ -221,3 +221,19 @@ def test_aiff_is_sent_as_wav_that_browsers_play(tmp_path, model, web_cache):
     assert got.status_code == 200 and got.headers["content-type"] == "audio/wav"
     wave, rate = sf.read(io.BytesIO(got.content))
     assert rate == 44100 and len(wave) == 22050
+
+
+def test_review_suggests_doubtful_uncorrected_sounds_one_per_kind(client, state):
+    got = client.get("/api/review?top=4").json()["suggestions"]
+    assert 1 <= len(got) <= 4
+    known = {r["id"]: r for r in rows(client)}
+    assert all(s["id"] in known and not known[s["id"]]["corrected"] for s in got)
+    assert len({s["id"] for s in got}) == len(got)  # no sound twice
+    assert all(s["reason"] for s in got)
+    corrected = (
+        next(r["id"] for r in rows(client) if r["corrected"])
+        if any(r["corrected"] for r in rows(client))
+        else None
+    )
+    everything = client.get("/api/review?top=200").json()["suggestions"]
+    assert corrected is None or corrected not in {s["id"] for s in everything}

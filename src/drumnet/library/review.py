@@ -140,7 +140,7 @@ class Suggestion:
         }
 
 
-def _reason(scores: dict[str, float], adapted: bool, similar: int) -> str:
+def reason(scores: dict[str, float], adapted: bool, similar: int) -> str:
     """Why a file is suggested: the doubt in its answer, and how many files it stands for."""
     (c1, p1), (c2, p2) = sorted(scores.items(), key=lambda kv: -kv[1])[:2]
     if p1 - p2 < 0.5:
@@ -192,7 +192,7 @@ def review(
     out = []
     for rank, i in enumerate(ranked.order.tolist(), start=1):
         r, similar = kept[i], int(ranked.cluster_size[ranked.cluster[i]]) - 1
-        why = _reason(r.scores, r.adapted, similar)
+        why = reason(r.scores, r.adapted, similar)
         out.append(Suggestion(rank, r.path, r.label, r.confidence, why, similar))
     return out
 

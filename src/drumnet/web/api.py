@@ -206,6 +206,39 @@ def similar(request: Request, sound_id: int, top: int = 20) -> dict:
     }
 
 
+@router.get("/review")
+def review(request: Request, top: int = 20) -> dict:
+    """The sounds whose correction would teach drumnet most (`drumnet review`'s order): doubtful
+    answers, spread over the library's kinds of sound, most useful first."""
+    from drumnet.library.review import reason, review_order
+    from drumnet.taxonomy import LOOP
+
+    state = state_of(request)
+    if state.vectors is None:
+        return error(409, "the library is still being heard; ask again when it is ready")
+    with state.lock:
+        rows = list(state.rows)
+    eligible = [
+        r for r in rows
+        if state.has_vector[r.id] and r.top2 and not r.corrected
+        and r.label != LOOP and r.warning != "silent"
+    ]  # fmt: skip
+    done = [r.id for r in rows if r.corrected and state.has_vector[r.id]]
+    if not eligible:
+        return {"suggestions": []}
+    probs = np.array([[r.top2[0][1], r.top2[1][1]] for r in eligible])
+    ranked = review_order(
+        state.vectors[[r.id for r in eligible]], probs, max(1, min(top, 200)),
+        corrected=state.vectors[done] if done else None,
+    )  # fmt: skip
+    out = []
+    for i in ranked.order.tolist():
+        r, similar = eligible[i], int(ranked.cluster_size[ranked.cluster[i]]) - 1
+        why = reason(dict(r.top2), False, similar)
+        out.append({"id": r.id, "label": r.label, "confidence": r.confidence, "reason": why})
+    return {"suggestions": out}
+
+
 class CorrectionBody(BaseModel):
     ids: list[int] = Field(min_length=1, max_length=MAX_IDS)
     label: str

@@ -36,6 +36,8 @@ class Row:
     warning: str | None = None
     corrected: bool = False
     folder: str = ""  # as the page shows it: from the PATH it was found under, that included
+    # The model's two likeliest classes and their probabilities (review ranks by their margin)
+    top2: tuple[tuple[str, float], tuple[str, float]] | None = None
 
     def to_list(self) -> list:
         """[id, name, folder, label, confidence, corrected, warning]: rows are sent as lists
@@ -167,6 +169,9 @@ class BrowseState:
                     continue
                 row = Row(len(self.rows), os.path.abspath(r.path), r.label, r.confidence, r.hash)
                 row.warning, row.corrected = r.warning, r.corrected
+                if r.scores and len(r.scores) > 1:
+                    two = sorted(r.scores.items(), key=lambda kv: -kv[1])[:2]
+                    row.top2 = (two[0], two[1])
                 row.folder = shown_folder(row.path, self.roots)
                 self.rows.append(row)
                 if self._stop.is_set():

@@ -84,6 +84,7 @@ function initDetail() {
   });
   document.getElementById('correct').addEventListener('click', correct);
   document.getElementById('find-similar').addEventListener('click', findSimilar);
+  document.getElementById('review').addEventListener('click', review);
 }
 
 function showDetail(id, waveOnly = false) {
@@ -148,6 +149,27 @@ async function findSimilar() {
     }
   } catch (err) {
     detail.similar.textContent = err.message;
+  }
+}
+
+// `drumnet review` in the page: doubtful sounds, one per kind of sound, most useful first.
+async function review() {
+  const list = document.getElementById('review-list');
+  list.replaceChildren();
+  try {
+    const got = await get('/api/review?top=20');
+    if (!got.suggestions.length) list.textContent = 'nothing left to ask about';
+    for (const s of got.suggestions) {
+      const row = store.rows[s.id];
+      const li = document.createElement('li');
+      li.dataset.id = String(s.id);
+      li.textContent = `${row.name}: ${s.reason}`;
+      li.title = row.folder;
+      li.addEventListener('click', () => { select(s.id); play(s.id); });
+      list.appendChild(li);
+    }
+  } catch (err) {
+    list.textContent = err.message;
   }
 }
 
