@@ -19,6 +19,7 @@ from drumnet.cli.common import (
     json_line,
     load_cli_model,
     open_index,
+    output_format,
     report_error,
     shown,
 )
@@ -88,7 +89,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     report_empty_folders("classify", args.paths)
     classes = parse_classes(args.classes)
-    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    fmt = output_format(args)
     engine = make_engine(args)
     model = load_cli_model(args, "classify")
     if model is None:

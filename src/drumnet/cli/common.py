@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -17,6 +18,17 @@ if TYPE_CHECKING:
     from drumnet.library.index import Index
 
 FORMATS = ("table", "csv", "jsonl")
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """--format as given, else a table on a terminal and JSON lines for a pipe or a file."""
+    return args.format or ("table" if sys.stdout.isatty() else "jsonl")
+
+
+def require_some_path(paths: list[str]) -> None:
+    """FileNotFoundError (a usage error) when none of the PATHs named exists."""
+    if not any(os.path.lexists(p) for p in paths):
+        raise FileNotFoundError(f"no such file or folder: {', '.join(paths)}")
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

@@ -19,6 +19,8 @@ from drumnet.cli.common import (
     json_line,
     load_cli_model,
     open_index,
+    output_format,
+    require_some_path,
     shown,
 )
 
@@ -43,9 +45,8 @@ def write_suggestions(suggestions: list, fmt: str) -> None:
 def cmd_review(args: argparse.Namespace) -> int:
     from drumnet.library.review import review
 
-    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
-    if not any(os.path.lexists(p) for p in args.paths):
-        raise FileNotFoundError(f"no such file or folder: {', '.join(args.paths)}")
+    fmt = output_format(args)
+    require_some_path(args.paths)
     model = load_cli_model(args, "review")
     if model is None:
         return 2

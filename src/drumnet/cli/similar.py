@@ -22,7 +22,9 @@ from drumnet.cli.common import (
     json_line,
     load_cli_model,
     open_index,
+    output_format,
     report_error,
+    require_some_path,
     shown,
 )
 from drumnet.cli.terminal import progress, report_empty_folders
@@ -77,9 +79,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
     from drumnet.library.similar import nearest
 
     classes = parse_classes(args.classes, (*CLASSES, LOOP))  # a loop's label is `loop`
-    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
-    if not any(os.path.lexists(p) for p in args.paths):
-        raise FileNotFoundError(f"no such file or folder: {', '.join(args.paths)}")
+    fmt = output_format(args)
+    require_some_path(args.paths)
     model = load_cli_model(args, "similar")
     if model is None:
         return 2
