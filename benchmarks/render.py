@@ -509,7 +509,7 @@ SECTIONS = (
             "2 worker processes that decode and, one torch thread each, run the network; "
             "every process with glibc's heap thresholds raised as the drumnet command sets "
             "them (`drumnet.runtime.tune_malloc`: 620 -> 1,064 files/s for the ensemble); "
-            "`classify` is the shipped model alone, `ensemble` the shipped five (the default). "
+            "`classify` is the shipped model alone (the default), `ensemble` the shipped five (`--model ensemble`). "
             "`ensemble_threads2`: `--threads 2`, the network in the main process on both "
             "cores while the workers only decode. `large`: a fresh process on "
             "50,000 files with a cold index; main_mb / worker_mb are peak resident memory of "
