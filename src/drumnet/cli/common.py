@@ -25,6 +25,18 @@ def output_format(args: argparse.Namespace) -> str:
     return args.format or ("table" if sys.stdout.isatty() else "jsonl")
 
 
+class FailedFiles:
+    """The per-file failure callback the library takes (`on_error(path, reason)`): one line on
+    stderr for each file, counted, so the command can exit 1 when some failed."""
+
+    def __init__(self, command: str):
+        self.command, self.count = command, 0
+
+    def __call__(self, path: str, reason: str) -> None:
+        self.count += 1
+        print(f"drumnet {self.command}: {shown(path)}: {reason}", file=sys.stderr)
+
+
 def require_some_path(paths: list[str]) -> None:
     """FileNotFoundError (a usage error) when none of the PATHs named exists."""
     if not any(os.path.lexists(p) for p in paths):

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drumnet.cli.common import FORMATS, json_line, open_index, shown
+from drumnet.cli.common import FORMATS, FailedFiles, json_line, open_index, shown
 from drumnet.cli.terminal import report_empty_folders
 from drumnet.disk import DiskFull, free_bytes, full_disk_is_fatal, is_disk_full
 from drumnet.errors import AudioError
@@ -27,12 +27,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     from drumnet.library.duplicates import duplicate_groups
 
     report_empty_folders("duplicates", args.paths)
-    failed = 0
-
-    def failure(path: str, reason: str) -> None:
-        nonlocal failed
-        failed += 1
-        print(f"drumnet duplicates: {shown(path)}: {reason}", file=sys.stderr)
+    failure = FailedFiles("duplicates")
 
     index = open_index(args)
     try:
@@ -41,7 +36,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
         if index is not None:
             index.close()
     write_duplicates(groups, args.format)
-    return 1 if failed else 0
+    return 1 if failure.count else 0
 
 
 def write_duplicates(groups: list[list[Copy]], fmt: str) -> None:

@@ -15,6 +15,7 @@ import sys
 from drumnet.cli.args import positive_int
 from drumnet.cli.common import (
     FORMATS,
+    FailedFiles,
     add_model_options,
     json_line,
     load_cli_model,
@@ -50,12 +51,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     model = load_cli_model(args, "review")
     if model is None:
         return 2
-    failed = 0
-
-    def failure(path: str, reason: str) -> None:
-        nonlocal failed
-        failed += 1
-        print(f"drumnet review: {shown(path)}: {reason}", file=sys.stderr)
+    failure = FailedFiles("review")
 
     index = open_index(args)
     try:
@@ -77,7 +73,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `drumnet review . | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    return 1 if failed else 0
+    return 1 if failure.count else 0
 
 
 def register(subparsers) -> None:
