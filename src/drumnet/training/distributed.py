@@ -162,6 +162,9 @@ def process_group(replicas: Replicas) -> Iterator[None]:
     try:
         with contextlib.redirect_stdout(quiet) if quiet else contextlib.nullcontext():
             yield
+        # every rank leaves together: gloo aborts a rank ("terminate called without an
+        # active exception") that tears its group down while a peer is still writing
+        dist.barrier()
     finally:
         dist.destroy_process_group()
         if quiet:
