@@ -29,7 +29,7 @@ def fold_arrays(
     out: str | Path, folds: int = 4, fold: int = 0, epochs: int = 8, seed: int = 0
 ) -> Path:
     """Train without fold `fold` of `folds` (by kit), embed its kits, write `out` (.npz)."""
-    recipe = RECIPES["default"]
+    recipe = RECIPES["hydrogen"]
     pool = load_pool(("hydrogen",), ("synth",)).select(recipe.classes)
     split = make_splits(pool, "folds", seed=seed, folds=folds)[fold]
     config = replace(recipe.train, epochs=epochs, seed=seed)

@@ -147,7 +147,7 @@ def unheard_kits(
     from drumnet.training.datasets.default import gather
     from drumnet.training.experiments import load_pool, make_splits, run_split
 
-    recipe = RECIPES["default"]
+    recipe = RECIPES["hydrogen"]
     train = recipe.train if epochs is None else replace(recipe.train, epochs=epochs)
     pool = load_pool(("hydrogen",), recipe.extra_sources).select(recipe.classes)
     instrument = {s.path: (s.library, s.instrument) for s in gather(("hydrogen",)).samples}

@@ -21,7 +21,7 @@ from drumnet.training.config import RECIPES, TrainConfig
 from drumnet.training.datasets.default import gather
 from drumnet.training.experiments import load_pool, make_splits, run_split
 
-EXTRAS = RECIPES["default"].extra_sources
+EXTRAS = RECIPES["hydrogen"].extra_sources
 ENSEMBLE_SEEDS = (0, 1, 2, 3, 4)  # the shipped ensemble: default, default-seed1..4
 
 
@@ -77,7 +77,7 @@ def _taxonomy_run(trainer: TrainConfig | str) -> acc.Measured:
     """One trainer on the taxonomy's 4 folds by kit (a worker process, one torch thread)."""
     torch.set_num_threads(1)
     return acc.measure(
-        _taxonomy_pool(), CLASSES, "folds", trainer, extra_weight=RECIPES["default"].extra_weight
+        _taxonomy_pool(), CLASSES, "folds", trainer, extra_weight=RECIPES["hydrogen"].extra_weight
     )
 
 
@@ -87,7 +87,7 @@ def taxonomy(quick: bool = False) -> dict:
     ensemble (the recipe with seeds 0-4, probabilities averaged); networks vs baselines
     trained on the same data. The runs share out over the CPU cores, one process each."""
     load_pool(("hydrogen",), EXTRAS)  # decode once, before the workers read the cache
-    highway = _epochs(RECIPES["default"].train, quick)
+    highway = _epochs(RECIPES["hydrogen"].train, quick)
     trainers = [replace(highway, seed=seed) for seed in ENSEMBLE_SEEDS]
     trainers += [replace(highway, model="mlp"), *acc.BASELINES]
     workers = max(1, min(len(trainers), os.cpu_count() or 1))
@@ -146,7 +146,7 @@ ABLATION = (
 
 def ablation(quick: bool = False) -> dict:
     """Each generalisation lever's effect: highway net, 12 epochs, 2 folds of held-out kits."""
-    default = RECIPES["default"]
+    default = RECIPES["hydrogen"]
     rows = []
     for name, extras, changes in ABLATION:
         pool = load_pool(("hydrogen",), extras)
@@ -182,7 +182,7 @@ def other(quick: bool = False) -> dict:
     """How the `other` answer behaves: non-drum material the model never heard (each library of
     OTHER_HELD_OUT kept out of training in turn) and real drums wrongly called `other`, with
     the unsure rate at several confidence thresholds."""
-    default = RECIPES["default"]
+    default = RECIPES["hydrogen"]
     config = _epochs(default.train, quick)
     pool = load_pool(("hydrogen",), EXTRAS + TEST_ONLY)
     unheard = [library for library, source in OTHER_HELD_OUT.items() if source in TEST_ONLY]
@@ -272,6 +272,7 @@ def default_model(quick: bool = False) -> dict:
                 "extra_sources",
                 "model_config",
                 "train_config",
+                "feature_config",
             )
         },
         "seed_models": [_seed_model(name) for name in MEMBERS[1:]],
@@ -365,7 +366,7 @@ def dream(quick: bool = False) -> dict:
     from drumnet.generate.dream import dream_ensemble
     from drumnet.inference.classifier import load_model
 
-    default = RECIPES["default"]
+    default = RECIPES["hydrogen"]
     pool = load_pool(("hydrogen",), default.extra_sources)
     b_config = replace(default.train, model="mlp", seed=1, epochs=2 if quick else 12)
     everything = make_splits(pool, "none")[0]
@@ -426,6 +427,7 @@ SECTIONS = {
     "similar_kits": similar_kits,
     "dream": dream,
     "startup": startup,
+    "window": sections_new.window,
     "sources": sections_new.sources,
     "adapt": sections_new.adapt,
     "browser": sections_new.browser,

@@ -31,6 +31,20 @@ def sources(quick: bool = False) -> dict:
     return bench_sources.run(quick=quick)
 
 
+def window(quick: bool = False) -> dict:
+    """The default recipe by source with the study's 1 s window and with 2 s, seeds 0-1; and
+    the Hydrogen kits never heard, by nets trained with and without the soundfont kits."""
+    import bench_sources
+
+    runs = [
+        bench_sources.run(quick=quick, seed=seed, window=w) for w in (1.0, 2.0) for seed in (0, 1)
+    ]
+    return {
+        "runs": runs,
+        "without_soundfonts": bench_sources.without_soundfonts(0, quick, window=1.0),
+    }
+
+
 def scale(quick: bool = False) -> dict:
     """Local classify vs --engine ray with 1 and 2 actors; train --nproc 1 vs 2 (one machine)."""
     import bench_scale

@@ -152,13 +152,13 @@ def test_a_final_fit_says_so_and_held_out_only_refuses_it(tmp_path, write_drum, 
 def test_held_out_only_refuses_the_shipped_model_which_trained_on_its_test_kits(
     tmp_path, write_drum, capsys
 ):
-    # The shipped default predates the final_fit record; its metadata names these test kits.
+    # The shipped default trained on every sound of every source: it holds nothing out.
     data = tmp_path / "data"
     _flat(data / "Millo-Drums_v.1", write_drum)
     _flat(data / "Other Kit", write_drum)
     assert main(["evaluate", "--model", "default", "--data", str(data), "--held-out-only"]) == 2
     err = capsys.readouterr().err
-    assert "Millo-Drums_v.1" in err and "none is held out" in err
+    assert "names no held-out test libraries" in err and len(err.splitlines()) == 1
 
 
 def test_classes_without_training_or_test_sounds_are_warned_of(tmp_path, write_drum, capsys):
@@ -298,3 +298,36 @@ def test_seeds_are_compared_on_the_same_held_out_libraries(tmp_path, write_drum)
     other = tmp_path / "other" / "model.safetensors"
     assert _train(data, "--split", "library", "--split-seed", "1", "--out", str(other)) == 0
     assert read_metadata(other)["split"]["test_libraries"] != held[0]
+
+
+def test_a_longer_window_trains_into_the_model_file_and_classifies_with_it(
+    tmp_path, write_drum, capsys
+):
+    """--window 2: the net hears 2 s of every sound; the file keeps the window, so classify
+    cuts each sound as the net was trained (a cymbal's decay past the first second)."""
+    from drumnet import load_model
+
+    data = _flat(tmp_path / "data", write_drum)
+    out = tmp_path / "m.safetensors"
+    assert _train(data, "--split", "none", "--window", "2", "--out", str(out)) == 0
+    assert read_metadata(out)["feature_config"]["window_seconds"] == 2.0
+    model = load_model(out)
+    assert model.feature_config.n_samples == 2 * 11025
+    assert model.predict_proba(data / "kick" / "0.wav").shape == (1, 2)
+    assert main(["classify", "--model", str(out), str(data)]) == 0
+    assert "kick" in capsys.readouterr().out
+
+
+def test_a_window_no_net_can_take_is_a_one_line_usage_error(tmp_path, capsys):
+    assert main(["train", "--data", "no-such-data", "--window", "0.01"]) == 2
+    err = capsys.readouterr().err
+    assert "window_seconds is 0.01" in err and len(err.splitlines()) == 1
+
+
+def test_a_file_that_counts_its_test_kits_among_its_training_kits_holds_none_out():
+    from drumnet.training.recipes import held_out_libraries
+
+    meta = {"split": {"test_libraries": ["A"]}, "data": {"libraries": ["A", "B"]}}
+    with pytest.raises(ValueError, match=r"test libraries \(A\) among those it trained on"):
+        held_out_libraries(meta)
+    assert held_out_libraries({**meta, "data": {"libraries": ["B"]}}) == ["A"]

@@ -47,8 +47,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     """--model, --workers and --no-index: shared by classify, organize and similar."""
     parser.add_argument(
         "--model",
-        help="model name or .safetensors file (default: the shipped net; 'ensemble': five "
-        "nets averaged, about 2.5x slower)",
+        help="model name or .safetensors file (default: the shipped net; 'ensemble': three "
+        "nets averaged, slower)",
     )
     parser.add_argument(
         "--workers",

@@ -55,7 +55,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--model",
         action="append",
         help="model name or .safetensors file; repeat for an ensemble "
-        "(default: dream uses the shipped ensemble of five highway nets, style the default model)",
+        "(default: dream uses the shipped ensemble of three highway nets, style the default model)",
     )
     p.add_argument("--steps", type=non_negative_int, help="optimisation steps (0 or more)")
     p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default 0)")

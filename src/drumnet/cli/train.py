@@ -18,6 +18,7 @@ from drumnet.training.config import CROSS_VALIDATION
 from drumnet.words import plural
 
 if TYPE_CHECKING:
+    from drumnet.config import FeatureConfig
     from drumnet.training.config import Recipe, TrainConfig
     from drumnet.training.experiments import Pool
 
@@ -59,11 +60,24 @@ def _recipe(args: argparse.Namespace) -> Recipe:
     extra = parse_sources(args.extra) if args.extra else recipe.extra_sources
     sources = parse_sources(args.sources) if args.sources else recipe.sources
     classes = parse_classes(args.classes) or recipe.classes
-    _check_model_settings(train, classes)
-    return replace(recipe, classes=classes, sources=sources, extra_sources=extra, train=train)
+    features = recipe.features
+    if args.window is not None:
+        features = replace(features, window_seconds=args.window)
+        features.check()  # ValueError: one line
+    _check_model_settings(train, classes, features)
+    return replace(
+        recipe,
+        classes=classes,
+        sources=sources,
+        extra_sources=extra,
+        train=train,
+        features=features,
+    )
 
 
-def _check_model_settings(train: TrainConfig, classes: tuple[str, ...]) -> None:
+def _check_model_settings(
+    train: TrainConfig, classes: tuple[str, ...], features: FeatureConfig
+) -> None:
     """Build the network and run it on a batch of silence, so that a --set it cannot take
     fails now, with one line, rather than as a traceback once the data is decoded."""
     import torch
@@ -71,7 +85,7 @@ def _check_model_settings(train: TrainConfig, classes: tuple[str, ...]) -> None:
     from drumnet.nets import build_model
 
     try:
-        net = build_model(train.model, classes, None, train.model_overrides)
+        net = build_model(train.model, classes, features, train.model_overrides)
         net(torch.zeros(2, net.features.n_samples))
     except (TypeError, RuntimeError, IndexError) as exc:
         raise ValueError(
@@ -178,7 +192,13 @@ def _train(args: argparse.Namespace) -> int:
     if args.out:  # before any work; cross-validation writes no model, so none is replaced
         out = Path(args.out)
         check_output(out, _model_file, [], args.overwrite or cross, "choose another --out", True)
-    pool = load_pool(recipe.sources, recipe.extra_sources, args.data, progress=sys.stderr.isatty())
+    pool = load_pool(
+        recipe.sources,
+        recipe.extra_sources,
+        args.data,
+        features=recipe.features,
+        progress=sys.stderr.isatty(),
+    )
     for line in pool.errors + pool.extra_errors:
         print(f"skipped: {line}", file=sys.stderr)
     recipe, pool = _classes_with_sounds(recipe, pool, named=bool(args.classes))
@@ -317,6 +337,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the split's seed (default 0): runs of different --seed test the same sounds",
     )
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument(
+        "--window",
+        type=positive_float,
+        metavar="SECONDS",
+        help="the analysis window every sound is cut to (default: the preset's; 2 s hears a "
+        "hat's or a cymbal's decay); the model file keeps it",
+    )
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="model setting override")
     p.add_argument(
         "--nproc",

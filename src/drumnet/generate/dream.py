@@ -57,8 +57,8 @@ class DreamResult:
 
 
 def dream_ensemble(device: str = "cpu") -> list:
-    """The shipped ensemble's members (drumnet.nets.ensemble.MEMBERS) as classifiers: five highway
-    nets trained by the same recipe with seeds 0-4; a dream must convince all of them. (What
+    """The shipped ensemble's members (drumnet.nets.ensemble.MEMBERS) as classifiers: three highway
+    nets trained by the same recipe with seeds 0-2; a dream must convince all of them. (What
     makes a dream convince a model that took no part is mostly the augmentation variants: one
     net with them did about as well, BENCHMARKS.md, "Dreaming".)"""
     return [load_model(n, device=device) for n in MEMBERS]

@@ -144,9 +144,9 @@ class DrumClassifier:
 def load_model(
     name_or_path: str | os.PathLike | None = None, device: str | None = None
 ) -> DrumClassifier:
-    """Load a model: None or 'default' -> the shipped highway net; 'ensemble' -> five of them
-    (seeds 0-4) averaged, about 2.5x slower and, on sources neither heard, no more accurate
-    (BENCHMARKS.md); another name -> drumnet/models/<name>.safetensors; else a file path."""
+    """Load a model: None or 'default' -> the shipped highway net; 'ensemble' -> three of them
+    (seeds 0-2) averaged, slower and, for the previous recipe on sources neither heard, no more
+    accurate (BENCHMARKS.md); another name -> drumnet/models/<name>.safetensors; else a file path."""
     if name_or_path == ENSEMBLE:
         parts = [load_model(name, device="cpu") for name in MEMBERS]
         meta = {"members": [p.metadata for p in parts]}

@@ -123,15 +123,15 @@ def write_descriptor_stats(path: str | os.PathLike = DESCRIPTOR_STATS) -> Path:
     from drumnet.training.experiments import load_pool
 
     recipe = RECIPES["default"]
-    features = FeatureConfig()
-    pool = load_pool(("hydrogen",), recipe.extra_sources, features=features)
+    features = recipe.features  # the shipped nets' window: search cuts sounds as they do
+    pool = load_pool(recipe.sources, recipe.extra_sources, features=features)
     values = descriptors(pool.waves, features).astype(np.float64)
     stats = {
         "format": STATS_FORMAT,
         "version": 1,
         "made_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sounds": len(values),
-        "sources": ["hydrogen", *recipe.extra_sources],
+        "sources": [*recipe.sources, *recipe.extra_sources],
         "features": features.to_dict(),
         "names": descriptor_names(),
         "mean": [round(float(v), 6) for v in values.mean(0)],

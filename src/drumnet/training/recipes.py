@@ -216,6 +216,7 @@ def _run_one(pool: Pool, recipe: Recipe, split: Split, folder: Path, log) -> Out
         recipe.classes,
         split,
         recipe.train,
+        features=recipe.features,
         extra_weight=recipe.extra_weight,
         history_path=history_path(folder, split.kind),
     )
@@ -232,7 +233,9 @@ def _final_fit(pool: Pool, recipe: Recipe, measured: Outcome, log) -> Outcome:
     epochs = best_epoch(measured.history) if recipe.train.early_stopping else recipe.train.epochs
     final_cfg = replace(recipe.train, epochs=epochs, patience=epochs + 1)
     whole = make_splits(pool, "none")[0]
-    chosen = run_split(pool, recipe.classes, whole, final_cfg, extra_weight=recipe.extra_weight)
+    chosen = run_split(
+        pool, recipe.classes, whole, final_cfg, recipe.features, extra_weight=recipe.extra_weight
+    )
     log(f"final model: {epochs} epochs on all {len(pool.labels)} sounds, {chosen.seconds:.0f} s")
     return chosen
 
