@@ -212,6 +212,34 @@ def window(s: dict) -> list[str]:
     return out
 
 
+def hats(s: dict) -> list[str]:
+    f = s["figures"]
+    sources = [k for k in next(iter(f["rule"].values())) if k != "all"]
+    out = [
+        "Named: " + ", ".join(f"{k} {n}" for k, n in f["sub_labels"].items()) + ".",
+        "",
+        "| open at or above (s) | all hats ("
+        + str(f["hats"])
+        + ") | "
+        + " | ".join(sources)
+        + " |",
+        "|---|---|" + "---|" * len(sources),
+    ]
+    for t, r in f["rule"].items():
+        used = " (drumnet's)" if float(t) == f["threshold_used"] else ""
+        out.append(
+            f"| {t}{used} | {_pct(r['all'])} | " + " | ".join(_pct(r[k]) for k in sources) + " |"
+        )
+    out += [
+        "",
+        (
+            f"Open hats ring {min(f['open_seconds']):.2f}-{max(f['open_seconds']):.2f} s to -40 dB; "
+            f"closed and pedal hats at most {f['closed_or_pedal_seconds_max']:.2f} s."
+        ),
+    ]
+    return out
+
+
 SECTIONS = (
     (
         "window",
@@ -224,6 +252,19 @@ SECTIONS = (
             "second, as a cymbal does, and dies soon after. Pooled over the four held-out "
             "sources; drums flagged: answered `other`. The two windows are level within the "
             "spread of seeds, so the shipped nets keep 1 s, at half the cost."
+        ),
+    ),
+    (
+        "hats",
+        "Open or closed: the decay rule on the hats the soundfonts name",
+        hats,
+        (
+            "`drumnet kit` and the browser's kit builder put a hat on the closed or the open pad "
+            "by its file name, else by how long it rings to -40 dB (`benchmarks/bench_hats.py`). "
+            "The soundfonts name their hats (GM notes 42, 44, 46), so their renders measure "
+            "that rule. With the rule right on every named hat, and so few of them, a "
+            "learnt sub-label head would have nothing to beat and too little to learn from: "
+            "none was trained, and the 8-class answer says `hihat`."
         ),
     ),
     (

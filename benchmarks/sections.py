@@ -428,6 +428,7 @@ SECTIONS = {
     "dream": dream,
     "startup": startup,
     "window": sections_new.window,
+    "hats": sections_new.hats,
     "sources": sections_new.sources,
     "adapt": sections_new.adapt,
     "browser": sections_new.browser,

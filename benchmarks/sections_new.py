@@ -45,6 +45,13 @@ def window(quick: bool = False) -> dict:
     }
 
 
+def hats(quick: bool = False) -> dict:
+    """The kit builder's open-or-closed decay rule on the hats the soundfonts name."""
+    import bench_hats
+
+    return bench_hats.run()
+
+
 def scale(quick: bool = False) -> dict:
     """Local classify vs --engine ray with 1 and 2 actors; train --nproc 1 vs 2 (one machine)."""
     import bench_scale
