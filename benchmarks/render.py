@@ -648,9 +648,9 @@ def render(results: dict) -> str:
         ),
         "",
         (
-            "Since 2026-12-07 the shipped nets are three nets of the default recipe, which "
-            "trains on the Hydrogen kits and the GeneralUser GS, OPL3 and Sonivox kits. "
-            "Sections measured before then (see each date) measured the earlier shipped nets: "
+            "Since 2026-12-07 11:50 UTC the shipped nets are three nets of the default recipe, "
+            "which trains on the Hydrogen kits and the GeneralUser GS, OPL3 and Sonivox kits. "
+            "Sections dated before then that hear a shipped model heard the earlier nets: "
             "five nets of the Hydrogen-only recipe (`drumnet train --preset hydrogen`), which "
             "is where their 'shipped ensemble', 'default recipe' and 'five nets' come from."
         ),
