@@ -145,19 +145,22 @@ def run(quick: bool = False, seed: int = 0, workers: int = 2, window: float | No
     }
 
 
-def without_soundfonts(seed: int = 0, quick: bool = False, window: float | None = None) -> dict:
-    """The Hydrogen kits never heard, by a net of the default recipe trained with the
-    soundfont kits (the Hydrogen fold of `run`) and by one trained on the train-only
-    sources alone (LMMS, DrumSynth, synthesiser, speech): what the soundfont kits add."""
+def without_soundfonts(
+    seed: int = 0, quick: bool = False, window: float | None = None, added: tuple[str, ...] = ()
+) -> dict:
+    """The Hydrogen kits never heard, by a net of the default recipe trained on the train-only
+    sources (LMMS, DrumSynth, synthesiser, speech) and the soundfont kits of `added` alone (none:
+    no soundfont kit). The Hydrogen fold of `run` is the same with every soundfont source."""
     torch.set_num_threads(1)
     recipe = _recipe(window)
     extra = tuple(s for s in recipe.extra_sources if s in RECIPES["hydrogen"].extra_sources)
-    pool = load_pool(("hydrogen",), extra, features=recipe.features).select(recipe.classes)
-    held = np.flatnonzero(~pool.extra)
-    split = Split("source:hydrogen", np.flatnonzero(pool.extra), held[:0], held)
+    pool = load_pool(("hydrogen", *added), extra, features=recipe.features)
+    pool = pool.select(recipe.classes)
+    held = np.flatnonzero(pool.sources == "hydrogen")
+    split = Split("source:hydrogen", np.flatnonzero(pool.sources != "hydrogen"), held[:0], held)
     config = replace(recipe.train, seed=seed, epochs=2 if quick else recipe.train.epochs)
     out = run_split(
         pool, recipe.classes, split, config, recipe.features, extra_weight=recipe.extra_weight
     )
     figures = _figures(pool.y(recipe.classes)[held], _probs(out.test_logits), recipe.classes, "")
-    return {"sources": list(extra), "seed": seed, **figures}
+    return {"sources": list(extra), "added": list(added), "seed": seed, **figures}

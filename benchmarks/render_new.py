@@ -196,15 +196,20 @@ def window(s: dict) -> list[str]:
     out += [
         "",
         (
-            f"The Hydrogen kits never heard (seed {without['seed']}, 1 s window), by a net trained "
-            "with the soundfont kits (the Hydrogen fold above) and by one trained on "
-            f"{', '.join(without['sources'])} alone:"
+            f"The Hydrogen kits never heard (seed {without['seed']}, 1 s window), by nets "
+            f"trained on {', '.join(without['sources'])} and the soundfont kits named (all "
+            "three: the Hydrogen fold above, which also trains on GeneralUser's melodic notes):"
         ),
         "",
-        "| trained on | kick vs snare | four classes | 8-class macro-F1 | lowest class F1 |",
+        (
+            "| soundfont kits in training | kick vs snare | four classes | 8-class macro-F1 "
+            "| lowest class F1 |"
+        ),
         "|---|---|---|---|---|",
     ]
-    for name, r in (("with the soundfont kits", with_sf), ("without them", without)):
+    rows = [("none", without)]
+    rows += [(", ".join(r["added"]), r) for r in f.get("added_alone", [])]
+    for name, r in [*rows, ("all three", with_sf)]:
         out.append(
             f"| {name} | {_pct(r['two']['accuracy'])} | {_pct(r['four']['accuracy'])} "
             f"| {r['macro_f1']:.3f} | {r['min_class_f1']:.2f} |"

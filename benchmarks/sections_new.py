@@ -42,6 +42,10 @@ def window(quick: bool = False) -> dict:
     return {
         "runs": runs,
         "without_soundfonts": bench_sources.without_soundfonts(0, quick, window=1.0),
+        "added_alone": [
+            bench_sources.without_soundfonts(0, quick, window=1.0, added=(source,))
+            for source in ("generaluser", "opl3", "sonivox")
+        ],
     }
 
 
