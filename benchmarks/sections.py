@@ -352,7 +352,7 @@ DREAM_VARIANTS = (
     # (name, dreaming models, DreamConfig changes)
     ("shipped model alone, shift/gain/noise variants", ("default",), {"library_eot": False}),
     ("shipped model alone, + training augmentation as variants", ("default",), {}),
-    ("dreaming ensemble (5 highway nets), + training augmentation (the default)", None, {}),
+    ("dreaming ensemble (3 highway nets), + training augmentation (the default)", None, {}),
 )
 
 
@@ -366,13 +366,13 @@ def dream(quick: bool = False) -> dict:
     from drumnet.generate.dream import dream_ensemble
     from drumnet.inference.classifier import load_model
 
-    default = RECIPES["hydrogen"]
-    pool = load_pool(("hydrogen",), default.extra_sources)
+    default = RECIPES["default"]  # model B hears what the shipped nets heard
+    pool = load_pool(default.sources, default.extra_sources)
     b_config = replace(default.train, model="mlp", seed=1, epochs=2 if quick else 12)
     everything = make_splits(pool, "none")[0]
     model_b = run_split(pool, CLASSES, everything, b_config, extra_weight=default.extra_weight)
     rng = np.random.default_rng(0)
-    real = np.flatnonzero(~pool.extra)
+    real = np.flatnonzero(~pool.extra & (pool.sources == "hydrogen"))
     picks = rng.choice(real, size=3 if quick else 30, replace=False)
     waves = [pool.waves[i] for i in picks]
     # The same target per input in every variant: a class other than the shipped model's answer.
