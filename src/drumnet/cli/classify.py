@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from drumnet.cli.common import (
     shown,
 )
 from drumnet.cli.engine import add_engine_options, make_engine
+from drumnet.cli.outputs import reader_left
 from drumnet.cli.terminal import CurrentStdout, progress, report_empty_folders
 from drumnet.config import DEFAULT_BATCH_SIZE
 from drumnet.taxonomy import LOOP, UNSURE, parse_classes
@@ -117,7 +117,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     except BrokenPipeError:  # `drumnet classify . | head`: the reader left, stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reader_left()
         return 1
     finally:
         if results is not None:

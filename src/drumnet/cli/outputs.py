@@ -59,6 +59,14 @@ def check_output(
         raise ValueError(f"{path} exists (pass --overwrite to replace it, or {how})")
 
 
+def reader_left() -> None:
+    """Stdout's reader went away (`| head`, a closed terminal): what is still written to it
+    goes to /dev/null, so neither the rest of the output nor Python's exit raises again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def say(*args, **kwargs) -> None:
     """print() to stdout that survives a reader who went away (`| head`, a closed terminal):
     the rest of the output goes to /dev/null and the work goes on, so a long training is not
@@ -66,6 +74,4 @@ def say(*args, **kwargs) -> None:
     try:
         print(*args, **kwargs, flush=True)
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        reader_left()

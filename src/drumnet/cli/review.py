@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 
 from drumnet.cli.args import positive_int
@@ -24,6 +23,7 @@ from drumnet.cli.common import (
     require_some_path,
     shown,
 )
+from drumnet.cli.outputs import reader_left
 
 DEFAULT_TOP = 20
 FIELDS = ("rank", "path", "label", "confidence", "reason", "similar_files")
@@ -71,7 +71,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
         sys.stdout.flush()
     except BrokenPipeError:  # `drumnet review . | head`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reader_left()
         return 1
     return 1 if failure.count else 0
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import closing
@@ -27,6 +26,7 @@ from drumnet.cli.common import (
     require_some_path,
     shown,
 )
+from drumnet.cli.outputs import reader_left
 from drumnet.cli.terminal import progress, report_empty_folders
 from drumnet.taxonomy import CLASSES, LOOP, parse_classes
 from drumnet.words import plural
@@ -116,7 +116,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
             )
         sys.stdout.flush()
     except BrokenPipeError:  # `drumnet similar q.wav . | head`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reader_left()
         return 1
     finally:
         if index is not None:

@@ -165,13 +165,26 @@ def adapt_results(
 ) -> Iterator[Result]:
     """`results` (of `classify_paths` with `decision`), answered again with the index's
     corrections; as they are when the corrections do not pass the adapter's check."""
-    with closing(results):
-        adapter = fit_adapter(clf, index, decision.classes, config)
+    return _adapted(
+        results,
+        clf,
+        index,
+        decision.classes,
+        config,
+        lambda batch, adapter: _adapt_batch(batch, adapter, clf, decision, index, workers, threads),
+    )
+
+
+def _adapted(stream, clf, index, classes, config, adapt_batch) -> Iterator:
+    """`stream` in batches through `adapt_batch(batch, adapter)`, or unchanged when the index's
+    corrections do not pass the adapter's check; fitted when the first item is asked for."""
+    with closing(stream):
+        adapter = fit_adapter(clf, index, classes, config)
         if not adapter.active_:
-            yield from results
+            yield from stream
             return
-        for batch in _batches(results):
-            yield from _adapt_batch(batch, adapter, clf, decision, index, workers, threads)
+        for batch in _batches(stream):
+            yield from adapt_batch(batch, adapter)
 
 
 def _adapt_batch(batch, adapter, clf, decision, index, workers, threads) -> list[Result]:
@@ -203,13 +216,14 @@ def adapt_embedded(
     """`embed_paths`'s stream with each label answered again with the index's corrections
     (`drumnet similar`'s labels and --classes then agree with `drumnet classify`'s). A file
     the model never classified in the index keeps its label."""
-    with closing(found):
-        adapter = fit_adapter(clf, index, clf.classes_, config)
-        if not adapter.active_:
-            yield from found
-            return
-        for batch in _batches(found):
-            yield from _adapt_embedded_batch(batch, adapter, clf, index)
+    return _adapted(
+        found,
+        clf,
+        index,
+        clf.classes_,
+        config,
+        lambda batch, adapter: _adapt_embedded_batch(batch, adapter, clf, index),
+    )
 
 
 def _adapt_embedded_batch(batch, adapter, clf, index) -> list[Embedded]:
